@@ -1,0 +1,113 @@
+/** `peer-backup plan ...`: create, list, show and remove backup plans. */
+import { Command } from 'commander';
+import { parsePeerId } from '../../core/identity/peer-id';
+import { defaultExcludes, manualSchedule } from '../../core/plan/defaults';
+import { designate } from '../../core/plan/designate';
+import type { Plan, Store } from '../../core/store';
+import { globalOptions, report, withStore } from '../context';
+import { formatTime, table } from '../format';
+
+interface AddOptions {
+  dest?: string;
+  schedule: string;
+  exclude: string[];
+  defaultExcludes: boolean;
+  respectGitignore?: boolean;
+}
+
+export function registerPlanCommands(program: Command): void {
+  const plan = program.command('plan').description('create, list, show and remove backup plans');
+
+  plan
+    .command('add')
+    .description('create a plan that backs up PATHs to a teammate')
+    .argument('<name>', 'a name for the plan, e.g. nightly')
+    .argument('<paths...>', 'files and folders to back up')
+    .option('--dest <peer>', "the teammate's peer ID, or the label of a destination")
+    .option('--schedule <spec>', 'when to run', manualSchedule)
+    .option('--exclude <pattern>', 'gitignore-style pattern to leave out (repeatable)', collect, [])
+    .option('--no-default-excludes', `do not start from the default excludes (${defaultExcludes.join(', ')})`)
+    .option('--respect-gitignore', 'also leave out what .gitignore files ignore')
+    .action(async (name: string, paths: string[], options: AddOptions, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        const destination = options.dest === undefined ? null : await resolveDestination(store, options.dest);
+        const { items, notes } = await designate([], paths, process.cwd());
+        const created = await store.plans.create({
+          name,
+          destination,
+          schedule: options.schedule,
+          excludes: [...(options.defaultExcludes ? defaultExcludes : []), ...options.exclude],
+          respectGitignore: options.respectGitignore === true,
+          items,
+        });
+        report(global, created, () => [`Created plan "${created.name}".`, ...notes, describePlan(created)].join('\n'));
+      });
+    });
+
+  plan
+    .command('list')
+    .description('list the plans')
+    .action(async (_options: object, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        const plans = await store.plans.list();
+        report(global, plans, () =>
+          plans.length === 0
+            ? 'No plans yet: create one with "peer-backup plan add NAME PATH...".'
+            : plans
+                .map((each) => `${each.name}  ${each.enabled ? '' : '(disabled) '}${each.items.length} path(s) -> ${each.destination ?? 'no destination'}, ${each.schedule}`)
+                .join('\n'),
+        );
+      });
+    });
+
+  plan
+    .command('show')
+    .description("show a plan's paths, destination, schedule and excludes")
+    .argument('<name>')
+    .action(async (name: string, _options: object, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        const found = await store.plans.get(name);
+        report(global, found, () => describePlan(found));
+      });
+    });
+
+  plan
+    .command('remove')
+    .description('remove a plan and its run history (snapshots already stored by the teammate stay there)')
+    .argument('<name>')
+    .action(async (name: string, _options: object, command: Command) => {
+      const global = globalOptions(command);
+      await withStore(global, async (store) => {
+        await store.plans.remove(name);
+        report(global, { removed: name }, () => `Removed plan "${name}".`);
+      });
+    });
+}
+
+/** A destination label from `dest add`, else a peer ID typed in full. */
+async function resolveDestination(store: Store, given: string): Promise<string> {
+  const known = await store.destinations.find(given);
+  return known ? known.peerId : parsePeerId(given);
+}
+
+function describePlan(plan: Plan): string {
+  return [
+    table([
+      ['Plan', plan.name + (plan.enabled ? '' : ' (disabled)')],
+      ['Destination', plan.destination ?? 'none yet'],
+      ['Schedule', plan.schedule],
+      ['Excludes', plan.excludes.length ? plan.excludes.join(', ') : 'none'],
+      ['.gitignore', plan.respectGitignore ? 'respected' : 'not consulted'],
+      ['Updated', formatTime(plan.updatedAt)],
+    ]),
+    'Paths:',
+    ...plan.items.map((item) => `  ${item.archivePath}  <-  ${item.sourcePath}`),
+  ].join('\n');
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}

@@ -1,0 +1,40 @@
+/**
+ * The `peer-backup` command. Each command lives in commands/; this file only
+ * assembles them and turns errors into one line and a non-zero exit.
+ */
+import { Command, CommanderError } from 'commander';
+import { UserError } from '../core/errors';
+import { registerPlanCommands } from './commands/plan';
+
+export function buildProgram(): Command {
+  const program = new Command('peer-backup')
+    .description('Back up workspace files straight to a teammate\'s machine.')
+    .option('--home <dir>', 'home folder with the database and keys (default: $PEER_BACKUP_HOME or ~/.peer-backup)')
+    .option('--json', 'print machine-readable JSON instead of text')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
+    .exitOverride();
+  registerPlanCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode; // commander has printed the reason
+    if (err instanceof UserError) {
+      process.stderr.write(`peer-backup: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`peer-backup: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

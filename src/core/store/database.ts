@@ -1,0 +1,142 @@
+/**
+ * The only module that imports `sqlite3` (unmaintained upstream): swapping the
+ * driver later means rewriting this file alone.
+ *
+ * node-sqlite3 runs statements from concurrent async callers interleaved on
+ * one connection, so a transaction could swallow another caller's statements.
+ * Every statement therefore passes through one queue, and a transaction holds
+ * the queue from BEGIN IMMEDIATE to COMMIT.
+ */
+import sqlite3 from 'sqlite3';
+import { UserError } from '../errors';
+
+export type SqlValue = string | number | bigint | Buffer | null;
+export type SqlParams = SqlValue[] | Record<string, SqlValue>;
+
+export interface RunResult {
+  changes: number;
+  lastId: number;
+}
+
+/** What a transaction body may call: the same statements, without re-queueing. */
+export interface Queries {
+  run(sql: string, params?: SqlParams): Promise<RunResult>;
+  get<T>(sql: string, params?: SqlParams): Promise<T | undefined>;
+  all<T>(sql: string, params?: SqlParams): Promise<T[]>;
+  exec(sql: string): Promise<void>;
+}
+
+export class Database implements Queries {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly db: sqlite3.Database,
+    readonly file: string,
+  ) {}
+
+  /**
+   * Opens (or creates) the database and applies the pragmas every connection
+   * needs. A file that is not SQLite is reported, and left untouched.
+   */
+  static async open(file: string): Promise<Database> {
+    const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
+      const db = new sqlite3.Database(file, (err) => (err ? reject(describeOpenError(file, err)) : resolve(db)));
+    });
+    const database = new Database(raw, file);
+    try {
+      // The first read of the header is where a non-SQLite file shows itself.
+      await database.direct.get('PRAGMA schema_version');
+      await database.direct.exec(
+        'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;',
+      );
+    } catch (err) {
+      await database.close().catch(() => undefined);
+      throw describeOpenError(file, err as Error);
+    }
+    return database;
+  }
+
+  run(sql: string, params: SqlParams = []): Promise<RunResult> {
+    return this.enqueue(() => this.direct.run(sql, params));
+  }
+
+  get<T>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    return this.enqueue(() => this.direct.get<T>(sql, params));
+  }
+
+  all<T>(sql: string, params: SqlParams = []): Promise<T[]> {
+    return this.enqueue(() => this.direct.all<T>(sql, params));
+  }
+
+  exec(sql: string): Promise<void> {
+    return this.enqueue(() => this.direct.exec(sql));
+  }
+
+  /**
+   * Runs `body` inside BEGIN IMMEDIATE ... COMMIT, rolling back if it throws.
+   * IMMEDIATE takes the write lock up front, so two processes sharing the file
+   * wait on busy_timeout instead of failing half-way with SQLITE_BUSY.
+   */
+  transaction<T>(body: (tx: Queries) => Promise<T>): Promise<T> {
+    return this.enqueue(async () => {
+      await this.direct.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await body(this.direct);
+        await this.direct.exec('COMMIT');
+        return result;
+      } catch (err) {
+        await this.direct.exec('ROLLBACK').catch(() => undefined);
+        throw err;
+      }
+    });
+  }
+
+  close(): Promise<void> {
+    return this.enqueue(() => new Promise<void>((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve()))));
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Statements straight on the connection; only the queue and transactions use it. */
+  private readonly direct: Queries = {
+    run: (sql, params = []) =>
+      new Promise((resolve, reject) => {
+        this.db.run(sql, params, function (err) {
+          if (err) reject(err);
+          else resolve({ changes: this.changes, lastId: this.lastID });
+        });
+      }),
+    get: <T>(sql: string, params: SqlParams = []) =>
+      new Promise<T | undefined>((resolve, reject) => {
+        this.db.get(sql, params, (err, row) => (err ? reject(err) : resolve(row as T | undefined)));
+      }),
+    all: <T>(sql: string, params: SqlParams = []) =>
+      new Promise<T[]>((resolve, reject) => {
+        this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[])));
+      }),
+    exec: (sql) =>
+      new Promise<void>((resolve, reject) => {
+        this.db.exec(sql, (err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
+
+/** True when `err` is SQLite refusing a row that breaks a UNIQUE constraint. */
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof Error && /SQLITE_CONSTRAINT: UNIQUE/.test(err.message);
+}
+
+function describeOpenError(file: string, err: Error): Error {
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB') {
+    return new UserError(`${file} is not an SQLite database: move it aside, or choose another home folder.`, { cause: err });
+  }
+  if (code === 'SQLITE_CANTOPEN') {
+    return new UserError(`Cannot open the database ${file}: check that its folder exists and is writable.`, { cause: err });
+  }
+  return err;
+}

@@ -1,0 +1,31 @@
+/** Opens the originating database: connection, schema, and one store per table group. */
+import { Database } from './database';
+import { DestinationStore } from './destinations';
+import { migrate } from './migrations';
+import { PlanStore } from './plans';
+import { RunStore } from './runs';
+
+export interface Store {
+  readonly db: Database;
+  readonly plans: PlanStore;
+  readonly runs: RunStore;
+  readonly destinations: DestinationStore;
+  close(): Promise<void>;
+}
+
+export async function openStore(file: string, now: () => number = Date.now): Promise<Store> {
+  const db = await Database.open(file);
+  try {
+    await migrate(db);
+    const runs = new RunStore(db, now);
+    await runs.markOrphansInterrupted();
+    return { db, plans: new PlanStore(db, now), runs, destinations: new DestinationStore(db, now), close: () => db.close() };
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+export type { Plan, PlanItem, NewPlan, PlanChanges } from './plans';
+export type { Run, RunStatus, RunOutcome, SkippedPath } from './runs';
+export type { Destination } from './destinations';

@@ -1,0 +1,70 @@
+/**
+ * The originating database's schema, as an append-only list of steps. Step N
+ * brings the database to `PRAGMA user_version = N`; released steps are never
+ * edited, only followed by new ones.
+ */
+import { UserError } from '../errors';
+import type { Database } from './database';
+
+const steps: string[] = [
+  // 1: plans, their designated paths, destinations and run history.
+  `
+  CREATE TABLE destinations (
+    id          INTEGER PRIMARY KEY,
+    label       TEXT    NOT NULL UNIQUE,
+    peer_id     TEXT    NOT NULL UNIQUE,
+    public_key  TEXT,               -- pinned on the first verified handshake
+    created_at  INTEGER NOT NULL
+  );
+  CREATE TABLE plans (
+    id                 INTEGER PRIMARY KEY,
+    name               TEXT    NOT NULL UNIQUE,
+    destination        TEXT,          -- a peer ID; NULL until the user picks one
+    schedule           TEXT    NOT NULL,
+    enabled            INTEGER NOT NULL DEFAULT 1,
+    excludes           TEXT    NOT NULL DEFAULT '[]',   -- JSON array of gitignore-style patterns
+    respect_gitignore  INTEGER NOT NULL DEFAULT 0,
+    created_at         INTEGER NOT NULL,
+    updated_at         INTEGER NOT NULL
+  );
+  CREATE TABLE plan_items (
+    plan_id       INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    source_path   TEXT    NOT NULL,   -- absolute path on this machine
+    archive_path  TEXT    NOT NULL,   -- where it sits inside the archive, '/'-separated
+    PRIMARY KEY (plan_id, source_path),
+    UNIQUE (plan_id, archive_path)
+  );
+  CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY,
+    plan_id      INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    started_at   INTEGER NOT NULL,
+    ended_at     INTEGER,
+    owner_pid    INTEGER NOT NULL,  -- the process doing the run, to tell orphans from live runs
+    status       TEXT    NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'cancelled', 'interrupted')),
+    files        INTEGER NOT NULL DEFAULT 0,
+    bytes        INTEGER NOT NULL DEFAULT 0,
+    skipped      TEXT    NOT NULL DEFAULT '[]',   -- JSON array of { path, reason }
+    snapshot_id  TEXT,
+    error        TEXT
+  );
+  CREATE INDEX runs_by_plan ON runs (plan_id, started_at);
+  `,
+];
+
+export const schemaVersion = steps.length;
+
+export async function migrate(db: Database): Promise<void> {
+  await db.transaction(async (tx) => {
+    const row = await tx.get<{ user_version: number }>('PRAGMA user_version');
+    const current = row?.user_version ?? 0;
+    if (current > steps.length) {
+      throw new UserError(
+        `${db.file} was written by a newer Peer Backup (schema ${current}, this one knows ${steps.length}): update Peer Backup.`,
+      );
+    }
+    for (let version = current + 1; version <= steps.length; version++) {
+      await tx.exec(steps[version - 1]);
+      await tx.exec(`PRAGMA user_version = ${version}`);
+    }
+  });
+}

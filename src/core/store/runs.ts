@@ -1,0 +1,144 @@
+/** The history of backup runs: one row per attempt, written when it starts and when it ends. */
+import type { Database } from './database';
+
+export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
+export interface SkippedPath {
+  path: string;
+  reason: string;
+}
+
+export interface Run {
+  id: number;
+  planId: number;
+  planName: string;
+  startedAt: number;
+  endedAt: number | null;
+  status: RunStatus;
+  files: number;
+  bytes: number;
+  skipped: SkippedPath[];
+  snapshotId: string | null;
+  error: string | null;
+}
+
+export interface RunOutcome {
+  status: Exclude<RunStatus, 'running' | 'interrupted'>;
+  files?: number;
+  bytes?: number;
+  skipped?: SkippedPath[];
+  snapshotId?: string | null;
+  error?: string | null;
+}
+
+interface RunRow {
+  id: number;
+  plan_id: number;
+  plan_name: string;
+  started_at: number;
+  ended_at: number | null;
+  status: RunStatus;
+  files: number;
+  bytes: number;
+  skipped: string;
+  snapshot_id: string | null;
+  error: string | null;
+}
+
+const selectRuns = 'SELECT runs.*, plans.name AS plan_name FROM runs JOIN plans ON plans.id = runs.plan_id';
+
+export class RunStore {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async start(planId: number): Promise<number> {
+    const { lastId } = await this.db.run("INSERT INTO runs (plan_id, started_at, owner_pid, status) VALUES (?, ?, ?, 'running')", [
+      planId,
+      this.now(),
+      process.pid,
+    ]);
+    return lastId;
+  }
+
+  async finish(runId: number, outcome: RunOutcome): Promise<Run> {
+    await this.db.run(
+      `UPDATE runs SET ended_at = ?, status = ?, files = ?, bytes = ?, skipped = ?, snapshot_id = ?, error = ?
+       WHERE id = ? AND status = 'running'`,
+      [
+        this.now(),
+        outcome.status,
+        outcome.files ?? 0,
+        outcome.bytes ?? 0,
+        JSON.stringify(outcome.skipped ?? []),
+        outcome.snapshotId ?? null,
+        outcome.error ?? null,
+        runId,
+      ],
+    );
+    const run = await this.get(runId);
+    if (!run) throw new Error(`run ${runId} vanished from the database`);
+    return run;
+  }
+
+  async get(runId: number): Promise<Run | undefined> {
+    const row = await this.db.get<RunRow>(`${selectRuns} WHERE runs.id = ?`, [runId]);
+    return row && toRun(row);
+  }
+
+  /** Newest first; all plans unless `planId` is given. */
+  async list(options: { planId?: number; limit?: number } = {}): Promise<Run[]> {
+    const where = options.planId === undefined ? '' : 'WHERE runs.plan_id = ?';
+    const params = options.planId === undefined ? [] : [options.planId];
+    const rows = await this.db.all<RunRow>(`${selectRuns} ${where} ORDER BY runs.started_at DESC, runs.id DESC LIMIT ?`, [
+      ...params,
+      options.limit ?? 50,
+    ]);
+    return rows.map(toRun);
+  }
+
+  /**
+   * A row still 'running' whose process is gone belongs to a run that died
+   * (killed, crashed, machine off); it can never finish, so it becomes
+   * 'interrupted'. Rows of live processes (another window, the CLI daemon)
+   * are left alone.
+   */
+  async markOrphansInterrupted(isAlive: (pid: number) => boolean = processIsAlive): Promise<number> {
+    const running = await this.db.all<{ id: number; owner_pid: number }>("SELECT id, owner_pid FROM runs WHERE status = 'running'");
+    const orphans = running.filter((row) => !isAlive(row.owner_pid));
+    for (const orphan of orphans) {
+      await this.db.run(
+        "UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'the process running this backup stopped before it finished' WHERE id = ? AND status = 'running'",
+        [this.now(), orphan.id],
+      );
+    }
+    return orphans.length;
+  }
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function toRun(row: RunRow): Run {
+  return {
+    id: row.id,
+    planId: row.plan_id,
+    planName: row.plan_name,
+    startedAt: row.started_at,
+    endedAt: row.ended_at,
+    status: row.status,
+    files: row.files,
+    bytes: row.bytes,
+    skipped: JSON.parse(row.skipped) as SkippedPath[],
+    snapshotId: row.snapshot_id,
+    error: row.error,
+  };
+}

@@ -1,0 +1,10 @@
+/** The extension's entry point: a thin front end over src/core. Commands and panels arrive with issue E. */
+import * as vscode from 'vscode';
+
+export function activate(context: vscode.ExtensionContext): void {
+  const log = vscode.window.createOutputChannel('Peer Backup', { log: true });
+  context.subscriptions.push(log);
+  log.info(`Peer Backup ${context.extension.packageJSON.version} activated`);
+}
+
+export function deactivate(): void {}
