@@ -1,9 +1,9 @@
-/** The extension's entry point: a thin front end over src/core. Commands and panels arrive with issue E. */
+/** The extension's entry point: a thin front end over src/core. */
 import * as vscode from 'vscode';
 
 export function activate(context: vscode.ExtensionContext): void {
   const log = vscode.window.createOutputChannel('Peer Backup', { log: true });
-  context.subscriptions.push(log);
+  context.subscriptions.push(log, vscode.commands.registerCommand('peerBackup.showLog', () => log.show()));
   log.info(`Peer Backup ${context.extension.packageJSON.version} activated`);
 }
 
