@@ -1,15 +1,19 @@
 /** Opens the originating database: connection, schema, and one store per table group. */
+import { AllowedSenderStore } from './allowed-senders';
 import { Database } from './database';
 import { DestinationStore } from './destinations';
 import { migrate } from './migrations';
 import { PlanStore } from './plans';
 import { RunStore } from './runs';
+import { SeenNonceStore } from './seen-nonces';
 
 export interface Store {
   readonly db: Database;
   readonly plans: PlanStore;
   readonly runs: RunStore;
   readonly destinations: DestinationStore;
+  readonly allowedSenders: AllowedSenderStore;
+  readonly seenNonces: SeenNonceStore;
   close(): Promise<void>;
 }
 
@@ -19,7 +23,15 @@ export async function openStore(file: string, now: () => number = Date.now): Pro
     await migrate(db);
     const runs = new RunStore(db, now);
     await runs.markOrphansInterrupted();
-    return { db, plans: new PlanStore(db, now), runs, destinations: new DestinationStore(db, now), close: () => db.close() };
+    return {
+      db,
+      plans: new PlanStore(db, now),
+      runs,
+      destinations: new DestinationStore(db, now),
+      allowedSenders: new AllowedSenderStore(db, now),
+      seenNonces: new SeenNonceStore(db, now),
+      close: () => db.close(),
+    };
   } catch (err) {
     await db.close().catch(() => undefined);
     throw err;
@@ -29,3 +41,4 @@ export async function openStore(file: string, now: () => number = Date.now): Pro
 export type { Plan, PlanItem, NewPlan, PlanChanges } from './plans';
 export type { Run, RunStatus, RunOutcome, SkippedPath } from './runs';
 export type { Destination } from './destinations';
+export type { AllowedSender } from './allowed-senders';

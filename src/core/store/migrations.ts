@@ -49,6 +49,21 @@ const steps: string[] = [
   );
   CREATE INDEX runs_by_plan ON runs (plan_id, started_at);
   `,
+  // 2: receiving: who may store here and within what quota, request nonces
+  // already seen (replay defence), and each run's signed receipt.
+  `
+  CREATE TABLE allowed_senders (
+    peer_id      TEXT    PRIMARY KEY,
+    label        TEXT,
+    quota_bytes  INTEGER NOT NULL CHECK (quota_bytes > 0),
+    created_at   INTEGER NOT NULL
+  );
+  CREATE TABLE seen_nonces (
+    nonce       TEXT    PRIMARY KEY,
+    expires_at  INTEGER NOT NULL
+  );
+  ALTER TABLE runs ADD COLUMN receipt TEXT;   -- JSON of the receiver's signed receipt
+  `,
 ];
 
 export const schemaVersion = steps.length;

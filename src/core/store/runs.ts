@@ -19,6 +19,8 @@ export interface Run {
   bytes: number;
   skipped: SkippedPath[];
   snapshotId: string | null;
+  /** The receiver's signed receipt (a SignedStatement), kept as proof of what was stored. */
+  receipt: unknown;
   error: string | null;
 }
 
@@ -28,6 +30,7 @@ export interface RunOutcome {
   bytes?: number;
   skipped?: SkippedPath[];
   snapshotId?: string | null;
+  receipt?: unknown;
   error?: string | null;
 }
 
@@ -42,6 +45,7 @@ interface RunRow {
   bytes: number;
   skipped: string;
   snapshot_id: string | null;
+  receipt: string | null;
   error: string | null;
 }
 
@@ -64,7 +68,7 @@ export class RunStore {
 
   async finish(runId: number, outcome: RunOutcome): Promise<Run> {
     await this.db.run(
-      `UPDATE runs SET ended_at = ?, status = ?, files = ?, bytes = ?, skipped = ?, snapshot_id = ?, error = ?
+      `UPDATE runs SET ended_at = ?, status = ?, files = ?, bytes = ?, skipped = ?, snapshot_id = ?, receipt = ?, error = ?
        WHERE id = ? AND status = 'running'`,
       [
         this.now(),
@@ -73,6 +77,7 @@ export class RunStore {
         outcome.bytes ?? 0,
         JSON.stringify(outcome.skipped ?? []),
         outcome.snapshotId ?? null,
+        outcome.receipt === undefined ? null : JSON.stringify(outcome.receipt),
         outcome.error ?? null,
         runId,
       ],
@@ -139,6 +144,7 @@ function toRun(row: RunRow): Run {
     bytes: row.bytes,
     skipped: JSON.parse(row.skipped) as SkippedPath[],
     snapshotId: row.snapshot_id,
+    receipt: row.receipt === null ? null : (JSON.parse(row.receipt) as unknown),
     error: row.error,
   };
 }
