@@ -2,6 +2,7 @@
 import { AllowedSenderStore } from './allowed-senders';
 import { Database } from './database';
 import { DestinationStore } from './destinations';
+import { LeaseStore } from './leases';
 import { migrate } from './migrations';
 import { PlanStore } from './plans';
 import { RunStore } from './runs';
@@ -14,6 +15,7 @@ export interface Store {
   readonly destinations: DestinationStore;
   readonly allowedSenders: AllowedSenderStore;
   readonly seenNonces: SeenNonceStore;
+  readonly leases: LeaseStore;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export async function openStore(file: string, now: () => number = Date.now): Pro
       destinations: new DestinationStore(db, now),
       allowedSenders: new AllowedSenderStore(db, now),
       seenNonces: new SeenNonceStore(db, now),
+      leases: new LeaseStore(db, now),
       close: () => db.close(),
     };
   } catch (err) {
@@ -41,4 +44,5 @@ export async function openStore(file: string, now: () => number = Date.now): Pro
 export type { Plan, PlanItem, NewPlan, PlanChanges } from './plans';
 export type { Run, RunStatus, RunOutcome, SkippedPath } from './runs';
 export type { Destination } from './destinations';
+export type { Lease } from './leases';
 export type { AllowedSender } from './allowed-senders';

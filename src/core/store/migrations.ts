@@ -64,6 +64,15 @@ const steps: string[] = [
   );
   ALTER TABLE runs ADD COLUMN receipt TEXT;   -- JSON of the receiver's signed receipt
   `,
+  // 3: leases shared by the processes on this database: who schedules, and
+  // which plan is being run (docs/SCHEDULING.md).
+  `
+  CREATE TABLE leases (
+    name        TEXT    PRIMARY KEY,
+    holder      TEXT    NOT NULL,   -- a random id per holder (scheduler instance or run)
+    expires_at  INTEGER NOT NULL    -- epoch ms; after it, anyone may take the lease over
+  );
+  `,
 ];
 
 export const schemaVersion = steps.length;

@@ -103,6 +103,14 @@ export class RunStore {
     return rows.map(toRun);
   }
 
+  /** When the plan's latest successful run started; the scheduler's catch-up compares it with the missed slot. */
+  async lastSucceededStart(planId: number): Promise<number | undefined> {
+    const row = await this.db.get<{ started_at: number | null }>("SELECT MAX(started_at) AS started_at FROM runs WHERE plan_id = ? AND status = 'succeeded'", [
+      planId,
+    ]);
+    return row?.started_at ?? undefined;
+  }
+
   /**
    * A row still 'running' whose process is gone belongs to a run that died
    * (killed, crashed, machine off); it can never finish, so it becomes
