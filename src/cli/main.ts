@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors';
+import { registerIdCommand } from './commands/id';
 import { registerPlanCommands } from './commands/plan';
+import { registerRegistryCommand } from './commands/registry';
 
 export function buildProgram(): Command {
   const program = new Command('peer-backup')
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   registerPlanCommands(program);
+  registerIdCommand(program);
+  registerRegistryCommand(program);
   return program;
 }
 

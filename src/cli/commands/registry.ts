@@ -1,0 +1,67 @@
+/** `peer-backup registry`: run the registry server until SIGINT or SIGTERM. */
+import { InvalidArgumentError, type Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { resolveHome } from '../../core/home';
+import { jsonLineLog } from '../../registry/log';
+import { startRegistry, type RunningRegistry } from '../../registry/server';
+import { SqliteRegistryStore } from '../../registry/store/sqlite-registry-store';
+import { globalOptions } from '../context';
+
+interface RegistryCommandOptions {
+  port: number;
+  host: string;
+  db?: string;
+  ttl: number;
+  rateLimit: number;
+}
+
+export function registerRegistryCommand(program: Command): void {
+  program
+    .command('registry')
+    .description('run the registry that lets peers find each other by peer ID (until stopped); logs one JSON line per request')
+    .option('--port <port>', 'TCP port to listen on; 0 picks a free one', integerFrom(0, 65535), 7420)
+    .option('--host <address>', 'address to listen on; 127.0.0.1 for this machine only', '0.0.0.0')
+    .option('--db <file>', 'the registry database (default: registry.db in the home)')
+    .option('--ttl <seconds>', 'how long an announcement stays valid; peers re-announce after a third of it', integerFrom(1, 7 * 24 * 3600), 7200)
+    .option('--rate-limit <n>', 'requests a minute allowed from one address; 0 for no limit', integerFrom(0, 1_000_000), 600)
+    .action(async (options: RegistryCommandOptions, command: Command) => {
+      const home = resolveHome(globalOptions(command).home);
+      const dbFile = options.db === undefined ? join(home.dir, 'registry.db') : resolve(options.db);
+      const store = await SqliteRegistryStore.open(dbFile);
+      const log = jsonLineLog((line) => process.stdout.write(line));
+      let registry: RunningRegistry;
+      try {
+        registry = await startRegistry({ store, host: options.host, port: options.port, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit, log });
+      } catch (err) {
+        await store.close();
+        throw err;
+      }
+      // The first line, plain, so scripts and tests can wait for it and read the port.
+      process.stdout.write(`registry listening on ${registry.url}\n`);
+      log({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });
+      const signal = await stopSignal();
+      await registry.close();
+      await store.close();
+      log({ event: 'stopped', signal });
+    });
+}
+
+function stopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolvePromise) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolvePromise(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function integerFrom(min: number, max: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
+    return number;
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * Talks to a registry (axios): announce this peer, look up others. Every
+ * reply is validated; anything unexpected becomes a RegistryError whose
+ * message names the registry URL and what to check.
+ *
+ * Look-ups are untrusted hints: the client rejects a key that does not hash
+ * to the requested ID, and the transfer layer must still make the peer prove
+ * it holds that key before sending anything.
+ */
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { z } from 'zod';
+import { UserError } from '../errors';
+import type { Identity } from '../identity/keys';
+import { parsePeerId, peerIdOf } from '../identity/peer-id';
+import { signAnnouncement } from './announcement';
+import { announceReplySchema, errorReplySchema, peerRecordSchema, type AnnounceReply, type PeerRecord } from './protocol';
+import { RegistryError } from './registry-error';
+
+export interface RegistryClientOptions {
+  /** A hard deadline for each request (axios's own `timeout` only watches inactivity). */
+  timeoutMs?: number;
+  /** How long a look-up answer is reused; peers re-announce far less often. */
+  cacheMs?: number;
+  now?: () => number;
+}
+
+const settingHint = 'check the registry URL (--registry, $PEER_BACKUP_REGISTRY or the peerBackup.registryUrl setting)';
+
+export class RegistryClient {
+  private readonly http: AxiosInstance;
+  private readonly timeoutMs: number;
+  private readonly cacheMs: number;
+  private readonly now: () => number;
+  private readonly cache = new Map<string, { record: PeerRecord; until: number }>();
+  private lastAnnouncedTime = 0;
+
+  constructor(
+    readonly url: string,
+    options: RegistryClientOptions = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5_000;
+    this.cacheMs = options.cacheMs ?? 30_000;
+    this.now = options.now ?? Date.now;
+    if (!/^https?:\/\/[^/]/.test(url)) throw new UserError(`"${url}" is not an http(s) registry URL: ${settingHint}.`);
+    this.http = axios.create({
+      baseURL: url,
+      maxRedirects: 0,
+      maxContentLength: 64 * 1024,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data], // parsed below, so garbage can be told from JSON
+      validateStatus: () => true,
+    });
+  }
+
+  /**
+   * Announces that `identity` receives on `port` at `hosts` ("" = the address
+   * the registry sees). Returns the stored entry and when to announce again.
+   */
+  async announce(identity: Identity, port: number, hosts: string[] = ['']): Promise<AnnounceReply> {
+    // Strictly increasing, even when two announcements fall in the same millisecond.
+    const time = Math.max(this.now(), this.lastAnnouncedTime + 1);
+    this.lastAnnouncedTime = time;
+    const body = signAnnouncement(
+      identity,
+      hosts.map((host) => ({ host, port })),
+      time,
+    );
+    const response = await this.send('POST', '/v1/announce', body);
+    if (response.status !== 200) throw this.refusal(response, `the announcement of ${identity.peerId}`);
+    return this.parse(announceReplySchema, response);
+  }
+
+  /** The registry's entry for `peerId`, from the cache when it is recent unless `fresh`. */
+  async lookup(peerId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<PeerRecord> {
+    const wanted = parsePeerId(peerId);
+    const cached = this.cache.get(wanted);
+    if (!fresh && cached && cached.until > this.now()) return cached.record;
+    this.cache.delete(wanted);
+
+    const response = await this.send('GET', `/v1/peers/${encodeURIComponent(wanted)}`);
+    if (response.status === 404 && errorCode(response) === 'peer-not-registered') {
+      throw new RegistryError(
+        'peer-not-registered',
+        `Peer ${wanted} is not registered at ${this.url} (or its entry expired): ask your teammate to start receiving, with the same registry.`,
+      );
+    }
+    if (response.status !== 200) throw this.refusal(response, `the look-up of ${wanted}`);
+    const record = this.parse(peerRecordSchema, response);
+    if (record.peerId !== wanted || peerIdOf(Buffer.from(record.publicKey, 'base64')) !== wanted) {
+      throw this.garbage(`answered the look-up of ${wanted} with a key that is not that peer's`);
+    }
+    this.cache.set(wanted, { record, until: Math.min(this.now() + this.cacheMs, record.expiresAt) });
+    return record;
+  }
+
+  private async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AxiosResponse<string>> {
+    try {
+      return await this.http.request<string>({ method, url: path, data: body, signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (err) {
+      if (axios.isAxiosError(err) && err.code === 'ERR_BAD_RESPONSE') {
+        throw this.garbage('sent an over-long or broken reply', err);
+      }
+      const reason = axios.isAxiosError(err) && err.code === 'ERR_CANCELED' ? `no answer within ${this.timeoutMs / 1000} s` : errorReason(err);
+      throw new RegistryError('registry-unreachable', `Cannot reach the registry at ${this.url} (${reason}): check that it is running, and ${settingHint}.`, {
+        cause: err,
+      });
+    }
+  }
+
+  private parse<T>(schema: z.ZodType<T>, response: AxiosResponse<string>): T {
+    const parsed = schema.safeParse(parseJson(response.data));
+    if (!parsed.success) throw this.garbage(`answered HTTP ${response.status} with a body that is not a registry reply`);
+    return parsed.data;
+  }
+
+  /** A non-success answer: the registry's own explanation when it gave one, else garbage. */
+  private refusal(response: AxiosResponse<string>, what: string): RegistryError {
+    const explained = errorReplySchema.safeParse(parseJson(response.data));
+    if (!explained.success) return this.garbage(`answered ${what} with HTTP ${response.status} and no registry error`);
+    const retryAfter = Number(response.headers['retry-after']);
+    return new RegistryError('registry-refused', `The registry at ${this.url} refused ${what}: ${explained.data.message}.`, {
+      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    });
+  }
+
+  private garbage(what: string, cause?: unknown): RegistryError {
+    return new RegistryError('registry-garbage', `The server at ${this.url} ${what}: it does not look like a Peer Backup registry; ${settingHint}.`, {
+      cause,
+    });
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorCode(response: AxiosResponse<string>): string | undefined {
+  const parsed = errorReplySchema.safeParse(parseJson(response.data));
+  return parsed.success ? parsed.data.error : undefined;
+}
+
+function errorReason(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  return code && code !== 'ERR_NETWORK' ? code : (err as Error).message;
+}

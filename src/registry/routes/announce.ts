@@ -1,0 +1,70 @@
+/** POST /v1/announce: store a peer's signed addresses, if they are authentic and new. */
+import type { IncomingMessage } from 'node:http';
+import { openAnnouncement } from '../../core/registry/announcement';
+import type { AnnounceReply } from '../../core/registry/protocol';
+import { reachableAddresses } from '../addresses';
+import { HttpError, readJsonBody, type Reply } from '../http';
+import type { RegistryStore } from '../store/registry-store';
+
+/** A signed announcement is far below this (16 addresses come to about 2 KB). */
+export const maxAnnounceBytes = 8 * 1024;
+
+/** How far an announcement's time may be from the registry's clock. */
+export const maxClockSkewMs = 5 * 60 * 1000;
+
+/**
+ * How long an entry must outlive its expiry before it may be deleted: a
+ * replayed announcement is at most `maxClockSkewMs` old (older ones fail the
+ * clock check) and was signed at most `maxClockSkewMs` ahead of the time it
+ * was first received, so while the row is kept a replay finds a stored time
+ * at least as new and is refused.
+ */
+export const replayMemoryMs = 2 * maxClockSkewMs;
+
+export interface AnnounceDependencies {
+  store: RegistryStore;
+  ttlMs: number;
+  now: () => number;
+}
+
+export function announceRoute({ store, ttlMs, now }: AnnounceDependencies) {
+  return async (req: IncomingMessage): Promise<Reply> => {
+    const opened = openAnnouncement(await readJsonBody(req, maxAnnounceBytes));
+    if (!opened.ok) {
+      throw opened.problem === 'malformed'
+        ? new HttpError(400, 'malformed-announcement', opened.message)
+        : new HttpError(403, 'unauthentic-announcement', opened.message);
+    }
+    const { peerId, publicKey, time } = opened.announcement;
+    const receivedAt = now();
+    const skew = time - receivedAt;
+    if (Math.abs(skew) > maxClockSkewMs) {
+      throw new HttpError(
+        400,
+        'clock-skew',
+        `the announcement's time is ${Math.round(Math.abs(skew) / 1000)} s ${skew > 0 ? 'ahead of' : 'behind'} the registry's clock ` +
+          `(at most ${maxClockSkewMs / 1000} s either way): set this machine's clock right`,
+      );
+    }
+    const addresses = reachableAddresses(opened.announcement.addresses, req.socket.remoteAddress ?? '');
+    if (addresses.length === 0) {
+      throw new HttpError(
+        400,
+        'no-reachable-address',
+        'every announced address is loopback or multicast, which no one else can reach: announce an empty host and the registry uses the address it sees',
+      );
+    }
+    const expiresAt = receivedAt + ttlMs;
+    const stored = await store.saveIfNewer({ peerId, publicKey, addresses, announcedAt: time, lastSeen: receivedAt, expiresAt });
+    if (!stored) {
+      throw new HttpError(
+        409,
+        'stale-announcement',
+        `an announcement for ${peerId} at least as new is already stored: this one is a replay or came out of order; announce again`,
+      );
+    }
+    const reannounceAfter = Math.max(1, Math.floor(ttlMs / 3 / 1000));
+    const body: AnnounceReply = { peerId, addresses, lastSeen: receivedAt, expiresAt, reannounceAfter };
+    return { status: 200, body, headers: { 'reannounce-after': String(reannounceAfter) }, peer: peerId };
+  };
+}

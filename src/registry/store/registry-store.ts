@@ -1,0 +1,30 @@
+/**
+ * What the registry server needs from storage. Small on purpose, so a
+ * PostgreSQL store for a shared deployment can sit beside the SQLite one.
+ */
+import type { PeerAddress } from '../../core/registry/protocol';
+
+export interface PeerEntry {
+  peerId: string;
+  /** Raw 32-byte Ed25519 key. */
+  publicKey: Buffer;
+  addresses: PeerAddress[];
+  /** The signed announcement time (ms): the sequence that makes replays detectable. */
+  announcedAt: number;
+  /** When the registry received the announcement (ms). */
+  lastSeen: number;
+  expiresAt: number;
+}
+
+export interface RegistryStore {
+  /**
+   * Stores `entry` unless the stored entry for the same peer was announced at
+   * the same time or later, in one atomic step. False when it was not stored.
+   */
+  saveIfNewer(entry: PeerEntry): Promise<boolean>;
+  /** The entry for `peerId`, unless none exists or it expired by `now`. */
+  find(peerId: string, now: number): Promise<PeerEntry | undefined>;
+  /** Deletes entries that expired before `time`; returns how many. */
+  deleteExpiredBefore(time: number): Promise<number>;
+  close(): Promise<void>;
+}

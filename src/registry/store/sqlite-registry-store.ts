@@ -1,0 +1,67 @@
+/** The registry's store in one SQLite file, through the project's single sqlite3 module. */
+import type { PeerAddress } from '../../core/registry/protocol';
+import { Database } from '../../core/store/database';
+import { migrateRegistry } from './migrations';
+import type { PeerEntry, RegistryStore } from './registry-store';
+
+interface PeerRow {
+  peer_id: string;
+  public_key: Buffer;
+  addresses: string;
+  announced_at: number;
+  last_seen: number;
+  expires_at: number;
+}
+
+export class SqliteRegistryStore implements RegistryStore {
+  private constructor(private readonly db: Database) {}
+
+  static async open(file: string): Promise<SqliteRegistryStore> {
+    const db = await Database.open(file);
+    try {
+      await migrateRegistry(db);
+    } catch (err) {
+      await db.close().catch(() => undefined);
+      throw err;
+    }
+    return new SqliteRegistryStore(db);
+  }
+
+  async saveIfNewer(entry: PeerEntry): Promise<boolean> {
+    // One statement, so two announcements racing cannot both win.
+    const { changes } = await this.db.run(
+      `INSERT INTO peers (peer_id, public_key, addresses, announced_at, last_seen, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (peer_id) DO UPDATE SET
+         public_key = excluded.public_key, addresses = excluded.addresses, announced_at = excluded.announced_at,
+         last_seen = excluded.last_seen, expires_at = excluded.expires_at
+       WHERE excluded.announced_at > peers.announced_at`,
+      [entry.peerId, entry.publicKey, JSON.stringify(entry.addresses), entry.announcedAt, entry.lastSeen, entry.expiresAt],
+    );
+    return changes === 1;
+  }
+
+  async find(peerId: string, now: number): Promise<PeerEntry | undefined> {
+    const row = await this.db.get<PeerRow>('SELECT * FROM peers WHERE peer_id = ? AND expires_at > ?', [peerId, now]);
+    return row && toEntry(row);
+  }
+
+  async deleteExpiredBefore(time: number): Promise<number> {
+    return (await this.db.run('DELETE FROM peers WHERE expires_at < ?', [time])).changes;
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+function toEntry(row: PeerRow): PeerEntry {
+  return {
+    peerId: row.peer_id,
+    publicKey: row.public_key,
+    addresses: JSON.parse(row.addresses) as PeerAddress[],
+    announcedAt: row.announced_at,
+    lastSeen: row.last_seen,
+    expiresAt: row.expires_at,
+  };
+}

@@ -1,0 +1,32 @@
+/** A real registry server (real SQLite file) inside the test process, on a free loopback port. */
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import type { LogEntry } from '../../src/registry/log';
+import { startRegistry, type RegistryServerOptions } from '../../src/registry/server';
+import { SqliteRegistryStore } from '../../src/registry/store/sqlite-registry-store';
+import { tempDir } from './temp';
+
+export interface TestRegistry {
+  url: string;
+  logs: LogEntry[];
+  /** Stops the server early; the test's end stops it otherwise. */
+  close(): Promise<void>;
+}
+
+export async function startTestRegistry(t: TestContext, options: Partial<Omit<RegistryServerOptions, 'store' | 'log'>> = {}): Promise<TestRegistry> {
+  const store = await SqliteRegistryStore.open(join(tempDir(t), 'registry.db'));
+  const logs: LogEntry[] = [];
+  const registry = await startRegistry({
+    store,
+    host: '127.0.0.1',
+    port: 0,
+    ttlSeconds: 3600,
+    rateLimitPerMinute: 0,
+    log: (entry) => logs.push(entry),
+    ...options,
+  });
+  let closed: Promise<void> | undefined;
+  const close = () => (closed ??= registry.close().then(() => store.close()));
+  t.after(close);
+  return { url: registry.url, logs, close };
+}

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { plainIp, reachableAddresses } from '../../src/registry/addresses';
+
+test('empty and unspecified hosts become the address the announcement came from', () => {
+  const announced = [
+    { host: '', port: 1 },
+    { host: '0.0.0.0', port: 2 },
+    { host: '::', port: 3 },
+  ];
+  assert.deepEqual(reachableAddresses(announced, '203.0.113.9'), [
+    { host: '203.0.113.9', port: 1 },
+    { host: '203.0.113.9', port: 2 },
+    { host: '203.0.113.9', port: 3 },
+  ]);
+  assert.deepEqual(reachableAddresses([{ host: '', port: 1 }], '::ffff:203.0.113.9'), [{ host: '203.0.113.9', port: 1 }]);
+});
+
+test('loopback announced from elsewhere is dropped, multicast always, the rest kept once', () => {
+  const announced = [
+    { host: '127.0.0.1', port: 1 },
+    { host: '127.8.9.10', port: 1 },
+    { host: '::1', port: 1 },
+    { host: '::ffff:127.0.0.1', port: 1 },
+    { host: '224.0.0.251', port: 1 },
+    { host: 'ff02::1', port: 1 },
+    { host: '192.168.1.20', port: 1 },
+    { host: '::ffff:192.168.1.20', port: 1 },
+    { host: '2001:db8::7', port: 1 },
+  ];
+  assert.deepEqual(reachableAddresses(announced, '198.51.100.4'), [
+    { host: '192.168.1.20', port: 1 },
+    { host: '2001:db8::7', port: 1 },
+  ]);
+});
+
+test('a peer on the same machine as the registry may announce loopback, not multicast', () => {
+  const announced = [
+    { host: '', port: 1 },
+    { host: '127.0.0.1', port: 2 },
+    { host: '224.0.0.1', port: 3 },
+  ];
+  assert.deepEqual(reachableAddresses(announced, '::ffff:127.0.0.1'), [
+    { host: '127.0.0.1', port: 1 },
+    { host: '127.0.0.1', port: 2 },
+  ]);
+  assert.deepEqual(reachableAddresses([{ host: '', port: 4 }], '::1'), [{ host: '::1', port: 4 }]);
+});
+
+test('plainIp unwraps IPv4-mapped IPv6 addresses only', () => {
+  assert.equal(plainIp('::ffff:10.0.0.7'), '10.0.0.7');
+  assert.equal(plainIp('::FFFF:10.0.0.7'), '10.0.0.7');
+  assert.equal(plainIp('2001:db8::1'), '2001:db8::1');
+  assert.equal(plainIp('10.0.0.7'), '10.0.0.7');
+});

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { test, type TestContext } from 'node:test';
+import { UserError } from '../../src/core/errors';
+import { generateIdentity } from '../../src/core/identity/keys';
+import { RegistryClient } from '../../src/core/registry/registry-client';
+import { RegistryError, type RegistryErrorCode } from '../../src/core/registry/registry-error';
+import { resolveRegistryUrl } from '../../src/core/registry/registry-url';
+import { startTestRegistry } from '../helpers/registry';
+
+/** A server that is not a registry, standing in for a wrong --registry URL. */
+async function impostor(t: TestContext, listener: RequestListener): Promise<string> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => server.close(resolve)));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: RegistryErrorCode, message: RegExp): Promise<RegistryError> {
+  let caught: unknown;
+  await assert.rejects(promise, (err) => {
+    caught = err;
+    return true;
+  });
+  assert.ok(caught instanceof RegistryError, `expected a RegistryError, got ${String(caught)}`);
+  assert.equal(caught.code, code, caught.message);
+  assert.match(caught.message, message);
+  return caught;
+}
+
+test('announce, then look up: the registry fills in the address it saw', async (t) => {
+  const registry = await startTestRegistry(t, { ttlSeconds: 90 });
+  const client = new RegistryClient(registry.url);
+  const alice = generateIdentity();
+  const reply = await client.announce(alice, 7421);
+  assert.deepEqual(reply.addresses, [{ host: '127.0.0.1', port: 7421 }]);
+  assert.equal(reply.reannounceAfter, 30);
+  assert.equal(reply.expiresAt - reply.lastSeen, 90_000);
+
+  const record = await client.lookup(alice.peerId.toLowerCase());
+  assert.equal(record.peerId, alice.peerId);
+  assert.equal(record.publicKey, alice.publicKey.toString('base64'));
+  assert.deepEqual(record.addresses, [{ host: '127.0.0.1', port: 7421 }]);
+});
+
+test('announcing twice within one millisecond still counts as newer', async (t) => {
+  const registry = await startTestRegistry(t);
+  const frozen = Date.now();
+  const client = new RegistryClient(registry.url, { now: () => frozen });
+  const alice = generateIdentity();
+  await client.announce(alice, 1);
+  await client.announce(alice, 2);
+  assert.deepEqual((await client.lookup(alice.peerId)).addresses, [{ host: '127.0.0.1', port: 2 }]);
+});
+
+test('a client whose clock is far off is told to fix it', async (t) => {
+  const registry = await startTestRegistry(t);
+  const client = new RegistryClient(registry.url, { now: () => Date.now() + 10 * 60_000 });
+  await rejectsWith(
+    client.announce(generateIdentity(), 1),
+    'registry-refused',
+    /refused the announcement of .*: the announcement's time is 600 s ahead of the registry's clock .*set this machine's clock right/,
+  );
+});
+
+test('look-ups are cached for a while; fresh bypasses the cache', async (t) => {
+  const registry = await startTestRegistry(t);
+  const client = new RegistryClient(registry.url);
+  const alice = generateIdentity();
+  await client.announce(alice, 7421);
+  await client.lookup(alice.peerId);
+  await registry.close();
+  assert.equal((await client.lookup(alice.peerId)).peerId, alice.peerId, 'the second look-up went to the registry');
+  await rejectsWith(client.lookup(alice.peerId, { fresh: true }), 'registry-unreachable', /Cannot reach the registry/);
+});
+
+test('an unknown peer is "not registered", naming the peer and what to do', async (t) => {
+  const registry = await startTestRegistry(t);
+  const { peerId } = generateIdentity();
+  await rejectsWith(new RegistryClient(registry.url).lookup(peerId), 'peer-not-registered', new RegExp(`Peer ${peerId} is not registered at ${registry.url}.*ask your teammate to start receiving`));
+});
+
+test('a registry that is not running, or never answers, is "unreachable", naming the URL and the setting', async (t) => {
+  const registry = await startTestRegistry(t);
+  await registry.close();
+  const refused = await rejectsWith(new RegistryClient(registry.url).lookup(generateIdentity().peerId), 'registry-unreachable', /ECONNREFUSED/);
+  assert.ok(refused.message.includes(registry.url), refused.message);
+  assert.match(refused.message, /--registry, \$PEER_BACKUP_REGISTRY or the peerBackup\.registryUrl setting/);
+
+  const silent = await impostor(t, () => undefined);
+  await rejectsWith(new RegistryClient(silent, { timeoutMs: 300 }).lookup(generateIdentity().peerId), 'registry-unreachable', /no answer within 0\.3 s/);
+});
+
+test('a server that answers something else is "garbage", never a peer', async (t) => {
+  const alice = generateIdentity();
+  const mallory = generateIdentity();
+  const html = await impostor(t, (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Welcome</h1>'));
+  const notFoundPage = await impostor(t, (_req, res) => res.writeHead(404).end('Not Found'));
+  const wrongKey = await impostor(t, (_req, res) =>
+    res.end(JSON.stringify({ peerId: alice.peerId, publicKey: mallory.publicKey.toString('base64'), addresses: [], lastSeen: 1, expiresAt: Date.now() + 60_000 })),
+  );
+  const huge = await impostor(t, (_req, res) => res.end('x'.repeat(200_000)));
+  await rejectsWith(new RegistryClient(html).lookup(alice.peerId), 'registry-garbage', /answered HTTP 200 with a body that is not a registry reply/);
+  await rejectsWith(new RegistryClient(notFoundPage).lookup(alice.peerId), 'registry-garbage', /HTTP 404 and no registry error/);
+  await rejectsWith(new RegistryClient(wrongKey).lookup(alice.peerId), 'registry-garbage', /with a key that is not that peer's/);
+  await rejectsWith(new RegistryClient(huge).lookup(alice.peerId), 'registry-garbage', /over-long or broken reply/);
+  await rejectsWith(new RegistryClient(html).announce(alice, 1), 'registry-garbage', /does not look like a Peer Backup registry/);
+});
+
+test('a rate-limited client learns when to retry', async (t) => {
+  const registry = await startTestRegistry(t, { rateLimitPerMinute: 2 });
+  const client = new RegistryClient(registry.url);
+  const alice = generateIdentity();
+  await client.announce(alice, 1);
+  await client.lookup(alice.peerId);
+  const err = await rejectsWith(client.lookup(alice.peerId, { fresh: true }), 'registry-refused', /too many requests from 127\.0\.0\.1 \(at most 2 a minute\): retry in \d+ s/);
+  assert.ok(err.retryAfterSeconds !== undefined && err.retryAfterSeconds > 0 && err.retryAfterSeconds <= 60);
+});
+
+test('registry URLs: flag, then environment, then this machine; bad ones name their source', () => {
+  assert.equal(resolveRegistryUrl(undefined, {}), 'http://127.0.0.1:7420');
+  assert.equal(resolveRegistryUrl(undefined, { PEER_BACKUP_REGISTRY: 'http://reg.example:7420/' }), 'http://reg.example:7420');
+  assert.equal(resolveRegistryUrl('https://reg.example/peer-backup/', { PEER_BACKUP_REGISTRY: 'http://other' }), 'https://reg.example/peer-backup');
+  assert.throws(() => resolveRegistryUrl('reg.example:7420', {}), /"reg\.example:7420" \(from --registry\) is not an http\(s\) URL/);
+  assert.throws(() => resolveRegistryUrl(undefined, { PEER_BACKUP_REGISTRY: 'not a url' }), /\(from PEER_BACKUP_REGISTRY\) is not a URL/);
+  assert.throws(() => new RegistryClient('ftp://reg.example'), (err: Error) => err instanceof UserError && /not an http\(s\) registry URL/.test(err.message));
+});

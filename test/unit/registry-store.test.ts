@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { generateIdentity } from '../../src/core/identity/keys';
+import { Database } from '../../src/core/store/database';
+import { openStore } from '../../src/core/store';
+import { registryApplicationId } from '../../src/registry/store/migrations';
+import type { PeerEntry } from '../../src/registry/store/registry-store';
+import { SqliteRegistryStore } from '../../src/registry/store/sqlite-registry-store';
+import { tempDir } from '../helpers/temp';
+
+function entry(overrides: Partial<PeerEntry> = {}): PeerEntry {
+  const identity = generateIdentity();
+  return {
+    peerId: identity.peerId,
+    publicKey: identity.publicKey,
+    addresses: [{ host: '192.0.2.1', port: 7421 }],
+    announcedAt: 1_000,
+    lastSeen: 1_000,
+    expiresAt: 5_000,
+    ...overrides,
+  };
+}
+
+test('an entry is replaced only by a strictly newer announcement', async (t) => {
+  const store = await SqliteRegistryStore.open(join(tempDir(t), 'registry.db'));
+  t.after(() => store.close());
+  const first = entry();
+  assert.equal(await store.saveIfNewer(first), true);
+  const moved = { ...first, addresses: [{ host: '192.0.2.2', port: 9 }] };
+  assert.equal(await store.saveIfNewer({ ...moved, announcedAt: 999 }), false, 'an older announcement replaced the entry');
+  assert.equal(await store.saveIfNewer({ ...moved, announcedAt: 1_000 }), false, 'a replay of the same announcement replaced the entry');
+  assert.deepEqual(await store.find(first.peerId, 2_000), first);
+  assert.equal(await store.saveIfNewer({ ...moved, announcedAt: 1_001, lastSeen: 1_001, expiresAt: 6_000 }), true);
+  assert.deepEqual((await store.find(first.peerId, 2_000))?.addresses, [{ host: '192.0.2.2', port: 9 }]);
+});
+
+test('expired entries are hidden from look-ups and deleted on request', async (t) => {
+  const store = await SqliteRegistryStore.open(join(tempDir(t), 'registry.db'));
+  t.after(() => store.close());
+  const old = entry({ expiresAt: 5_000 });
+  const young = entry({ expiresAt: 9_000 });
+  await store.saveIfNewer(old);
+  await store.saveIfNewer(young);
+  assert.ok(await store.find(old.peerId, 4_999));
+  assert.equal(await store.find(old.peerId, 5_000), undefined);
+  assert.equal(await store.deleteExpiredBefore(6_000), 1);
+  assert.equal(await store.saveIfNewer({ ...old, announcedAt: 1 }), true, 'a deleted entry still blocked announcements');
+  assert.ok(await store.find(young.peerId, 6_000));
+});
+
+test('entries survive closing and reopening the file', async (t) => {
+  const file = join(tempDir(t), 'registry.db');
+  const saved = entry();
+  const store = await SqliteRegistryStore.open(file);
+  await store.saveIfNewer(saved);
+  await store.close();
+  const reopened = await SqliteRegistryStore.open(file);
+  t.after(() => reopened.close());
+  assert.deepEqual(await reopened.find(saved.peerId, 0), saved);
+});
+
+test('another SQLite file, or one from a newer registry, is refused and left alone', async (t) => {
+  const dir = tempDir(t);
+  const originating = join(dir, 'peer-backup.db');
+  await (await openStore(originating)).close();
+  await assert.rejects(SqliteRegistryStore.open(originating), /peer-backup\.db is not a Peer Backup registry database: give --db a new file name/);
+  const check = await Database.open(originating);
+  assert.equal((await check.get<{ n: number }>("SELECT count(*) AS n FROM sqlite_master WHERE name = 'peers'"))?.n, 0);
+  await check.close();
+
+  const newer = join(dir, 'newer.db');
+  const db = await Database.open(newer);
+  await db.exec(`PRAGMA application_id = ${registryApplicationId}; PRAGMA user_version = 99;`);
+  await db.close();
+  await assert.rejects(SqliteRegistryStore.open(newer), /newer Peer Backup registry \(schema 99, this one knows 1\): update Peer Backup/);
+});
