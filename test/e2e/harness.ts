@@ -1,0 +1,171 @@
+/**
+ * A real VS Code (code-server) driven by Playwright through Debian's Chromium,
+ * with the extension installed from the packaged VSIX. Each editor gets a
+ * fresh profile and keeps what a failed test needs for a post-mortem in
+ * test-artifacts/e2e/<test>/: numbered screenshots, the editor's logs and
+ * code-server's output.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import { createProfile, installExtension, startCodeServer, waitForExtensionHost, type Profile, type RunningCodeServer } from './code-server';
+
+const repoRoot = resolve(__dirname, '../..');
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+
+export const extensionVersion = manifest.version;
+/** Where `npm run package` writes the VSIX. */
+export const packagedVsixPath = join(repoRoot, 'dist-vsix', `${manifest.name}-linux-x64-${manifest.version}.vsix`);
+
+const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+// The workbench is slow to settle on two busy cores; waits are for readiness, not speed.
+const uiTimeoutMs = 30_000;
+const maxListScrolls = 20;
+const listScrollPx = 300;
+
+export interface EditorOptions {
+  /** Names the artifacts folder: test-artifacts/e2e/<artifactsName>/. */
+  artifactsName: string;
+  workspaceDir: string;
+  vsixPath: string;
+  /** Added to the profile's User/settings.json. */
+  settings?: Record<string, unknown>;
+}
+
+export async function startEditor(options: EditorOptions): Promise<Editor> {
+  const artifactsDir = join(repoRoot, 'test-artifacts', 'e2e', options.artifactsName.replace(/[^\w.-]+/g, '-'));
+  rmSync(artifactsDir, { recursive: true, force: true });
+  const profile = createProfile(mkdtempSync(join(tmpdir(), 'peer-backup-e2e-')), options.settings ?? {});
+  let server: RunningCodeServer | undefined;
+  let browser: Browser | undefined;
+  try {
+    await installExtension(profile, options.vsixPath);
+    server = await startCodeServer(profile, options.workspaceDir);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(uiTimeoutMs);
+    await page.goto(server.url);
+    await page.waitForSelector('.monaco-workbench');
+    await waitForExtensionHost(profile);
+    return new Editor(page, browser, server, profile, artifactsDir);
+  } catch (error) {
+    await browser?.close();
+    await server?.stop();
+    keepDiagnostics(profile, artifactsDir, server?.output() ?? '');
+    rmSync(profile.root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function keepDiagnostics(profile: Profile, artifactsDir: string, serverOutput: string): void {
+  mkdirSync(artifactsDir, { recursive: true });
+  writeFileSync(join(artifactsDir, 'code-server.log'), serverOutput);
+  const logsDir = join(profile.userDataDir, 'logs');
+  if (existsSync(logsDir)) cpSync(logsDir, join(artifactsDir, 'logs'), { recursive: true });
+}
+
+export class Editor {
+  private screenshotCount = 0;
+  private stopped = false;
+
+  constructor(
+    readonly page: Page,
+    private readonly browser: Browser,
+    private readonly server: RunningCodeServer,
+    readonly profile: Profile,
+    readonly artifactsDir: string,
+  ) {}
+
+  /** Runs a command from the command palette by its full title, e.g. "Peer Backup: Show Log". */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('Control+Shift+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    await this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.getByText(title, { exact: true }) }).first().click();
+  }
+
+  /** Right-clicks the explorer row labelled `rowLabel` and chooses `menuItem` from its context menu. */
+  async chooseExplorerMenuItem(rowLabel: string, menuItem: string): Promise<void> {
+    await this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: rowLabel }).first().click({ button: 'right' });
+    await this.page.locator('.context-view .action-label', { hasText: menuItem }).first().click();
+  }
+
+  /** The messages of the notification toasts on screen. */
+  notificationMessages(): Promise<string[]> {
+    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts();
+  }
+
+  /** The toast whose message contains `text`, to wait for or to click its buttons. */
+  notification(text: string | RegExp): Locator {
+    return this.page.locator('.notifications-toasts .notification-toast', { hasText: text });
+  }
+
+  /** The texts of the status bar items on screen. */
+  statusBarTexts(): Promise<string[]> {
+    return this.page.locator('.statusbar-item').allInnerTexts();
+  }
+
+  statusBarItem(text: string | RegExp): Locator {
+    return this.page.locator('.statusbar-item', { hasText: text });
+  }
+
+  /** The document inside the active webview panel. */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  /** The name of the channel the Output panel shows. */
+  shownOutputChannel(): Promise<string> {
+    return this.page.locator('.part.panel .monaco-select-box').first().inputValue();
+  }
+
+  /** The lines of the Output panel that are on screen (the panel renders only the visible ones). */
+  async outputLines(): Promise<string[]> {
+    const lines = await this.page.locator('.part.panel .view-lines .view-line').allInnerTexts();
+    return lines.map((line) => line.replace(/\u00a0/g, ' ')).filter((line) => line.trim() !== '');
+  }
+
+  /** The activation time, in ms, that "Developer: Show Running Extensions" gives for an extension. */
+  async activationTimeMs(displayName: string): Promise<number> {
+    await this.runCommand('Developer: Show Running Extensions');
+    const list = this.page.locator('.runtime-extensions-editor .monaco-list');
+    await list.locator('.monaco-list-row').first().waitFor();
+    const name = this.page.locator('.name', { hasText: new RegExp(`^${escapeRegExp(displayName)}$`) });
+    const row = list.locator('.monaco-list-row', { has: name });
+    // The list renders only the rows in view, slowest first: scroll down to the extension's row.
+    for (let scrolls = 0; (await row.count()) === 0; scrolls += 1) {
+      if (scrolls === maxListScrolls) throw new Error(`${displayName} is not among the running extensions`);
+      await list.hover();
+      await this.page.mouse.wheel(0, listScrollPx);
+    }
+    const label = await row.locator('.activation-time').innerText();
+    const match = /(\d+)\s*ms/.exec(label);
+    if (!match) throw new Error(`no activation time for ${displayName} in "${label}"`);
+    return Number(match[1]);
+  }
+
+  /** Saves test-artifacts/e2e/<test>/NN-name.png; returns its path. */
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(this.artifactsDir, { recursive: true });
+    this.screenshotCount += 1;
+    const file = join(this.artifactsDir, `${String(this.screenshotCount).padStart(2, '0')}-${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Closes the browser, stops code-server and everything it started, keeps the logs, and deletes the profile. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.browser.close();
+    await this.server.stop();
+    keepDiagnostics(this.profile, this.artifactsDir, this.server.output());
+    rmSync(this.profile.root, { recursive: true, force: true });
+  }
+}

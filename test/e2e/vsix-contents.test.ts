@@ -1,0 +1,43 @@
+/**
+ * The VSIX, installed by code-server as a user would install it, holds the
+ * bundle and a sqlite3 that loads on its own, and nothing from the source tree.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { tempDir } from '../helpers/temp';
+import { createProfile, installExtension } from './code-server';
+import { packagedVsixPath } from './harness';
+
+const execFileAsync = promisify(execFile);
+
+async function installPackagedExtension(t: { after(fn: () => void): void }): Promise<string> {
+  const profile = createProfile(tempDir(t), {});
+  await installExtension(profile, packagedVsixPath);
+  const [installed] = JSON.parse(readFileSync(join(profile.extensionsDir, 'extensions.json'), 'utf8')) as { relativeLocation: string }[];
+  return join(profile.extensionsDir, installed.relativeLocation);
+}
+
+test('the VSIX ships the bundle, the icon and the licence, and no sources, maps or tests', async (t) => {
+  const files = readdirSync(await installPackagedExtension(t), { recursive: true, encoding: 'utf8' });
+  for (const expected of ['package.json', 'dist/extension.js', 'media/icon.png', 'LICENSE.txt', 'changelog.md']) {
+    assert.ok(files.includes(expected), `${expected} is missing from the VSIX`);
+  }
+  const unwanted = files.filter((file) => /\.(ts|map)$|^(src|test|scripts|bench|docs)\//.test(file));
+  assert.deepEqual(unwanted, []);
+});
+
+test('the sqlite3 inside the VSIX loads and runs a query outside the source tree', async (t) => {
+  const sqlite3Dir = join(await installPackagedExtension(t), 'node_modules', 'sqlite3');
+  const query = `
+    const sqlite3 = require(process.argv[1]);
+    const db = new sqlite3.Database(':memory:');
+    db.get('SELECT sqlite_version() AS version', (error, row) => { if (error) throw error; console.log(row.version); });
+  `;
+  // Run from a temp folder, so that nothing in this repository's node_modules can stand in.
+  const { stdout } = await execFileAsync(process.execPath, ['-e', query, sqlite3Dir], { cwd: tempDir(t) });
+  assert.match(stdout.trim(), /^3\.\d+\.\d+$/);
+});
