@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors';
 import { registerIdCommand } from './commands/id';
+import { registerPackCommand } from './commands/pack';
 import { registerPlanCommands } from './commands/plan';
 import { registerRegistryCommand } from './commands/registry';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   registerPlanCommands(program);
+  registerPackCommand(program);
   registerIdCommand(program);
   registerRegistryCommand(program);
   return program;

@@ -1,0 +1,307 @@
+/**
+ * Extracts a gzip'd tar made by packArchive, treating it as hostile input.
+ *
+ * What a failure leaves behind: the archive is first extracted into a fresh
+ * staging folder inside the target (`.peer-backup-restore-*`, removed again
+ * in every case) and checked entry by entry against the manifest, which
+ * comes last. Only an archive that passes every check is moved into place,
+ * by rename. So a hostile, damaged or oversized archive leaves the target as
+ * it was. Only an error while moving (e.g. a file created there meanwhile)
+ * can leave part of a snapshot in place, and that error lists what was moved.
+ *
+ * Refused, failing the whole extraction: absolute names, '..', NUL or
+ * backslash in names, symlinks that could point outside the target, hard
+ * links, devices, FIFOs, anything written through a symlink, duplicate
+ * entries, archives without a valid manifest, and archives over the limits.
+ * Modes lose setuid, setgid and sticky bits.
+ */
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { lstat, mkdir, mkdtemp, open, realpath, rm, symlink, lutimes } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { extract as createTarExtract, type Header } from 'tar-stream';
+import { UserError } from '../errors';
+import type { SkippedPath } from '../store';
+import { reservedArchiveRoot } from '../plan/designate';
+import { checkEntryName, checkLinkTarget, quoted } from './entry-names';
+import { manifestArchivePath, parseManifest, type Manifest } from './manifest';
+import { findManifestMismatch, type ExtractedEntry } from './manifest-check';
+import { applyDirectoryMetadata, moveIntoPlace, type DirectoryMetadata } from './move-into-place';
+
+export interface ExtractLimits {
+  /** Entries of any kind, the manifest included. */
+  maxEntries: number;
+  /** Content bytes of all entries together, before compression. */
+  maxBytes: number;
+}
+
+export const defaultExtractLimits: ExtractLimits = { maxEntries: 5_000_000, maxBytes: 2 ** 40 };
+
+/** The manifest is held in memory to be parsed, so it gets its own bound. */
+const maxManifestBytes = 256 * 1024 * 1024;
+
+export interface ExtractOptions {
+  overwrite: boolean;
+  limits?: Partial<ExtractLimits>;
+  signal?: AbortSignal;
+}
+
+export interface ExtractReport {
+  files: number;
+  directories: number;
+  symlinks: number;
+  /** File content bytes written. */
+  bytes: number;
+  /** The plan and time the archive was made, from its manifest. */
+  plan: string;
+  createdAt: string;
+  /** What the backup itself had left out or found changing, from its manifest. */
+  skipped: SkippedPath[];
+  changed: SkippedPath[];
+}
+
+/** Raised for an archive that must not be extracted; turned into a UserError naming the target. */
+class RefusedArchive extends Error {}
+
+export async function extractArchive(input: Readable, targetDir: string, options: ExtractOptions): Promise<ExtractReport> {
+  const limits = { ...defaultExtractLimits, ...options.limits };
+  const target = resolve(targetDir);
+  try {
+    await mkdir(target, { recursive: true });
+  } catch (err) {
+    throw new UserError(`Cannot restore into ${target} (${(err as NodeJS.ErrnoException).code}): choose a folder you can write to.`);
+  }
+  // The real path, so the target itself may be reached through a symlink the user chose.
+  const root = await realpath(target);
+  const staging = await mkdtemp(join(root, '.peer-backup-restore-'));
+  try {
+    let staged: Staged;
+    try {
+      staged = await extractToStaging(input, staging, root, options, limits);
+    } catch (err) {
+      if (err instanceof RefusedArchive) throw new UserError(`Refused to restore into ${target}: the archive ${err.message}. Nothing was written.`);
+      if (err instanceof UserError || options.signal?.aborted) throw err;
+      throw new UserError(`Could not restore into ${target}: the archive is damaged or not a Peer Backup archive (${(err as Error).message}). Nothing was written.`, { cause: err });
+    }
+    const moved: string[] = [];
+    try {
+      await moveIntoPlace(staging, root, options.overwrite, moved);
+      await applyDirectoryMetadata(root, staged.directories);
+    } catch (err) {
+      if (moved.length === 0) throw err;
+      const shown = moved.slice(0, 5).join(', ') + (moved.length > 5 ? ` and ${moved.length - 5} more` : '');
+      const message = err instanceof UserError ? err.message : (err as Error).message;
+      throw new UserError(`${message} (The restore stopped part way: already moved into ${target}: ${shown}.)`, { cause: err });
+    }
+    const { manifest, counts } = staged;
+    return { ...counts, plan: manifest.plan, createdAt: manifest.createdAt, skipped: manifest.skipped, changed: manifest.changed };
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+interface Staged {
+  manifest: Manifest;
+  directories: DirectoryMetadata[];
+  counts: { files: number; directories: number; symlinks: number; bytes: number };
+}
+
+async function extractToStaging(input: Readable, staging: string, root: string, options: ExtractOptions, limits: ExtractLimits): Promise<Staged> {
+  const gunzip = createGunzip();
+  const tarExtract = createTarExtract();
+  const fail = (err: Error) => tarExtract.destroy(err);
+  input.once('error', fail);
+  gunzip.once('error', fail);
+  const cancel = () => fail(options.signal?.reason as Error);
+  options.signal?.addEventListener('abort', cancel, { once: true });
+  input.pipe(gunzip).pipe(tarExtract as unknown as NodeJS.WritableStream);
+
+  const extracted = new Map<string, ExtractedEntry>();
+  const directories: DirectoryMetadata[] = [];
+  const counts = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
+  const knownFolders = new Set<string>();
+  let manifest: Manifest | undefined;
+  let entries = 0;
+  let declaredBytes = 0;
+  try {
+    options.signal?.throwIfAborted();
+    for await (const entry of tarExtract) {
+      const header = entry.header;
+      if (manifest !== undefined) throw new RefusedArchive(`has entries after its manifest (${quoted(header.name)})`);
+      if (++entries > limits.maxEntries) throw new RefusedArchive(`has more than ${limits.maxEntries} entries, the limit for a restore`);
+      declaredBytes += header.size;
+      if (declaredBytes > limits.maxBytes) throw new RefusedArchive(`holds more than ${limits.maxBytes} bytes, the limit for a restore`);
+
+      const name = checkEntryName(header.name);
+      if ('problem' in name) throw new RefusedArchive(`has an entry ${quoted(header.name)} that ${name.problem}`);
+      const path = name.ok;
+      if (path === manifestArchivePath && header.type === 'file') {
+        manifest = await readManifest(entry);
+        continue;
+      }
+      if (path.split('/')[0] === reservedArchiveRoot) throw new RefusedArchive(`has an entry ${quoted(path)} under ${reservedArchiveRoot}/, which is reserved`);
+      if (extracted.has(path)) throw new RefusedArchive(`has the entry ${quoted(path)} twice`);
+      await refuseIfInTheWay(root, path, header.type === 'directory', options.overwrite);
+      await makeParents(staging, path, knownFolders);
+      const mode = header.mode & 0o777;
+
+      switch (header.type) {
+        case 'directory':
+          await drain(entry);
+          await makeStagedFolder(staging, path, knownFolders);
+          extracted.set(path, { type: 'directory' });
+          directories.push({ path, mode, mtime: header.mtime });
+          counts.directories++;
+          break;
+        case 'file':
+        case 'contiguous-file': {
+          const written = await writeStagedFile(staging, path, entry, mode, header.mtime);
+          extracted.set(path, { type: 'file', ...written });
+          counts.files++;
+          counts.bytes += written.size;
+          break;
+        }
+        case 'symlink': {
+          await drain(entry);
+          const target = checkLinkTarget(path, header.linkname ?? '');
+          if ('problem' in target) throw new RefusedArchive(`has an entry ${quoted(path)} that ${target.problem}`);
+          await symlink(target.ok, join(staging, path));
+          await lutimes(join(staging, path), header.mtime, header.mtime);
+          extracted.set(path, { type: 'symlink', target: target.ok });
+          counts.symlinks++;
+          break;
+        }
+        default:
+          throw new RefusedArchive(`has an entry ${quoted(path)} that ${refusedTypeReason(header.type)}`);
+      }
+    }
+  } catch (err) {
+    tarExtract.destroy();
+    throw err;
+  } finally {
+    input.unpipe(gunzip);
+    input.destroy();
+    gunzip.destroy();
+    options.signal?.removeEventListener('abort', cancel);
+  }
+  options.signal?.throwIfAborted();
+  if (manifest === undefined) throw new RefusedArchive(`has no manifest (${manifestArchivePath}): it is truncated, or was not made by Peer Backup`);
+  const mismatch = findManifestMismatch(extracted, manifest);
+  if (mismatch !== undefined) throw new RefusedArchive(`fails its integrity check: ${mismatch}`);
+  return { manifest, directories, counts };
+}
+
+type EntryStream = AsyncIterable<unknown>;
+
+/** Fails early when the entry would land on something in the target that may not be replaced. */
+async function refuseIfInTheWay(root: string, path: string, isFolder: boolean, overwrite: boolean): Promise<void> {
+  let existing;
+  try {
+    existing = await lstat(join(root, path));
+  } catch {
+    return;
+  }
+  if (isFolder && existing.isDirectory()) return;
+  if (existing.isDirectory()) {
+    throw new UserError(`${join(root, path)} is a folder, but the snapshot has a file there: move that folder away, or restore into an empty folder.`);
+  }
+  if (!overwrite) throw new UserError(`${join(root, path)} already exists: pass --overwrite to replace it, or restore into an empty folder.`);
+}
+
+/**
+ * Creates the entry's missing parent folders and checks the existing ones
+ * with lstat: a parent that is a symlink or a file means the archive is
+ * trying to write through it.
+ */
+async function makeParents(staging: string, path: string, knownFolders: Set<string>): Promise<void> {
+  const parts = path.split('/');
+  for (let depth = 1; depth < parts.length; depth++) {
+    const parent = parts.slice(0, depth).join('/');
+    if (knownFolders.has(parent)) continue;
+    let stats;
+    try {
+      stats = await lstat(join(staging, parent));
+    } catch {
+      await mkdir(join(staging, parent), { mode: 0o755 });
+      knownFolders.add(parent);
+      continue;
+    }
+    if (!stats.isDirectory()) throw new RefusedArchive(`has an entry ${quoted(path)} that would be written through ${quoted(parent)}, which is not a folder`);
+    knownFolders.add(parent);
+  }
+}
+
+/** Owner-writable while extracting, so it can be filled; its archived mode is applied at the end. */
+async function makeStagedFolder(staging: string, path: string, knownFolders: Set<string>): Promise<void> {
+  if (knownFolders.has(path)) return;
+  try {
+    await mkdir(join(staging, path), { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedArchive(`has the entry ${quoted(path)} both as a folder and as something else`);
+    throw err;
+  }
+  knownFolders.add(path);
+}
+
+/** O_EXCL and O_NOFOLLOW: never replace anything, never follow a symlink. */
+async function writeStagedFile(staging: string, path: string, content: EntryStream, mode: number, mtime: Date): Promise<{ size: number; sha256: string }> {
+  let handle;
+  try {
+    handle = await open(join(staging, path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedArchive(`has an entry ${quoted(path)} that clashes with an earlier one`);
+    throw err;
+  }
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const data of content) {
+      const chunk = data as Buffer;
+      hash.update(chunk);
+      size += chunk.length;
+      for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten;
+    }
+    await handle.chmod(mode);
+    await handle.utimes(mtime, mtime);
+    return { size, sha256: hash.digest('hex') };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readManifest(content: EntryStream): Promise<Manifest> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const data of content) {
+    const chunk = data as Buffer;
+    size += chunk.length;
+    if (size > maxManifestBytes) throw new RefusedArchive(`has a manifest larger than ${maxManifestBytes} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return parseManifest(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new RefusedArchive((err as Error).message);
+  }
+}
+
+async function drain(content: EntryStream): Promise<void> {
+  for await (const chunk of content) void chunk;
+}
+
+function refusedTypeReason(type: Header['type'] | string): string {
+  switch (type) {
+    case 'link':
+      return 'is a hard link, which could reach files outside the restore folder';
+    case 'character-device':
+    case 'block-device':
+      return 'is a device';
+    case 'fifo':
+      return 'is a FIFO (named pipe)';
+    default:
+      return `has the unsupported type "${type}"`;
+  }
+}
+
