@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { LogEntry } from '../../src/registry/log';
 import { startRegistry, type RegistryServerOptions } from '../../src/registry/server';
-import { SqliteRegistryStore } from '../../src/registry/store/sqlite-registry-store';
+import { openRegistryStore } from '../../src/registry/store';
 import { tempDir } from './temp';
 
 export interface TestRegistry {
@@ -14,7 +14,7 @@ export interface TestRegistry {
 }
 
 export async function startTestRegistry(t: TestContext, options: Partial<Omit<RegistryServerOptions, 'store' | 'log'>> = {}): Promise<TestRegistry> {
-  const store = await SqliteRegistryStore.open(join(tempDir(t), 'registry.db'));
+  const store = await openRegistryStore(join(tempDir(t), 'registry.db'));
   const logs: LogEntry[] = [];
   const registry = await startRegistry({
     store,

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { generateIdentity } from '../../src/core/identity/keys';
 import { Database } from '../../src/core/store/database';
 import { openStore } from '../../src/core/store';
+import { CachedRegistryStore } from '../../src/registry/store/cached-registry-store';
 import { registryApplicationId } from '../../src/registry/store/migrations';
 import type { PeerEntry } from '../../src/registry/store/registry-store';
 import { SqliteRegistryStore } from '../../src/registry/store/sqlite-registry-store';
@@ -74,4 +75,25 @@ test('another SQLite file, or one from a newer registry, is refused and left alo
   await db.exec(`PRAGMA application_id = ${registryApplicationId}; PRAGMA user_version = 99;`);
   await db.close();
   await assert.rejects(SqliteRegistryStore.open(newer), /newer Peer Backup registry \(schema 99, this one knows 1\): update Peer Backup/);
+});
+
+test('the cached store answers look-ups from memory, with the same expiry and replay rules', async (t) => {
+  const file = join(tempDir(t), 'registry.db');
+  const store = new CachedRegistryStore(await SqliteRegistryStore.open(file), 2);
+  t.after(() => store.close());
+  const [a, b, c] = [entry(), entry(), entry()];
+  for (const each of [a, b, c]) assert.equal(await store.saveIfNewer(each), true);
+  assert.equal(await store.saveIfNewer({ ...a, addresses: [] }), false, 'a replay was accepted');
+
+  // Change a row behind the cache's back: look-ups of cached peers do not see it.
+  const other = await Database.open(file);
+  await other.run("UPDATE peers SET addresses = '[]'");
+  await other.close();
+  assert.deepEqual((await store.find(c.peerId, 2_000))?.addresses, c.addresses);
+  assert.deepEqual((await store.find(a.peerId, 2_000))?.addresses, [], 'the evicted entry was not read from the file');
+
+  assert.ok(await store.find(c.peerId, 4_999));
+  assert.equal(await store.find(c.peerId, 5_000), undefined);
+  assert.equal(await store.deleteExpiredBefore(6_000), 3);
+  assert.equal(await store.find(b.peerId, 0), undefined);
 });

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { resolveHome } from '../../core/home';
 import { jsonLineLog } from '../../registry/log';
 import { startRegistry, type RunningRegistry } from '../../registry/server';
-import { SqliteRegistryStore } from '../../registry/store/sqlite-registry-store';
+import { openRegistryStore } from '../../registry/store';
 import { globalOptions } from '../context';
 
 interface RegistryCommandOptions {
@@ -27,7 +27,7 @@ export function registerRegistryCommand(program: Command): void {
     .action(async (options: RegistryCommandOptions, command: Command) => {
       const home = resolveHome(globalOptions(command).home);
       const dbFile = options.db === undefined ? join(home.dir, 'registry.db') : resolve(options.db);
-      const store = await SqliteRegistryStore.open(dbFile);
+      const store = await openRegistryStore(dbFile);
       const log = jsonLineLog((line) => process.stdout.write(line));
       let registry: RunningRegistry;
       try {
