@@ -74,8 +74,8 @@ install_builtin_extension_dependencies() { (cd "$vscode_dir/extensions" && npm i
 
 total_started=$SECONDS
 
-# A stamp dir for another version means an older install: start it over.
-if [[ -d $tools_dir ]] && ! compgen -G "$tools_dir/.setup-stamps-$CODE_SERVER_VERSION" >/dev/null; then
+# No stamps for this version: an install of another version, or one cut short. Start over.
+if [[ -d $tools_dir && ! -d $stamps_dir ]]; then
   log "removing an install of another code-server version"
   rm -rf "$tools_dir"
 fi
