@@ -1,14 +1,9 @@
 /** Human formatting shared by CLI commands. */
+import bytes from 'bytes';
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 2 : 1)} ${units[unit]}`;
+/** Binary units, matching how quotas such as "10GB" are parsed. */
+export function formatBytes(count: number): string {
+  return bytes.format(count, { unitSeparator: ' ', decimalPlaces: 1 }) ?? `${count} B`;
 }
 
 export function formatTime(epochMs: number): string {

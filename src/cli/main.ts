@@ -4,10 +4,15 @@
  */
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors';
+import { registerAllowCommands } from './commands/allow';
+import { registerDestCommands } from './commands/dest';
 import { registerIdCommand } from './commands/id';
 import { registerPackCommand } from './commands/pack';
 import { registerPlanCommands } from './commands/plan';
+import { registerReceiveCommand } from './commands/receive';
 import { registerRegistryCommand } from './commands/registry';
+import { registerRunCommand } from './commands/run';
+import { registerSnapshotCommands } from './commands/snapshots';
 
 export function buildProgram(): Command {
   const program = new Command('peer-backup')
@@ -21,6 +26,11 @@ export function buildProgram(): Command {
   registerPackCommand(program);
   registerIdCommand(program);
   registerRegistryCommand(program);
+  registerDestCommands(program);
+  registerRunCommand(program);
+  registerSnapshotCommands(program);
+  registerReceiveCommand(program);
+  registerAllowCommands(program);
   return program;
 }
 

@@ -11,10 +11,14 @@ import { UserError } from './errors';
 export interface Home {
   dir: string;
   databaseFile: string;
+  /** Archives waiting to be sent. */
+  spoolDir: string;
+  /** Where the receiver keeps teammates' snapshots unless told otherwise. */
+  defaultStorageDir: string;
 }
 
 export function homeAt(dir: string): Home {
-  return { dir, databaseFile: join(dir, 'peer-backup.db') };
+  return { dir, databaseFile: join(dir, 'peer-backup.db'), spoolDir: join(dir, 'spool'), defaultStorageDir: join(dir, 'storage') };
 }
 
 /**

@@ -1,0 +1,39 @@
+/** `peer-backup receive`: store teammates' backups on this machine until stopped. */
+import type { Command } from 'commander';
+import { loadOrCreateIdentity } from '../../core/identity/key-file';
+import { resolveRegistryUrl } from '../../core/registry/registry-url';
+import { startReceiver } from '../../receiver/start';
+import { globalOptions, withStore } from '../context';
+import { port as portOption } from '../option-parsers';
+import { untilStopped } from '../stop-signal';
+
+export const defaultReceiverPort = 7421;
+
+export function registerReceiveCommand(program: Command): void {
+  program
+    .command('receive')
+    .description("receive teammates' backups here until stopped (Ctrl-C)")
+    .option('--port <port>', 'port to listen on; 0 picks a free one', portOption, defaultReceiverPort)
+    .option('--host <address>', 'interface to listen on (default: all)')
+    .option('--storage <dir>', 'where snapshots are kept (default: storage/ in the home)')
+    .option('--registry <url>', 'the registry to announce to (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)')
+    .action(async (options: { port: number; host?: string; storage?: string; registry?: string }, command: Command) => {
+      const global = globalOptions(command);
+      const registryUrl = resolveRegistryUrl(options.registry);
+      await withStore(global, async (store, home) => {
+        const identity = await loadOrCreateIdentity(home.dir);
+        const receiver = await startReceiver({
+          store,
+          identity,
+          storageDir: options.storage ?? home.defaultStorageDir,
+          port: options.port,
+          host: options.host,
+          registryUrl,
+          log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+        });
+        process.stdout.write(`receiver listening on http://127.0.0.1:${receiver.port} as ${identity.peerId}\n`);
+        await untilStopped();
+        await receiver.stop();
+      });
+    });
+}

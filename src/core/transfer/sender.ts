@@ -1,0 +1,194 @@
+/**
+ * The sending side of a transfer: find the address where the destination
+ * proves its identity, then upload the archive with signed requests and
+ * check the signed receipt. Nothing is uploaded to a machine that has not
+ * signed our fresh challenge with the destination's key.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { BackupError } from '../backup-error';
+import { UserError } from '../errors';
+import { verifySignature, type Identity } from '../identity/keys';
+import { peerIdOf } from '../identity/peer-id';
+import type { PeerAddress } from '../registry/protocol';
+import { helloProofBytes, helloReplySchema, type HelloReply } from './hello';
+import { addressUrl, orderAddresses } from './peer-addresses';
+import { receiptSchema, type Receipt } from './receipt';
+import { openStatement, signRequest, type SignedStatement } from './signing';
+
+/** A receiver that answered our challenge with the destination's key. */
+export interface VerifiedPeer {
+  url: string;
+  peerId: string;
+  publicKey: Buffer;
+  hello: HelloReply;
+}
+
+export interface ArchiveFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+const connectTimeoutMs = 5_000;
+
+export class PeerClient {
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly identity: Identity) {
+    // Uploads are streamed: no redirects (follow-redirects would buffer the body) and no size caps.
+    this.http = axios.create({ maxRedirects: 0, maxBodyLength: Infinity, maxContentLength: Infinity, validateStatus: () => true, proxy: false });
+  }
+
+  /**
+   * Tries each address (LAN first) until one proves it holds `peerId`'s key.
+   * `pinnedKey` (base64) is the key seen before; a different one is refused.
+   */
+  async connect(peerId: string, addresses: PeerAddress[], options: { pinnedKey?: string | null; size?: number; signal?: AbortSignal } = {}): Promise<VerifiedPeer> {
+    const failures: string[] = [];
+    let impostor: string | undefined;
+    for (const address of orderAddresses(addresses)) {
+      const url = addressUrl(address);
+      const challenge = randomBytes(32).toString('base64');
+      const body = Buffer.from(JSON.stringify({ challenge, size: options.size }));
+      let response: AxiosResponse;
+      try {
+        response = await this.http.post(`${url}/v1/hello`, body, {
+          headers: { 'content-type': 'application/json', ...this.sign('POST', '/v1/hello', body, peerId) },
+          signal: anySignal(options.signal, AbortSignal.timeout(connectTimeoutMs)),
+          responseType: 'json',
+        });
+      } catch (err) {
+        if (options.signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled');
+        failures.push(`${url}: ${describeNetworkError(err)}`);
+        continue;
+      }
+      // Something answered there; whatever it is, it must now prove it is the teammate.
+      const hello = helloReplySchema.safeParse(response.data);
+      if (response.status !== 200 || !hello.success) {
+        impostor = `${url} answered (HTTP ${response.status}: ${errorText(response)}) but not with a proof from ${peerId}`;
+        continue;
+      }
+      const publicKey = Buffer.from(hello.data.publicKey, 'base64');
+      const proven =
+        peerIdOf(publicKey) === peerId &&
+        hello.data.peerId === peerId &&
+        verifySignature(publicKey, helloProofBytes(challenge, peerId, this.identity.peerId), Buffer.from(hello.data.proof, 'base64'));
+      if (!proven) {
+        impostor = `${url} answered as ${hello.data.peerId}, not ${peerId}, or could not sign our challenge with ${peerId}'s key`;
+        continue;
+      }
+      if (options.pinnedKey && options.pinnedKey !== hello.data.publicKey) {
+        throw new BackupError('identity-mismatch', `${peerId} now presents a different key than the one pinned at the first backup; nothing was sent. Remove and re-add the destination only if your teammate confirms they reinstalled.`);
+      }
+      return { url, peerId, publicKey, hello: hello.data };
+    }
+    if (impostor) {
+      throw new BackupError('identity-mismatch', `the receiver could not prove it is ${peerId}: ${impostor}; nothing was sent`);
+    }
+    throw new BackupError('peer-offline', `${peerId} is offline at every address it announced (${failures.join('; ')}); ask your teammate to start receiving`);
+  }
+
+  /** Uploads the archive as snapshot `snapshotId` and returns the checked receipt. */
+  async upload(
+    peer: VerifiedPeer,
+    archive: ArchiveFile,
+    snapshot: { id: string; plan: string },
+    options: { signal?: AbortSignal; onBytes?: (sent: number) => void } = {},
+  ): Promise<{ receipt: Receipt; signed: SignedStatement }> {
+    if (!peer.hello.allowed) {
+      throw new BackupError('not-allowed', `${peer.peerId} does not allow this machine (${this.identity.peerId}) to store backups; ask your teammate to run "peer-backup allow ${this.identity.peerId} --quota 10GB"`);
+    }
+    const room = (peer.hello.quotaBytes ?? 0) - (peer.hello.usedBytes ?? 0);
+    if (archive.size > room) {
+      throw new BackupError('quota-exceeded', `the snapshot is ${archive.size} bytes but only ${Math.max(room, 0)} of the ${peer.hello.quotaBytes} bytes ${peer.peerId} granted are free; ask for a larger quota`);
+    }
+    const path = `/v1/snapshots/${encodeURIComponent(snapshot.id)}?plan=${encodeURIComponent(snapshot.plan)}`;
+    let sent = 0;
+    const meter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        sent += chunk.length;
+        options.onBytes?.(sent);
+        callback(null, chunk);
+      },
+    });
+    const body = createReadStream(archive.path).pipe(meter);
+    let response: AxiosResponse;
+    try {
+      response = await this.http.put(`${peer.url}${path}`, body, {
+        headers: {
+          'content-type': 'application/gzip',
+          'content-length': String(archive.size),
+          ...signRequest(this.identity, { method: 'PUT', path, length: archive.size, sha256: archive.sha256, receiverPeerId: peer.peerId }),
+        },
+        signal: options.signal,
+        responseType: 'json',
+      });
+    } catch (err) {
+      if (options.signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled; the receiver keeps nothing partial');
+      throw new BackupError('upload-failed', `the upload to ${peer.url} broke off after ${sent} of ${archive.size} bytes: ${describeNetworkError(err)}`);
+    }
+    if (response.status === 403) throw new BackupError('not-allowed', errorText(response));
+    if (response.status === 507) throw new BackupError('quota-exceeded', errorText(response));
+    if (response.status !== 201) throw new BackupError('upload-failed', `${peer.url} refused the upload (${response.status}): ${errorText(response)}`);
+    const signed = response.data?.receipt as SignedStatement | undefined;
+    const receipt = signed && receiptSchema.safeParse(openStatement(signed, peer.publicKey));
+    const matches =
+      receipt?.success &&
+      receipt.data.snapshotId === snapshot.id &&
+      receipt.data.sha256 === archive.sha256 &&
+      receipt.data.size === archive.size &&
+      receipt.data.sender === this.identity.peerId &&
+      receipt.data.receiver === peer.peerId;
+    if (!matches || !receipt?.success || !signed) {
+      throw new BackupError('upload-failed', `${peer.url} did not return a valid signed receipt for snapshot ${snapshot.id}; the backup is not confirmed`);
+    }
+    return { receipt: receipt.data, signed };
+  }
+
+  /** Receipts of this sender's snapshots on the peer, each checked against the peer's key. */
+  async listSnapshots(peer: VerifiedPeer, signal?: AbortSignal): Promise<Receipt[]> {
+    const response = await this.http.get(`${peer.url}/v1/snapshots`, { headers: this.sign('GET', '/v1/snapshots', Buffer.alloc(0), peer.peerId), signal, responseType: 'json' });
+    if (response.status !== 200) throw new UserError(`${peer.url} refused to list snapshots (${response.status}): ${errorText(response)}`);
+    const signedList = (response.data?.snapshots ?? []) as SignedStatement[];
+    return signedList.flatMap((signed) => {
+      const parsed = receiptSchema.safeParse(openStatement(signed, peer.publicKey));
+      return parsed.success && parsed.data.sender === this.identity.peerId ? [parsed.data] : [];
+    });
+  }
+
+  /** The snapshot's bytes as a stream; the caller checks them against the receipt. */
+  async download(peer: VerifiedPeer, snapshotId: string, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
+    const path = `/v1/snapshots/${encodeURIComponent(snapshotId)}`;
+    const response = await this.http.get(`${peer.url}${path}`, { headers: this.sign('GET', path, Buffer.alloc(0), peer.peerId), signal, responseType: 'stream' });
+    if (response.status !== 200) {
+      response.data.resume();
+      throw new UserError(`${peer.url} refused to send snapshot ${snapshotId} (${response.status}); "peer-backup snapshots" lists what it holds`);
+    }
+    return response.data as NodeJS.ReadableStream;
+  }
+
+  private sign(method: string, path: string, body: Buffer, receiverPeerId: string): Record<string, string> {
+    const sha256 = createHash('sha256').update(body).digest('hex');
+    return signRequest(this.identity, { method, path, length: body.length, sha256, receiverPeerId });
+  }
+}
+
+function anySignal(...signals: (AbortSignal | undefined)[]): AbortSignal {
+  return AbortSignal.any(signals.filter((signal): signal is AbortSignal => signal !== undefined));
+}
+
+function describeNetworkError(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  if (code === 'ECONNREFUSED') return 'connection refused (nothing listening)';
+  if (code === 'ETIMEDOUT' || code === 'ECONNABORTED' || (err as Error).name === 'TimeoutError' || code === 'ERR_CANCELED') return 'no answer in time';
+  if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
+  return (err as Error).message;
+}
+
+function errorText(response: AxiosResponse): string {
+  const data = response.data as { error?: unknown; message?: unknown } | undefined;
+  return typeof data?.error === 'string' ? data.error : typeof data?.message === 'string' ? data.message : `HTTP ${response.status}`;
+}

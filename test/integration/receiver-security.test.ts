@@ -1,0 +1,86 @@
+/**
+ * Requests crafted by hand against a real receiver process: a tampered body,
+ * a replayed request and an upload over quota are each refused, and nothing
+ * is stored.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import axios from 'axios';
+import { generateIdentity, type Identity } from '../../src/core/identity/keys';
+import { signRequest } from '../../src/core/transfer/signing';
+import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
+
+const http = axios.create({ validateStatus: () => true, maxRedirects: 0 });
+
+function upload(url: string, receiverPeerId: string, sender: Identity, id: string, body: Buffer, signedBody: Buffer = body) {
+  const path = `/v1/snapshots/${id}?plan=nightly`;
+  const sha256 = createHash('sha256').update(signedBody).digest('hex');
+  return http.put(`${url}${path}`, body, {
+    headers: { 'content-type': 'application/gzip', ...signRequest(sender, { method: 'PUT', path, length: body.length, sha256, receiverPeerId }) },
+  });
+}
+
+async function setUp(t: Parameters<typeof startRegistry>[0], quota: string) {
+  const registry = await startRegistry(t);
+  const receiver = await makeHome(t);
+  const sender = generateIdentity();
+  await allow(receiver.home, sender.peerId, quota);
+  const running = await startReceiver(t, receiver.home, registry.url);
+  const stored = () => readdirSync(join(receiver.home, 'storage'), { recursive: true, encoding: 'utf8' }).sort();
+  return { url: `http://127.0.0.1:${running.port}`, receiver, sender, stored };
+}
+
+test('a body that differs from the signed hash is refused and nothing is stored', async (t) => {
+  const { url, receiver, sender, stored } = await setUp(t, '1MB');
+  const signed = Buffer.alloc(1000, 1);
+  const tampered = Buffer.alloc(1000, 2);
+  const response = await upload(url, receiver.peerId, sender, 'snap-1', tampered, signed);
+  assert.equal(response.status, 400);
+  assert.match(response.data.error, /SHA-256/);
+  assert.deepEqual(stored(), ['.tmp']);
+
+  const honest = await upload(url, receiver.peerId, sender, 'snap-1', signed);
+  assert.equal(honest.status, 201, JSON.stringify(honest.data));
+});
+
+test('a replayed request is refused even though its signature is valid', async (t) => {
+  const { url, receiver, sender } = await setUp(t, '1MB');
+  const headers = signRequest(sender, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: createHash('sha256').digest('hex'), receiverPeerId: receiver.peerId });
+  assert.equal((await http.get(`${url}/v1/snapshots`, { headers })).status, 200);
+  const replay = await http.get(`${url}/v1/snapshots`, { headers });
+  assert.equal(replay.status, 401);
+  assert.match(replay.data.error, /replayed/);
+});
+
+test('a request signed for another receiver or too long ago is refused', async (t) => {
+  const { url, receiver, sender } = await setUp(t, '1MB');
+  const empty = createHash('sha256').digest('hex');
+  const elsewhere = signRequest(sender, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: empty, receiverPeerId: generateIdentity().peerId });
+  assert.equal((await http.get(`${url}/v1/snapshots`, { headers: elsewhere })).status, 401);
+  const stale = signRequest(sender, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: empty, receiverPeerId: receiver.peerId }, Date.now() - 60 * 60_000);
+  const response = await http.get(`${url}/v1/snapshots`, { headers: stale });
+  assert.equal(response.status, 401);
+  assert.match(response.data.error, /clock/);
+});
+
+test('an upload over quota is refused up front with 507 and nothing is stored', async (t) => {
+  const { url, receiver, sender, stored } = await setUp(t, '2KB');
+  const response = await upload(url, receiver.peerId, sender, 'too-big', Buffer.alloc(5000, 3));
+  assert.equal(response.status, 507);
+  assert.match(response.data.error, /does not fit the space granted/);
+  assert.deepEqual(stored(), ['.tmp']);
+});
+
+test('one sender cannot list or download another sender\'s snapshots', async (t) => {
+  const { url, receiver, sender } = await setUp(t, '1MB');
+  assert.equal((await upload(url, receiver.peerId, sender, 'mine', Buffer.alloc(100, 4))).status, 201);
+  const other = generateIdentity();
+  const empty = createHash('sha256').digest('hex');
+  const list = await http.get(`${url}/v1/snapshots`, { headers: signRequest(other, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: empty, receiverPeerId: receiver.peerId }) });
+  assert.deepEqual(list.data, { snapshots: [] });
+  const download = await http.get(`${url}/v1/snapshots/mine`, { headers: signRequest(other, { method: 'GET', path: '/v1/snapshots/mine', length: 0, sha256: empty, receiverPeerId: receiver.peerId }) });
+  assert.equal(download.status, 404);
+});
