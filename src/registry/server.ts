@@ -51,7 +51,7 @@ export function createRegistryServer(options: RegistryServerOptions): Server {
 
   const server = createServer(
     {
-      maxHeaderSize: 8 * 1024, // larger headers get 431 from node itself
+      maxHeaderSize: 8 * 1024, // larger headers get 431, through clientError below
       headersTimeout: 10_000,
       requestTimeout: 15_000, // a whole request, body included; announcements are tiny
       keepAliveTimeout: 5_000,
@@ -89,11 +89,11 @@ export function createRegistryServer(options: RegistryServerOptions): Server {
   // Requests node rejects before any handler runs still get a JSON reason.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     const [status, code, message] = describeClientError(err);
-    options.log({ event: 'request', status, remote: plainIp((socket as Socket).remoteAddress ?? ''), error: err.code ?? err.message });
-    if (!socket.writable || status === 0) {
+    if (status === 0 || !socket.writable) {
       socket.destroy();
       return;
     }
+    options.log({ event: 'request', status, remote: plainIp((socket as Socket).remoteAddress ?? ''), error: message });
     const text = JSON.stringify({ error: code, message });
     socket.end(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
