@@ -1,9 +1,9 @@
 /**
  * Decides which paths found inside designated folders stay out of the archive.
  *
- * - Plan excludes (gitignore syntax) are matched against archive paths, so a
- *   pattern anchored with a leading '/' is anchored at the folder the plan was
- *   made from, and `node_modules/` matches at any depth.
+ * - Plan excludes (gitignore syntax) are matched against paths inside each
+ *   designated folder, as if that folder held a .gitignore: `/build` is the
+ *   build folder at its top, `node_modules/` matches at any depth.
  * - With respectGitignore, each .gitignore applies to paths relative to its own
  *   folder and a deeper one overrides a shallower one (negations included), as
  *   in git. The .gitignore files between a designated folder and its
@@ -69,9 +69,10 @@ export class Exclusion {
     return [...scope, { folder, rules: ignore().add(text) }];
   }
 
-  isExcluded(scope: GitignoreScope, sourcePath: string, archivePath: string, isFolder: boolean): boolean {
+  /** `pathInItem` is the '/'-separated path below the designated folder being walked. */
+  isExcluded(scope: GitignoreScope, sourcePath: string, pathInItem: string, isFolder: boolean): boolean {
     const suffix = isFolder ? '/' : '';
-    if (this.planRules.ignores(archivePath + suffix)) return true;
+    if (this.planRules.ignores(pathInItem + suffix)) return true;
     for (let level = scope.length - 1; level >= 0; level--) {
       const { folder, rules } = scope[level]!;
       const verdict = rules.test(relative(folder, sourcePath).split(sep).join('/') + suffix);

@@ -8,7 +8,7 @@
  * 200 bytes), since the manifest is written at the end.
  */
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { createGzip, type Gzip } from 'node:zlib';
 import { pack as createTarPack, type Pack } from 'tar-stream';
@@ -31,7 +31,7 @@ const largestHeaderSize = 1536;
 export interface PackOptions {
   planName: string;
   items: readonly PlanItem[];
-  /** gitignore-syntax patterns, matched against archive paths. */
+  /** gitignore-syntax patterns, matched against paths inside each designated folder. */
   excludes: readonly string[];
   respectGitignore: boolean;
   signal?: AbortSignal;
@@ -68,7 +68,11 @@ export interface PackHandle {
 export function packArchive(options: PackOptions): PackHandle {
   const tarStream = createTarPack({ highWaterMark: bufferSize });
   const gzip = createGzip({ chunkSize: 64 * 1024 });
-  tarStream.pipe(new Coalesce(64 * 1024)).pipe(gzip);
+  const coalesce = new Coalesce(64 * 1024);
+  tarStream.pipe(coalesce);
+  // Failures reach the caller through `result` and an error on `gzip`; the inner stages need no listener of their own.
+  tarStream.on('error', () => undefined);
+  pipeline(coalesce, gzip, () => undefined);
 
   // One switch for every way a pack can stop early: the caller's signal, or the consumer destroying the stream.
   const stop = new AbortController();

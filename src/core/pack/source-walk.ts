@@ -16,6 +16,11 @@ interface Located {
   archivePath: string;
 }
 
+/** Where the walk is, plus the path below the designated folder, which excludes are matched against. */
+interface Position extends Located {
+  pathInItem: string;
+}
+
 export type FoundEntry =
   | (Located & { kind: 'directory'; stats: Stats })
   /** Files are opened and stat'ed by the packer itself, from the open descriptor. */
@@ -33,11 +38,12 @@ export async function* walkItems(items: readonly PlanItem[], exclusion: Exclusio
       continue;
     }
     const scope = stats.isDirectory() ? await exclusion.scopeAbove(item.sourcePath) : [];
-    yield* visit(item, stats, scope, exclusion);
+    yield* visit({ ...item, pathInItem: '' }, stats, scope, exclusion);
   }
 }
 
-async function* visit(at: Located, stats: Stats | Dirent, scope: GitignoreScope, exclusion: Exclusion): AsyncGenerator<FoundEntry> {
+async function* visit(position: Position, stats: Stats | Dirent, scope: GitignoreScope, exclusion: Exclusion): AsyncGenerator<FoundEntry> {
+  const at: Located = { sourcePath: position.sourcePath, archivePath: position.archivePath };
   if (stats.isFile()) {
     yield { kind: 'file', ...at };
     return;
@@ -72,9 +78,13 @@ async function* visit(at: Located, stats: Stats | Dirent, scope: GitignoreScope,
   const inside = await exclusion.enter(scope, at.sourcePath);
   children.sort((a, b) => compareNames(a.name, b.name));
   for (const child of children) {
-    const located = { sourcePath: join(at.sourcePath, child.name), archivePath: `${at.archivePath}/${child.name}` };
-    if (exclusion.isExcluded(inside, located.sourcePath, located.archivePath, child.isDirectory())) continue;
-    yield* visit(located, child, inside, exclusion);
+    const next = {
+      sourcePath: join(at.sourcePath, child.name),
+      archivePath: `${at.archivePath}/${child.name}`,
+      pathInItem: position.pathInItem === '' ? child.name : `${position.pathInItem}/${child.name}`,
+    };
+    if (exclusion.isExcluded(inside, next.sourcePath, next.pathInItem, child.isDirectory())) continue;
+    yield* visit(next, child, inside, exclusion);
   }
 }
 

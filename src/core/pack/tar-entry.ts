@@ -15,7 +15,7 @@ export interface OpenEntry {
 export function startEntry(tarStream: Pack, header: EntryHeader): OpenEntry {
   let body!: EntryBody;
   const done = new Promise<void>((resolve, reject) => {
-    body = tarStream.entry(header, (err) => (err ? reject(err) : resolve()));
+    body = quiet(tarStream.entry(header, (err) => (err ? reject(err) : resolve())));
   });
   // A cancelled pack rejects entries nobody awaits any more; that is expected, not an unhandled rejection.
   done.catch(() => undefined);
@@ -26,9 +26,14 @@ export function startEntry(tarStream: Pack, header: EntryHeader): OpenEntry {
 export function addEntry(tarStream: Pack, header: EntryHeader, content?: Buffer): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const callback = (err?: Error | null) => (err ? reject(err) : resolve());
-    if (content === undefined) tarStream.entry(header, callback);
-    else tarStream.entry(header, content, callback);
+    quiet(content === undefined ? tarStream.entry(header, callback) : tarStream.entry(header, content, callback));
   });
+}
+
+/** A destroyed pack also fails its entries; the entry callback reports that, so the 'error' event needs no handling. */
+function quiet(body: EntryBody): EntryBody {
+  body.on('error', () => undefined);
+  return body;
 }
 
 /** Writes one chunk, waiting while the reader is behind: this is what keeps memory flat. */
