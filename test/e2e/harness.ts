@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
-import { createProfile, installExtension, startCodeServer, waitForExtensionHost, type Profile, type RunningCodeServer } from './code-server';
+import { createProfile, installExtension, startCodeServer, waitForExtensionHost, type Profile, type RunningCodeServer } from '../../scripts/lib/code-server';
 
 const repoRoot = resolve(__dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/temp';
-import { createProfile, installExtension } from './code-server';
+import { createProfile, installExtension } from '../../scripts/lib/code-server';
 import { packagedVsixPath } from './harness';
 
 const execFileAsync = promisify(execFile);

@@ -1,11 +1,13 @@
 /** `peer-backup registry`: run the registry server until SIGINT or SIGTERM. */
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { resolveHome } from '../../core/home';
 import { jsonLineLog } from '../../registry/log';
 import { startRegistry, type RunningRegistry } from '../../registry/server';
 import { openRegistryStore } from '../../registry/store';
 import { globalOptions } from '../context';
+import { integerFrom, port } from '../option-parsers';
+import { untilStopped } from '../stop-signal';
 
 interface RegistryCommandOptions {
   port: number;
@@ -19,7 +21,7 @@ export function registerRegistryCommand(program: Command): void {
   program
     .command('registry')
     .description('run the registry that lets peers find each other by peer ID (until stopped); logs one JSON line per request')
-    .option('--port <port>', 'TCP port to listen on; 0 picks a free one', integerFrom(0, 65535), 7420)
+    .option('--port <port>', 'TCP port to listen on; 0 picks a free one', port, 7420)
     .option('--host <address>', 'address to listen on; 127.0.0.1 for this machine only', '0.0.0.0')
     .option('--db <file>', 'the registry database (default: registry.db in the home)')
     .option('--ttl <seconds>', 'how long an announcement stays valid; peers re-announce after a third of it', integerFrom(1, 7 * 24 * 3600), 7200)
@@ -39,29 +41,9 @@ export function registerRegistryCommand(program: Command): void {
       // The first line, plain, so scripts and tests can wait for it and read the port.
       process.stdout.write(`registry listening on ${registry.url}\n`);
       log({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });
-      const signal = await stopSignal();
+      const signal = await untilStopped();
       await registry.close();
       await store.close();
       log({ event: 'stopped', signal });
     });
-}
-
-function stopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolvePromise) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolvePromise(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-}
-
-function integerFrom(min: number, max: number): (value: string) => number {
-  return (value) => {
-    const number = Number(value);
-    if (!/^\d+$/.test(value) || number < min || number > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}.`);
-    return number;
-  };
 }

@@ -1,0 +1,121 @@
+/**
+ * `npm start`: the product on one machine, ready to try. Starts a registry,
+ * a "teammate" receiver that allows this playground's sender, and
+ * code-server with the freshly built VSIX installed, a sample workspace, and
+ * the teammate already added. Ctrl-C stops everything and removes the temp
+ * folder.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createProfile, installExtension, startCodeServer } from './lib/code-server';
+
+const root = resolve(__dirname, '..');
+const cli = join(root, 'dist', 'cli.js');
+
+function peerBackup(...args: string[]): string {
+  return execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8' }).trim();
+}
+
+/** Starts a long-running CLI command and resolves with the first capture of `ready` in its output. */
+function startService(name: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolveStart, reject) => {
+    let output = '';
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        output += `${line}\n`;
+        const match = ready.exec(line);
+        if (match) resolveStart({ child, match: match[1] });
+      });
+    }
+    child.once('exit', (code) => reject(new Error(`the ${name} exited (${code}) before it was ready:\n${output}`)));
+  });
+}
+
+function writeSampleWorkspace(dir: string): void {
+  mkdirSync(join(dir, 'src', 'utils'), { recursive: true });
+  mkdirSync(join(dir, 'notes'));
+  writeFileSync(join(dir, 'src', 'main.ts'), "import { greet } from './utils/greet';\n\nconsole.log(greet('teammate'));\n");
+  writeFileSync(join(dir, 'src', 'utils', 'greet.ts'), 'export const greet = (name: string) => `Hello, ${name}!`;\n');
+  writeFileSync(join(dir, 'notes', 'todo.md'), '# Not pushed yet\n\n- finish the parser\n- ask about the release date\n');
+  writeFileSync(join(dir, 'README.md'), '# Sample project\n\nRight-click `src` in the explorer and choose "Back Up Now to Teammate...".\n');
+}
+
+async function main(): Promise<void> {
+  const vsix = readdirSync(join(root, 'dist-vsix')).find((name) => name.endsWith('.vsix'));
+  if (!vsix) throw new Error('no VSIX in dist-vsix/: run npm run package');
+  const base = mkdtempSync(join(tmpdir(), 'peer-backup-playground-'));
+  const children: ChildProcess[] = [];
+  let stopping = false;
+  const stopAll = async (stopEditor?: () => Promise<void>) => {
+    if (stopping) return;
+    stopping = true;
+    await stopEditor?.();
+    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((done) => child.once('exit', done)) : undefined)));
+    rmSync(base, { recursive: true, force: true });
+  };
+
+  const homes = { registry: join(base, 'registry'), teammate: join(base, 'teammate'), you: join(base, 'you') };
+  for (const home of Object.values(homes)) mkdirSync(home);
+  const workspace = join(base, 'sample-project');
+  writeSampleWorkspace(workspace);
+
+  try {
+    const registry = await startService('registry', ['registry', '--home', homes.registry, '--host', '127.0.0.1', '--port', '0'], /registry listening on (http:\/\/\S+)/);
+    children.push(registry.child);
+    const registryUrl = registry.match;
+    const teammateId = peerBackup('id', '--home', homes.teammate);
+    const yourId = peerBackup('id', '--home', homes.you);
+    peerBackup('allow', yourId, '--quota', '1GB', '--label', 'you', '--home', homes.teammate);
+    const receiver = await startService(
+      'receiver',
+      ['receive', '--home', homes.teammate, '--host', '127.0.0.1', '--port', '0', '--registry', registryUrl],
+      /"event":"announced".*"port":(\d+)/,
+    );
+    children.push(receiver.child);
+    peerBackup('dest', 'add', 'teammate', teammateId, '--home', homes.you);
+
+    const profile = createProfile(join(base, 'editor'), { 'peerBackup.registryUrl': registryUrl, 'peerBackup.home': homes.you });
+    await installExtension(profile, join(root, 'dist-vsix', vsix));
+    const editor = await startCodeServer(profile, workspace);
+
+    process.stdout.write(
+      [
+        '',
+        'Peer Backup playground is running.',
+        '',
+        `  Open VS Code:        ${editor.url}`,
+        `  Registry:            ${registryUrl}`,
+        `  Teammate receiver:   port ${receiver.match}, peer ID ${teammateId}, storage ${join(homes.teammate, 'storage')}`,
+        `  You (the extension): peer ID ${yourId}, home ${homes.you}`,
+        '',
+        'Try:',
+        '  1. In the explorer, right-click "src" -> "Back Up Now to Teammate..." -> teammate.',
+        '  2. Command palette -> "Peer Backup: Open Settings" to see plans, schedule and history.',
+        '  3. Command palette -> "Peer Backup: Restore Snapshot..." to bring a snapshot back.',
+        `  4. See what the teammate stored: ls ${join(homes.teammate, 'storage', yourId)}`,
+        '',
+        'Press Ctrl-C to stop everything.',
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolveStop) => {
+      process.once('SIGINT', () => resolveStop());
+      process.once('SIGTERM', () => resolveStop());
+    });
+    process.stdout.write('Stopping...\n');
+    await stopAll(editor.stop);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`playground: ${err.message}\n`);
+  process.exitCode = 1;
+});
