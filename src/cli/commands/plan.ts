@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { parsePeerId } from '../../core/identity/peer-id';
 import { defaultExcludes, manualSchedule } from '../../core/plan/defaults';
 import { designate } from '../../core/plan/designate';
+import { describeSchedule, nextRuns, parseSchedule } from '../../core/schedule/spec';
 import type { Plan, Store } from '../../core/store';
 import { globalOptions, report, withStore } from '../context';
 import { formatTime, table } from '../format';
@@ -98,7 +99,8 @@ function describePlan(plan: Plan): string {
     table([
       ['Plan', plan.name + (plan.enabled ? '' : ' (disabled)')],
       ['Destination', plan.destination ?? 'none yet'],
-      ['Schedule', plan.schedule],
+      ['Schedule', describeSchedule(parseSchedule(plan.schedule))],
+      ['Next runs', plan.enabled ? nextRuns(parseSchedule(plan.schedule), new Date(), 3).map((at) => formatTime(at.getTime())).join(', ') || 'none' : 'none (disabled)'],
       ['Excludes', plan.excludes.length ? plan.excludes.join(', ') : 'none'],
       ['.gitignore', plan.respectGitignore ? 'respected' : 'not consulted'],
       ['Updated', formatTime(plan.updatedAt)],

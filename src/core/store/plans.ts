@@ -1,5 +1,6 @@
 /** Backup plans and their designated paths, as rows of the originating database. */
 import { UserError } from '../errors';
+import { parseSchedule } from '../schedule/spec';
 import { isUniqueViolation, type Database, type Queries } from './database';
 
 export interface PlanItem {
@@ -61,13 +62,14 @@ export class PlanStore {
 
   async create(plan: NewPlan): Promise<Plan> {
     const name = checkPlanName(plan.name);
+    const schedule = parseSchedule(plan.schedule).spec;
     const at = this.now();
     try {
       await this.db.transaction(async (tx) => {
         const { lastId } = await tx.run(
           `INSERT INTO plans (name, destination, schedule, enabled, excludes, respect_gitignore, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          [name, plan.destination, plan.schedule, plan.enabled === false ? 0 : 1, JSON.stringify(plan.excludes), plan.respectGitignore ? 1 : 0, at, at],
+          [name, plan.destination, schedule, plan.enabled === false ? 0 : 1, JSON.stringify(plan.excludes), plan.respectGitignore ? 1 : 0, at, at],
         );
         await insertItems(tx, lastId, plan.items);
       });
@@ -105,6 +107,7 @@ export class PlanStore {
   async update(name: string, changes: PlanChanges): Promise<Plan> {
     const plan = await this.get(name);
     const next = { ...plan, ...changes };
+    if (changes.schedule !== undefined) next.schedule = parseSchedule(changes.schedule).spec;
     await this.db.run(
       `UPDATE plans SET destination = ?, schedule = ?, enabled = ?, excludes = ?, respect_gitignore = ?, updated_at = ? WHERE id = ?`,
       [next.destination, next.schedule, next.enabled ? 1 : 0, JSON.stringify(next.excludes), next.respectGitignore ? 1 : 0, this.now(), plan.id],
