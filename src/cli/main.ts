@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors';
 import { registerAllowCommands } from './commands/allow';
 import { registerDestCommands } from './commands/dest';
+import { registerHistoryCommand } from './commands/history';
 import { registerIdCommand } from './commands/id';
 import { registerPackCommand } from './commands/pack';
 import { registerPlanCommands } from './commands/plan';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerRegistryCommand(program);
   registerDestCommands(program);
   registerRunCommand(program);
+  registerHistoryCommand(program);
   registerSnapshotCommands(program);
   registerReceiveCommand(program);
   registerAllowCommands(program);
