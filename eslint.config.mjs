@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.tools/', 'out/', '*.vsix', 'test-artifacts/'] },
+  { ignores: ['dist/', 'media/dist/', 'node_modules/', '.tools/', 'out/', '*.vsix', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,5 +1,7 @@
-// Bundles the extension and the CLI. `vscode` is provided by the editor and
-// `sqlite3` is a native addon, so both stay outside the bundles.
+// Bundles the extension, the CLI and the settings panel's webview script.
+// `vscode` is provided by the editor and `sqlite3` is a native addon, so both
+// stay outside the Node bundles. The webview script runs in the panel's
+// browser frame and gets everything (the UI toolkit included) in one file.
 import { build } from 'esbuild';
 
 const common = {
@@ -19,5 +21,16 @@ await Promise.all([
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     banner: { js: '#!/usr/bin/env node' },
+  }),
+  build({
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+    minify: true,
+    sourcemap: true,
+    entryPoints: ['media/settings/main.ts'],
+    outfile: 'media/dist/settings.js',
+    logLevel: 'warning',
   }),
 ]);

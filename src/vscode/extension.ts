@@ -1,10 +1,14 @@
-/** The extension's entry point: a thin front end over src/core. */
+/** The extension's entry point: a thin front end over src/core (activate.ts does the work). */
 import * as vscode from 'vscode';
+import { activateWith, type ActiveExtension } from './activate';
+
+let active: ActiveExtension | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Peer Backup', { log: true });
-  context.subscriptions.push(log, vscode.commands.registerCommand('peerBackup.showLog', () => log.show()));
-  log.info(`Peer Backup ${context.extension.packageJSON.version} activated`);
+  active = activateWith(vscode, context);
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  await active?.deactivate();
+  active = undefined;
+}

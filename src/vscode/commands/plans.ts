@@ -1,0 +1,119 @@
+/**
+ * Plan commands: the Explorer's "Add to Backup Plan..." and "Back Up Now to
+ * Teammate..." (which receive the clicked URI and the whole selection), and
+ * the palette's "Create Backup Plan" and "Run Backup Plan Now".
+ */
+import { dirname } from 'node:path';
+import type * as vscode from 'vscode';
+import { UserError } from '../../core/errors';
+import { addPathsToPlan, planForSelection } from '../../core/plan/plan-for-paths';
+import { designate } from '../../core/plan/designate';
+import { manualSchedule } from '../../core/plan/defaults';
+import { askPlanName, pickPlan, pickSchedule, pickTeammate } from '../pickers';
+import type { Vscode } from '../vscode-api';
+import { registerAll, type CommandContext } from './command-context';
+
+const openSettingsAction = 'Open Settings';
+
+export function registerPlanCommands(context: CommandContext): vscode.Disposable[] {
+  const { vsc, services, runner } = context;
+
+  const offerSettings = (choice: Thenable<string | undefined>) =>
+    void Promise.resolve(choice).then((picked) => {
+      if (picked === openSettingsAction) context.openSettings();
+    });
+
+  return registerAll(context, {
+    'peerBackup.addToPlan': [
+      'Add to Backup Plan',
+      async (clicked?: vscode.Uri, selected?: vscode.Uri[]) => {
+        const { paths, base } = selection(vsc, clicked, selected);
+        const store = await services.store();
+        const newPlan = { label: '$(add) New Backup Plan...', value: undefined };
+        const plans = await store.plans.list();
+        const picked = await vsc.window.showQuickPick(
+          [...plans.map((plan) => ({ label: plan.name, description: `${plan.items.length} path(s), ${plan.schedule}`, value: plan.name })), newPlan],
+          { placeHolder: `Add ${describeCount(paths)} to which backup plan?` },
+        );
+        if (!picked) return;
+        let planName = picked.value;
+        let notes: string[];
+        if (planName === undefined) {
+          planName = await askPlanName(vsc, store, 'New Backup Plan');
+          if (planName === undefined) return;
+          const designation = await designate([], paths, base);
+          notes = designation.notes;
+          await store.plans.create({ name: planName, destination: null, schedule: manualSchedule, excludes: services.settings().defaultExcludes, items: designation.items });
+        } else {
+          notes = (await addPathsToPlan(store, planName, paths, base)).notes;
+        }
+        services.changed();
+        const plan = await store.plans.get(planName);
+        const next = plan.destination ? '' : ' Choose the teammate it backs up to in the settings.';
+        offerSettings(vsc.window.showInformationMessage(`Added ${describeCount(paths)} to plan "${plan.name}".${notes.map((note) => ` (${note}.)`).join('')}${next}`, openSettingsAction));
+      },
+    ],
+
+    'peerBackup.backUpNow': [
+      'Back Up Now to Teammate',
+      async (clicked?: vscode.Uri, selected?: vscode.Uri[]) => {
+        const { paths, base } = selection(vsc, clicked, selected);
+        const store = await services.store();
+        const teammate = await pickTeammate(vsc, store, `Back up ${describeCount(paths)} to which teammate?`);
+        if (!teammate) return;
+        const { plan, created } = await planForSelection(store, { paths, base, destination: teammate, excludes: services.settings().defaultExcludes });
+        services.log.info(created ? `Made plan "${plan.name}" for this selection` : `Reusing plan "${plan.name}", which backs up this selection to ${teammate.label}`);
+        services.changed();
+        await runner.runNow(plan.name);
+      },
+    ],
+
+    'peerBackup.createPlan': [
+      'Create Backup Plan',
+      async () => {
+        const store = await services.store();
+        const name = await askPlanName(vsc, store, 'Create Backup Plan (1/3)');
+        if (name === undefined) return;
+        const teammate = await pickTeammate(vsc, store, 'Create Backup Plan (2/3): back up to which teammate?');
+        if (!teammate) return;
+        const schedule = await pickSchedule(vsc, 'Create Backup Plan (3/3)');
+        if (schedule === undefined) return;
+        await store.plans.create({ name, destination: teammate.peerId, schedule, excludes: services.settings().defaultExcludes, items: [] });
+        services.changed();
+        offerSettings(
+          vsc.window.showInformationMessage(
+            `Created plan "${name}". Add files and folders to it with "Add to Backup Plan..." in the Explorer, or in the settings.`,
+            openSettingsAction,
+          ),
+        );
+      },
+    ],
+
+    'peerBackup.runPlan': [
+      'Run Backup Plan Now',
+      // The settings panel passes the plan's name; from the palette, the user picks one.
+      async (planName?: string) => {
+        const name = typeof planName === 'string' ? planName : (await pickPlan(vsc, await services.store(), 'Back up which plan now?'))?.name;
+        if (name !== undefined) await runner.runNow(name);
+      },
+    ],
+  });
+}
+
+/**
+ * The files and folders an Explorer command acts on: the selection the
+ * Explorer passes (it holds the clicked item), else the clicked item; and
+ * the base their archive paths are made relative to: their workspace folder.
+ */
+function selection(vsc: Vscode, clicked: vscode.Uri | undefined, selected: vscode.Uri[] | undefined): { paths: string[]; base: string } {
+  const uris = selected?.length ? selected : clicked ? [clicked] : [];
+  if (uris.length === 0) throw new UserError('Right-click files or folders in the Explorer to choose what to back up.');
+  const foreign = uris.find((uri) => uri.scheme !== 'file');
+  if (foreign) throw new UserError(`${foreign.toString()} is not a file on this machine's disk, so Peer Backup cannot back it up.`);
+  const folder = vsc.workspace.getWorkspaceFolder(uris[0]);
+  return { paths: uris.map((uri) => uri.fsPath), base: folder ? folder.uri.fsPath : dirname(uris[0].fsPath) };
+}
+
+function describeCount(paths: string[]): string {
+  return paths.length === 1 ? `"${paths[0].split(/[\\/]/).pop()}"` : `${paths.length} items`;
+}

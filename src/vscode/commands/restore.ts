@@ -1,0 +1,63 @@
+/** "Restore Snapshot...": pick a plan, one of its snapshots the teammate holds, and a folder to restore into. */
+import { readdir } from 'node:fs/promises';
+import type * as vscode from 'vscode';
+import { formatBytes, formatTime } from '../../core/human-format';
+import { listSnapshots, restoreSnapshot } from '../../core/restore';
+import { destinationLabels, pickPlan } from '../pickers';
+import { registerAll, type CommandContext } from './command-context';
+
+export function registerRestoreCommands(context: CommandContext): vscode.Disposable[] {
+  const { vsc, services } = context;
+  return registerAll(context, {
+    'peerBackup.restoreSnapshot': [
+      'Restore Snapshot',
+      async () => {
+        const runner = await services.runnerContext();
+        const plan = await pickPlan(vsc, runner.store, 'Restore a snapshot of which plan?', { withDestination: true });
+        if (!plan?.destination) return;
+        const peerId = plan.destination;
+        const teammate = (await destinationLabels(runner.store)).get(peerId) ?? peerId;
+        const receipts = await vsc.window.withProgress({ location: vsc.ProgressLocation.Notification, title: `Asking ${teammate} which snapshots they hold...` }, () =>
+          listSnapshots(runner, peerId),
+        );
+        const ofPlan = receipts.filter((receipt) => receipt.plan === plan.name).sort((a, b) => b.storedAt - a.storedAt);
+        if (ofPlan.length === 0) {
+          void vsc.window.showInformationMessage(`${teammate} holds no snapshots of "${plan.name}" yet: run the plan first.`);
+          return;
+        }
+        const snapshot = await vsc.window.showQuickPick(
+          ofPlan.map((receipt) => ({ label: formatTime(receipt.storedAt), description: formatBytes(receipt.size), detail: receipt.snapshotId, receipt })),
+          { placeHolder: `Which snapshot of "${plan.name}"? (newest first)` },
+        );
+        if (!snapshot) return;
+        const [target] =
+          (await vsc.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, canSelectMany: false, openLabel: 'Restore Here', title: 'Restore into which folder?' })) ?? [];
+        if (!target) return;
+        const targetDir = target.fsPath;
+        let overwrite = false;
+        if ((await readdir(targetDir)).length > 0) {
+          const replace = 'Replace Existing Files';
+          const keep = 'Keep Existing Files';
+          const choice = await vsc.window.showWarningMessage(
+            `${targetDir} is not empty. Replace files there that the snapshot also has? With "${keep}", the restore stops at the first such file.`,
+            { modal: true },
+            replace,
+            keep,
+          );
+          if (choice === undefined) return;
+          overwrite = choice === replace;
+        }
+        const { extracted } = await vsc.window.withProgress(
+          { location: vsc.ProgressLocation.Notification, title: `Restoring snapshot ${snapshot.receipt.snapshotId} from ${teammate}...`, cancellable: true },
+          (_progress, token) => {
+            const cancel = new AbortController();
+            token.onCancellationRequested(() => cancel.abort());
+            return restoreSnapshot(runner, { peerId, snapshotId: snapshot.receipt.snapshotId, targetDir, overwrite, signal: cancel.signal });
+          },
+        );
+        services.log.info(`Restored snapshot ${snapshot.receipt.snapshotId} (${extracted.files} files) into ${targetDir}`);
+        void vsc.window.showInformationMessage(`Restored ${extracted.files} files of "${plan.name}" (${formatTime(snapshot.receipt.storedAt)}) into ${targetDir}.`);
+      },
+    ],
+  });
+}

@@ -1,0 +1,52 @@
+/** Teammate commands: add one to back up to, share my peer ID, and allow one to back up here. */
+import type * as vscode from 'vscode';
+import { formatBytes } from '../../core/human-format';
+import { askNewTeammate, askPeerId, askQuota } from '../pickers';
+import { registerAll, type CommandContext } from './command-context';
+
+const startReceivingAction = 'Start Receiving';
+
+export function registerTeammateCommands(context: CommandContext): vscode.Disposable[] {
+  const { vsc, services } = context;
+  return registerAll(context, {
+    'peerBackup.addTeammate': [
+      'Add Teammate',
+      async () => {
+        const added = await askNewTeammate(vsc, await services.store());
+        if (!added) return;
+        services.changed();
+        void vsc.window.showInformationMessage(`Added ${added.label} (${added.peerId}). Their key is pinned at the first backup to them.`);
+      },
+    ],
+
+    'peerBackup.copyPeerId': [
+      'Copy My Peer ID',
+      async () => {
+        const { peerId } = await services.identity();
+        await vsc.env.clipboard.writeText(peerId);
+        void vsc.window.showInformationMessage(`Copied your peer ID ${peerId}. A teammate who allows it can store your backups.`);
+      },
+    ],
+
+    'peerBackup.allowTeammate': [
+      'Allow a Teammate to Back Up Here',
+      async () => {
+        const peerId = await askPeerId(vsc, 'Allow a Teammate to Back Up Here (1/2)', "Your teammate's peer ID (they get it with \"Peer Backup: Copy My Peer ID\")");
+        if (peerId === undefined) return;
+        const quotaBytes = await askQuota(vsc, 'Allow a Teammate to Back Up Here (2/2)', 'How much space they may use here, e.g. 10GB or 500MB');
+        if (quotaBytes === undefined) return;
+        const store = await services.store();
+        const label = (await store.destinations.find(peerId))?.label ?? null;
+        await store.allowedSenders.allow(peerId, quotaBytes, label);
+        services.changed();
+        const who = label ? `${label} (${peerId})` : peerId;
+        const receiving = services.settings().receiverEnabled;
+        const message = `${who} may now store up to ${formatBytes(quotaBytes)} of backups here.${receiving ? '' : ' Start receiving so they can reach this machine.'}`;
+        const choice = receiving ? vsc.window.showInformationMessage(message) : vsc.window.showInformationMessage(message, startReceivingAction);
+        void Promise.resolve(choice).then((picked) => {
+          if (picked === startReceivingAction) void vsc.commands.executeCommand('peerBackup.startReceiving');
+        });
+      },
+    ],
+  });
+}

@@ -1,0 +1,193 @@
+/**
+ * What each panel request does. Form values arrive as typed text and are
+ * checked field by field with the same parsers the CLI uses; a failing field
+ * comes back to the panel under its own name, to be shown next to its input.
+ */
+import { dirname } from 'node:path';
+import { UserError } from '../../core/errors';
+import { parsePeerId } from '../../core/identity/peer-id';
+import { undesignate } from '../../core/plan/designate';
+import { addPathsToPlan } from '../../core/plan/plan-for-paths';
+import { manualSchedule } from '../../core/plan/defaults';
+import { parseQuota } from '../../core/quota';
+import { resolveRegistryUrl } from '../../core/registry/registry-url';
+import { describeSchedule, nextRuns, parseSchedule } from '../../core/schedule';
+import { checkPlanName } from '../../core/store/plans';
+import { formatTime } from '../../core/human-format';
+import { showError } from '../report-errors';
+import type { BackupRunner } from '../run-with-progress';
+import type { ReceiverSwitch } from '../receiver-switch';
+import type { Services } from '../services';
+import { checkPort, storageDirFor, writeSetting } from '../settings';
+import { checkFields, invalidField } from './field-checks';
+import type { RequestHandlers } from './panel-controller';
+
+export interface PanelContext {
+  services: Services;
+  runner: BackupRunner;
+  receiver: ReceiverSwitch;
+}
+
+export function createRequestHandlers({ services, runner, receiver }: PanelContext): RequestHandlers {
+  const { vsc } = services;
+  const store = () => services.store();
+
+  /** Runs a change, then tells every surface (the panel included) to show the new state. */
+  const changing = async (change: () => Promise<unknown>): Promise<null> => {
+    await change();
+    services.changed();
+    return null;
+  };
+
+  const confirm = async (message: string, action: string): Promise<boolean> =>
+    (await vsc.window.showWarningMessage(message, { modal: true }, action)) === action;
+
+  return {
+    refresh: async () => changing(async () => undefined),
+
+    previewSchedule: async ({ schedule }) => {
+      const { parsed } = await checkFields({ parsed: () => parseSchedule(schedule) });
+      return { summary: describeSchedule(parsed), nextRuns: nextRuns(parsed, new Date(), 3).map(formatTime) };
+    },
+
+    createPlan: async ({ name }) => {
+      const checked = await checkFields({ name: () => checkPlanName(name) });
+      const plans = await store();
+      if (await plans.plans.find(checked.name)) throw invalidField('name', `A plan named "${checked.name}" already exists: choose another name.`);
+      return changing(() =>
+        plans.plans.create({ name: checked.name, destination: null, schedule: manualSchedule, excludes: services.settings().defaultExcludes, items: [] }),
+      );
+    },
+
+    savePlan: async ({ plan, destination, schedule, excludes }) => {
+      const db = await store();
+      const checked = await checkFields({
+        destination: async () => (destination.trim() === '' ? null : ((await db.destinations.find(destination.trim()))?.peerId ?? parsePeerId(destination))),
+        schedule: () => parseSchedule(schedule).spec,
+        excludes: () =>
+          excludes
+            .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line !== ''),
+      });
+      return changing(() => db.plans.update(plan, checked));
+    },
+
+    setPlanEnabled: async ({ plan, enabled }) => changing(async () => (await store()).plans.update(plan, { enabled })),
+
+    addPaths: async ({ plan, kind }) => {
+      const picked = await vsc.window.showOpenDialog({
+        canSelectFiles: kind === 'files',
+        canSelectFolders: kind === 'folders',
+        canSelectMany: true,
+        openLabel: 'Add to Plan',
+        title: `Add ${kind} to plan "${plan}"`,
+        defaultUri: vsc.workspace.workspaceFolders?.[0]?.uri,
+      });
+      if (!picked?.length) return { notes: [] };
+      const folder = vsc.workspace.getWorkspaceFolder(picked[0]);
+      const base = folder ? folder.uri.fsPath : dirname(picked[0].fsPath);
+      const { notes } = await addPathsToPlan(await store(), plan, picked.map((uri) => uri.fsPath), base);
+      services.changed();
+      return { notes };
+    },
+
+    removePath: async ({ plan, sourcePath }) => {
+      const db = await store();
+      const current = await db.plans.get(plan);
+      return changing(() => db.plans.setItems(plan, undesignate(current.items, [sourcePath], dirname(sourcePath))));
+    },
+
+    removePlan: async ({ plan }) => {
+      if (!(await confirm(`Delete the plan "${plan}" and its run history? Snapshots your teammate already stores stay with them.`, 'Delete Plan'))) return null;
+      return changing(async () => (await store()).plans.remove(plan));
+    },
+
+    runPlan: async ({ plan }) => {
+      // The run reports itself (notification, status bar); the panel only starts it.
+      runner.runNow(plan).catch((err: unknown) => showError(vsc, services.log, `Backing up "${plan}"`, err));
+      return null;
+    },
+
+    addTeammate: async ({ label, peerId }) => {
+      const db = await store();
+      const teammates = await db.destinations.list();
+      const checked = await checkFields({
+        label: () => {
+          const trimmed = label.trim();
+          if (!trimmed) throw new UserError('Give the teammate a name, for example alice.');
+          if (teammates.some((teammate) => teammate.label === trimmed)) throw new UserError(`"${trimmed}" is taken: choose another name.`);
+          return trimmed;
+        },
+        peerId: () => {
+          const parsed = parsePeerId(peerId);
+          const known = teammates.find((teammate) => teammate.peerId === parsed);
+          if (known) throw new UserError(`This peer ID is already your teammate "${known.label}".`);
+          return parsed;
+        },
+      });
+      return changing(() => db.destinations.add(checked.label, checked.peerId));
+    },
+
+    removeTeammate: async ({ peerId }) => {
+      if (!(await confirm(`Remove this teammate? Plans that back up to them keep their peer ID.`, 'Remove Teammate'))) return null;
+      return changing(async () => (await store()).destinations.remove(peerId));
+    },
+
+    setReceiving: async ({ enabled }) => {
+      await writeSetting(vsc, 'receiver.enabled', enabled);
+      return changing(() => receiver.sync());
+    },
+
+    saveReceiver: async ({ port, storageFolder }) => {
+      const checked = await checkFields({
+        port: () => checkPort(port),
+        storageFolder: () => {
+          storageDirFor(storageFolder, services.home); // throws when the folder is unusable
+          return storageFolder.trim();
+        },
+      });
+      await writeSetting(vsc, 'receiver.port', checked.port);
+      await writeSetting(vsc, 'receiver.storageFolder', checked.storageFolder);
+      return changing(() => receiver.sync());
+    },
+
+    chooseStorageFolder: async () => {
+      const [folder] = (await vsc.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Store Backups Here', title: "Where to keep teammates' backups" })) ?? [];
+      if (!folder) return null;
+      await writeSetting(vsc, 'receiver.storageFolder', folder.fsPath);
+      return changing(() => receiver.sync());
+    },
+
+    allowSender: async ({ peerId, label, quota }) => {
+      const db = await store();
+      const checked = await checkFields({ peerId: () => parsePeerId(peerId), quota: () => parseQuota(quota) });
+      const name = label.trim() || (await db.destinations.find(checked.peerId))?.label || null;
+      return changing(() => db.allowedSenders.allow(checked.peerId, checked.quota, name));
+    },
+
+    denySender: async ({ peerId }) => {
+      if (!(await confirm('Stop this teammate from backing up here? Snapshots they already stored stay in the storage folder.', 'Stop Allowing'))) return null;
+      return changing(async () => (await store()).allowedSenders.deny(peerId));
+    },
+
+    copyPeerId: async () => {
+      await vsc.env.clipboard.writeText((await services.identity()).peerId);
+      return null;
+    },
+
+    saveRegistryUrl: async ({ registryUrl }) => {
+      const checked = await checkFields({
+        registryUrl: () => {
+          try {
+            return resolveRegistryUrl(registryUrl.trim(), {});
+          } catch {
+            throw new UserError(`"${registryUrl}" is not a registry URL: give it as http://HOST:PORT, e.g. http://127.0.0.1:7420.`);
+          }
+        },
+      });
+      await writeSetting(vsc, 'registryUrl', checked.registryUrl);
+      return changing(() => receiver.sync());
+    },
+  };
+}

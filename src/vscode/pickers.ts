@@ -1,0 +1,117 @@
+/** The quick picks and input boxes several commands share: choose a plan or a teammate, type a peer ID, a plan name, a quota. */
+import type * as vscode from 'vscode';
+import { UserError } from '../core/errors';
+import { parsePeerId } from '../core/identity/peer-id';
+import { parseQuota } from '../core/quota';
+import { parseSchedule } from '../core/schedule/spec';
+import type { Destination, Plan, Store } from '../core/store';
+import { checkPlanName } from '../core/store/plans';
+import { schedulePresets } from './schedule-presets';
+import type { Vscode } from './vscode-api';
+
+type Item<T> = vscode.QuickPickItem & { value: T };
+
+/** The message of the UserError `check` throws for `text`, or undefined when it passes: an input box's validateInput. */
+export function problemWith(check: (text: string) => unknown, text: string): string | undefined {
+  try {
+    check(text);
+    return undefined;
+  } catch (err) {
+    if (err instanceof UserError) return err.message;
+    throw err;
+  }
+}
+
+export async function pickPlan(vsc: Vscode, store: Store, placeHolder: string, options: { withDestination?: boolean } = {}): Promise<Plan | undefined> {
+  const plans = (await store.plans.list()).filter((plan) => !options.withDestination || plan.destination);
+  if (plans.length === 0) {
+    throw new UserError(
+      options.withDestination
+        ? 'No plan has a teammate to restore from yet: set a destination in "Peer Backup: Open Settings".'
+        : 'There are no backup plans yet: run "Peer Backup: Create Backup Plan", or right-click files in the Explorer and choose "Add to Backup Plan...".',
+    );
+  }
+  const labels = await destinationLabels(store);
+  const picked = await vsc.window.showQuickPick<Item<Plan>>(
+    plans.map((plan) => ({
+      label: plan.name,
+      description: `${plan.items.length} path(s) to ${plan.destination ? (labels.get(plan.destination) ?? plan.destination) : 'no teammate yet'}`,
+      detail: `Schedule: ${plan.schedule}${plan.enabled ? '' : ' (disabled)'}`,
+      value: plan,
+    })),
+    { placeHolder, matchOnDescription: true },
+  );
+  return picked?.value;
+}
+
+/** A teammate to back up to; offers to add one, which is the only choice when there are none yet. */
+export async function pickTeammate(vsc: Vscode, store: Store, placeHolder: string): Promise<Destination | undefined> {
+  const teammates = await store.destinations.list();
+  const add: Item<undefined> = { label: '$(add) Add Teammate...', description: 'by their peer ID', value: undefined };
+  const picked = await vsc.window.showQuickPick<Item<Destination | undefined>>(
+    [...teammates.map((teammate) => ({ label: teammate.label, description: teammate.peerId, value: teammate })), add],
+    { placeHolder },
+  );
+  if (!picked) return undefined;
+  return picked.value ?? askNewTeammate(vsc, store);
+}
+
+/** Asks for a label and a peer ID, checked as typed, and adds the teammate. */
+export async function askNewTeammate(vsc: Vscode, store: Store): Promise<Destination | undefined> {
+  const taken = new Set((await store.destinations.list()).map((teammate) => teammate.label));
+  const label = await vsc.window.showInputBox({
+    title: 'Add Teammate (1/2)',
+    prompt: 'A name to recognise your teammate by',
+    placeHolder: 'e.g. alice',
+    validateInput: (text) => (!text.trim() ? 'Give the teammate a name.' : taken.has(text.trim()) ? `"${text.trim()}" is taken: choose another name.` : undefined),
+  });
+  if (label === undefined) return undefined;
+  const peerId = await askPeerId(vsc, 'Add Teammate (2/2)', `${label.trim()}'s peer ID (they get it with "Peer Backup: Copy My Peer ID")`);
+  if (peerId === undefined) return undefined;
+  return store.destinations.add(label, peerId);
+}
+
+export async function askPeerId(vsc: Vscode, title: string, prompt: string): Promise<string | undefined> {
+  const typed = await vsc.window.showInputBox({
+    title,
+    prompt,
+    placeHolder: 'ABCDEF-GHIJKL-MNOPQR-STUVWX-YZ2345-67ABCD',
+    ignoreFocusOut: true,
+    validateInput: (text) => problemWith(parsePeerId, text),
+  });
+  return typed === undefined ? undefined : parsePeerId(typed);
+}
+
+export async function askQuota(vsc: Vscode, title: string, prompt: string): Promise<number | undefined> {
+  const typed = await vsc.window.showInputBox({ title, prompt, value: '10GB', validateInput: (text) => problemWith(parseQuota, text) });
+  return typed === undefined ? undefined : parseQuota(typed);
+}
+
+/** A name no plan uses yet. */
+export async function askPlanName(vsc: Vscode, store: Store, title: string): Promise<string | undefined> {
+  const taken = new Set((await store.plans.list()).map((plan) => plan.name));
+  const typed = await vsc.window.showInputBox({
+    title,
+    prompt: 'A name for the plan',
+    placeHolder: 'e.g. nightly',
+    validateInput: (text) => problemWith(checkPlanName, text) ?? (taken.has(text.trim()) ? `A plan named "${text.trim()}" already exists: choose another name.` : undefined),
+  });
+  return typed?.trim();
+}
+
+/** A preset, or a spec typed in and checked as typed. */
+export async function pickSchedule(vsc: Vscode, title: string): Promise<string | undefined> {
+  const custom: Item<undefined> = { label: 'Custom...', description: 'a cron expression or "every N minutes"', value: undefined };
+  const picked = await vsc.window.showQuickPick<Item<string | undefined>>(
+    [...schedulePresets.map((spec) => ({ label: spec, description: parseSchedule(spec).summary, value: spec })), custom],
+    { title, placeHolder: 'When should the plan run?' },
+  );
+  if (!picked) return undefined;
+  if (picked.value !== undefined) return picked.value;
+  const typed = await vsc.window.showInputBox({ title, prompt: 'A schedule, e.g. "30 2 * * 1-5" or "every 30 minutes"', validateInput: (text) => problemWith(parseSchedule, text) });
+  return typed === undefined ? undefined : parseSchedule(typed).spec;
+}
+
+export async function destinationLabels(store: Store): Promise<Map<string, string>> {
+  return new Map((await store.destinations.list()).map((teammate) => [teammate.peerId, teammate.label]));
+}

@@ -1,0 +1,40 @@
+/**
+ * How errors reach the user: a UserError's message is shown as it is (it
+ * already says what to do); anything else is a bug, logged with its stack
+ * and shown with a way to the log.
+ */
+import type * as vscode from 'vscode';
+import { UserError } from '../core/errors';
+import type { Vscode } from './vscode-api';
+
+export const showLogAction = 'Show Log';
+
+/** Shows the error without waiting for the user to dismiss it. */
+export function showError(vsc: Vscode, log: vscode.LogOutputChannel, what: string, err: unknown): void {
+  if (err instanceof UserError) {
+    log.warn(`${what}: ${err.message}`);
+    void vsc.window.showErrorMessage(err.message);
+    return;
+  }
+  log.error(`${what} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  offerLog(log, vsc.window.showErrorMessage(`Peer Backup: ${what} failed unexpectedly (${err instanceof Error ? err.message : String(err)}).`, showLogAction));
+}
+
+/** Opens the log if the user picks "Show Log" on a notification. */
+export function offerLog(log: vscode.LogOutputChannel, choice: Thenable<string | undefined>): void {
+  void Promise.resolve(choice).then((picked) => {
+    if (picked === showLogAction) log.show();
+  });
+}
+
+/** Registers a command whose errors are shown by showError() instead of the editor's generic "command failed". */
+export function registerCommand(vsc: Vscode, log: vscode.LogOutputChannel, id: string, title: string, handler: (...args: never[]) => Promise<unknown>): vscode.Disposable {
+  return vsc.commands.registerCommand(id, async (...args: never[]) => {
+    try {
+      return await handler(...args);
+    } catch (err) {
+      showError(vsc, log, title, err);
+      return undefined;
+    }
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The extension's settings (contributes.configuration in package.json):
+ * read in one place, and checked where they are used, with messages that
+ * name the setting, so that one bad value does not hide the others.
+ */
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
+import { UserError } from '../core/errors';
+import type { Home } from '../core/home';
+import { defaultRegistryUrl } from '../core/registry/registry-url';
+import type { Vscode } from './vscode-api';
+
+export const settingsSection = 'peerBackup';
+
+export type WritableSetting = 'registryUrl' | 'receiver.enabled' | 'receiver.port' | 'receiver.storageFolder';
+
+export interface ExtensionSettings {
+  registryUrl: string;
+  receiverEnabled: boolean;
+  /** As configured; receiverPlace() checks it. */
+  receiverPort: number;
+  /** As configured; '' means storage/ in the extension's global storage. */
+  storageFolder: string;
+  defaultExcludes: string[];
+}
+
+export function readSettings(vsc: Vscode): ExtensionSettings {
+  const config = vsc.workspace.getConfiguration(settingsSection);
+  return {
+    registryUrl: config.get<string>('registryUrl', defaultRegistryUrl).trim().replace(/\/+$/, ''),
+    receiverEnabled: config.get<boolean>('receiver.enabled', false),
+    receiverPort: config.get<number>('receiver.port', 7421),
+    storageFolder: config.get<string>('receiver.storageFolder', '').trim(),
+    defaultExcludes: config.get<string[]>('defaultExcludes', ['node_modules/']),
+  };
+}
+
+/** Where the receiver listens and stores; a UserError naming the setting when one is unusable. */
+export function receiverPlace(settings: ExtensionSettings, home: Home): { port: number; storageDir: string } {
+  return { port: checkPort(settings.receiverPort), storageDir: storageDirFor(settings.storageFolder, home) };
+}
+
+export function checkPort(value: unknown): number {
+  const port = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+  if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UserError(`peerBackup.receiver.port is ${JSON.stringify(value)}: use a port from 1 to 65535 (7421 by default).`);
+  }
+  return port;
+}
+
+/** The folder a storage-folder setting means: '' for the default, `~/...` from the home folder, else an absolute path. */
+export function storageDirFor(setting: string, home: Home): string {
+  const trimmed = setting.trim();
+  if (trimmed === '') return home.defaultStorageDir;
+  const expanded = trimmed === '~' || trimmed.startsWith('~/') ? join(homedir(), trimmed.slice(1)) : trimmed;
+  if (!isAbsolute(expanded)) {
+    throw new UserError(`peerBackup.receiver.storageFolder is "${setting}": give an absolute folder path, or leave it empty for the default.`);
+  }
+  return expanded;
+}
+
+/** Writes a setting for the user (every window and workspace): these settings are per machine. */
+export async function writeSetting(vsc: Vscode, key: WritableSetting, value: string | number | boolean): Promise<void> {
+  await vsc.workspace.getConfiguration(settingsSection).update(key, value, vsc.ConfigurationTarget.Global);
+}
