@@ -1,10 +1,17 @@
-/** Quotas as people type them ("10GB", "500MB"): binary units, the same `bytes` parser the CLI uses. */
+/**
+ * Quotas as people type them ("10GB", "500 MB"): binary units, parsed by the
+ * `bytes` package. A unit is required, and nothing may follow it: `bytes`
+ * alone reads "10 parsecs" as 10 bytes.
+ */
 import bytes from 'bytes';
 import { UserError } from './errors';
 
+const quotaPattern = /^\d+(\.\d+)?\s*(b|kb|mb|gb|tb|pb)$/i;
+
 export function parseQuota(text: string): number {
-  const parsed = bytes.parse(text.trim());
-  if (parsed === null || !Number.isFinite(parsed) || parsed <= 0) {
+  const trimmed = text.trim();
+  const parsed = quotaPattern.test(trimmed) ? bytes.parse(trimmed) : null;
+  if (parsed === null || !Number.isFinite(parsed) || parsed < 1) {
     throw new UserError(`"${text}" is not a size: give the quota as e.g. 10GB, 500MB or 1TB.`);
   }
   return Math.floor(parsed);

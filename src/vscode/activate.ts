@@ -62,7 +62,9 @@ export function activateWith(vscode: Vscode, context: ExtensionContext): ActiveE
 
   const scheduler = startScheduling(services, runner).then(
     (started) => {
-      context.subscriptions.push(services.onChanged(() => void started.replan()));
+      context.subscriptions.push(
+        services.onChanged(() => started.replan().catch((err: unknown) => log.warn(`Re-planning the schedule: ${(err as Error).message}`))),
+      );
       return started;
     },
     (err: unknown) => {

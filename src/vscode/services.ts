@@ -77,7 +77,9 @@ export class Services {
     return { dispose: () => this.listeners.delete(listener) };
   }
 
+  /** Stops telling listeners about changes (nothing new should start), then closes the database. */
   async close(): Promise<void> {
+    this.listeners.clear();
     const opening = this.storeOpening;
     this.storeOpening = undefined;
     if (opening) await (await opening).close();

@@ -57,6 +57,8 @@ export interface FakeWebviewPanel {
     options: vscode.WebviewOptions;
     cspSource: string;
     posted: unknown[];
+    /** Called with each message the host posts, as the webview script's message listener would be. */
+    onPosted: ((message: unknown) => void) | undefined;
     /** Delivers a message as if the webview script had posted it; resolves when the host has handled it. */
     send(message: unknown): Promise<void>;
   };
@@ -73,6 +75,7 @@ export class FakeEditor {
   readonly panels: FakeWebviewPanel[] = [];
   readonly statusBarItems: { text: string; tooltip: unknown; backgroundColor: unknown; command: unknown; visible: boolean }[] = [];
   readonly logLines: string[] = [];
+  readonly serializers = new Map<string, vscode.WebviewPanelSerializer>();
   clipboard = '';
   /** Set to cancel the next withProgress task as soon as it reports progress. */
   cancelOnProgress = false;
@@ -241,7 +244,10 @@ export class FakeEditor {
           return item;
         },
         createWebviewPanel: (viewType: string, title: string, _column: unknown, options: vscode.WebviewOptions) => this.newPanel(viewType, title, options),
-        registerWebviewPanelSerializer: () => ({ dispose() {} }),
+        registerWebviewPanelSerializer: (viewType: string, serializer: vscode.WebviewPanelSerializer) => {
+          this.serializers.set(viewType, serializer);
+          return { dispose: () => this.serializers.delete(viewType) };
+        },
       },
       commands: {
         registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
@@ -287,7 +293,8 @@ export class FakeEditor {
     }
   }
 
-  private newPanel(viewType: string, title: string, options: vscode.WebviewOptions): FakeWebviewPanel {
+  /** A panel as the editor makes one, before any extension code touched it (what a serializer receives). */
+  newPanel(viewType: string, title: string, options: vscode.WebviewOptions): FakeWebviewPanel {
     const messageListeners: ((message: unknown) => unknown)[] = [];
     const disposeListeners: (() => void)[] = [];
     const panel = {
@@ -300,9 +307,11 @@ export class FakeEditor {
         options,
         cspSource: 'https://webview.test',
         posted: [] as unknown[],
+        onPosted: undefined as ((message: unknown) => void) | undefined,
         asWebviewUri: (uri: FakeUri) => new FakeUri('https', `/webview${uri.fsPath}`),
         postMessage: async (message: unknown) => {
           panel.webview.posted.push(message);
+          panel.webview.onPosted?.(message);
           return true;
         },
         onDidReceiveMessage: (listener: (message: unknown) => unknown) => {

@@ -46,8 +46,8 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
     refresh: async () => changing(async () => undefined),
 
     previewSchedule: async ({ schedule }) => {
-      const { parsed } = await checkFields({ parsed: () => parseSchedule(schedule) });
-      return { summary: describeSchedule(parsed), nextRuns: nextRuns(parsed, new Date(), 3).map(formatTime) };
+      const checked = await checkFields({ schedule: () => parseSchedule(schedule) });
+      return { summary: describeSchedule(checked.schedule), nextRuns: nextRuns(checked.schedule, new Date(), 3).map(formatTime) };
     },
 
     createPlan: async ({ name }) => {
