@@ -154,15 +154,17 @@ test('a file that disappears between the walk and its opening is skipped and rep
   const dir = tempDir(t);
   const ws = join(dir, 'ws');
   mkdirSync(ws);
-  for (const name of ['1.txt', '2.txt', '3.txt']) writeFileSync(join(ws, name), name);
-  // The folder was listed before 1.txt was read, so removing 2.txt now is exactly that race.
+  const names = Array.from({ length: 200 }, (_, i) => `f${String(i).padStart(3, '0')}.txt`);
+  for (const name of names) writeFileSync(join(ws, name), name);
+  // The folder is listed before f000 is read. The packer opens only a few files ahead,
+  // so removing f190 now is exactly the race between listing and opening.
   const { listing, report } = await packToDisk(dir, options([{ sourcePath: ws, archivePath: 'ws' }], {
     onProgress: (progress) => {
-      if (progress.currentPath === 'ws/1.txt') rmSync(join(ws, '2.txt'), { force: true });
+      if (progress.currentPath === 'ws/f000.txt') rmSync(join(ws, 'f190.txt'), { force: true });
     },
   }));
-  assert.deepEqual(listing, ['ws/', 'ws/1.txt', 'ws/3.txt', '.peer-backup/manifest.json']);
-  assert.deepEqual(report.skipped, [{ path: join(ws, '2.txt'), reason: 'disappeared before it could be read' }]);
+  assert.deepEqual(listing, ['ws/', ...names.filter((name) => name !== 'f190.txt').map((name) => `ws/${name}`), '.peer-backup/manifest.json']);
+  assert.deepEqual(report.skipped, [{ path: join(ws, 'f190.txt'), reason: 'disappeared before it could be read' }]);
 });
 
 test('a file without read permission is skipped and reported', { skip: isRoot && 'running as root, where chmod 000 does not stop reading (the vanishing-file test covers the same path)' }, async (t) => {
@@ -250,20 +252,21 @@ test('the consumer sets the pace: while it does not read, the packer stops readi
 
 test('cancelling with the signal destroys the stream, rejects the result and leaves no file open', async (t) => {
   const dir = tempDir(t);
-  const file = join(dir, 'large.bin');
-  writeFileSync(file, Buffer.alloc(32 * 1024 * 1024, 'c'));
+  const ws = join(dir, 'ws');
+  mkdirSync(ws);
+  // Several files, so some are opened ahead of the one being read when the cancel comes.
+  for (let i = 0; i < 12; i++) writeFileSync(join(ws, `part-${i}.bin`), Buffer.alloc(4 * 1024 * 1024, i));
   const cancel = new AbortController();
-  const handle = packArchive(options([{ sourcePath: file, archivePath: 'large.bin' }], {
+  const handle = packArchive(options([{ sourcePath: ws, archivePath: 'ws' }], {
     signal: cancel.signal,
     onProgress: (progress) => {
       if (progress.bytes > 1024 * 1024) cancel.abort();
     },
   }));
   const consumed = pipeline(handle.stream, createWriteStream(join(dir, 'out.tar.gz')));
-  await assert.rejects(handle.result, { name: 'AbortError' });
-  await assert.rejects(consumed);
+  await Promise.all([assert.rejects(handle.result, { name: 'AbortError' }), assert.rejects(consumed)]);
   assert.ok(handle.stream.destroyed);
-  assert.deepEqual(openDescriptorsTo(file), []);
+  assert.deepEqual(openDescriptorsUnder(ws), []);
 });
 
 test('a consumer that destroys the stream early stops the packer and rejects the result', async (t) => {
@@ -273,7 +276,7 @@ test('a consumer that destroys the stream early stops the packer and rejects the
   const handle = packArchive(options([{ sourcePath: file, archivePath: 'large.bin' }]));
   handle.stream.once('data', () => handle.stream.destroy());
   await assert.rejects(handle.result, /closed before the archive was complete/);
-  assert.deepEqual(openDescriptorsTo(file), []);
+  assert.deepEqual(openDescriptorsUnder(dir), []);
 });
 
 test('an item that no longer exists is skipped and reported', async (t) => {
@@ -298,11 +301,11 @@ test('packing the same tree twice gives the same entries in the same order', asy
   assert.deepEqual(second.report.manifest.entries, first.report.manifest.entries);
 });
 
-/** Descriptors of this process that point at `file`, read from /proc (Linux). */
-function openDescriptorsTo(file: string): string[] {
+/** Descriptors of this process open on anything inside `dir`, read from /proc (Linux). */
+function openDescriptorsUnder(dir: string): string[] {
   return readdirSync('/proc/self/fd').filter((fd) => {
     try {
-      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+      return readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`);
     } catch {
       return false;
     }

@@ -14,9 +14,10 @@ import { createGzip, type Gzip } from 'node:zlib';
 import { pack as createTarPack, type Pack } from 'tar-stream';
 import type { PlanItem, SkippedPath } from '../store';
 import { Exclusion } from './exclusion';
-import { packFile } from './file-entry';
+import { openSourceFile, writeFileEntry, type OpenedFile } from './file-entry';
 import { manifestArchivePath, manifestFormat, type Manifest, type ManifestEntry } from './manifest';
-import { walkItems } from './source-walk';
+import { readAhead } from './read-ahead';
+import { walkItems, type FoundEntry } from './source-walk';
 import { addEntry } from './tar-entry';
 import { Coalesce } from './coalesce';
 
@@ -27,6 +28,8 @@ import { Coalesce } from './coalesce';
 const bufferSize = 1 << 20;
 /** A header, plus a pax header for a long or non-ASCII name. */
 const largestHeaderSize = 1536;
+/** Files opened ahead of the one being written: at most this many descriptors and first chunks at once. */
+const filesAhead = 16;
 
 export interface PackOptions {
   planName: string;
@@ -108,50 +111,65 @@ async function writeArchive(tarStream: Pack, gzip: Gzip, options: PackOptions, s
   let headerBacklog = 0;
   const exclusion = new Exclusion(options.excludes, options.respectGitignore, (path, reason) => skipped.push({ path, reason }));
 
-  for await (const found of walkItems(options.items, exclusion)) {
-    signal.throwIfAborted();
-    // File content waits for the reader inside tar-stream, but headers are pushed without backpressure: after a
-    // long run of header-only entries (folders, symlinks, empty files), wait for the compressor to catch up.
-    if (headerBacklog > bufferSize && gzip.writableNeedDrain) {
-      await once(gzip, 'drain', { signal });
-      headerBacklog = 0;
-    }
-    headerBacklog += largestHeaderSize;
-    switch (found.kind) {
-      case 'directory': {
-        const mode = found.stats.mode & 0o7777;
-        await addEntry(tarStream, { name: `${found.archivePath}/`, type: 'directory', mode, mtime: found.stats.mtime });
-        entries.push({ type: 'directory', path: found.archivePath, size: 0, mode, mtime: Math.floor(found.stats.mtimeMs) });
-        counts.directories++;
-        break;
+  // Every file opened ahead is tracked, so none stays open whatever ends the pack.
+  const openFiles = new Set<OpenedFile>();
+  const prepare = (found: FoundEntry) => {
+    if (found.kind !== 'file') return undefined;
+    return openSourceFile(found.sourcePath).then((opening) => {
+      if ('opened' in opening) openFiles.add(opening.opened);
+      return opening;
+    });
+  };
+  try {
+    for await (const { item: found, prepared } of readAhead(walkItems(options.items, exclusion), filesAhead, prepare)) {
+      signal.throwIfAborted();
+      // File content waits for the reader inside tar-stream, but headers are pushed without backpressure: after a
+      // long run of header-only entries (folders, symlinks, empty files), wait for the compressor to catch up.
+      if (headerBacklog > bufferSize && gzip.writableNeedDrain) {
+        await once(gzip, 'drain', { signal });
+        headerBacklog = 0;
       }
-      case 'symlink': {
-        const mode = found.stats.mode & 0o7777;
-        await addEntry(tarStream, { name: found.archivePath, type: 'symlink', linkname: found.target, mode, mtime: found.stats.mtime });
-        entries.push({ type: 'symlink', path: found.archivePath, size: 0, mode, mtime: Math.floor(found.stats.mtimeMs), target: found.target });
-        counts.symlinks++;
-        break;
-      }
-      case 'file': {
-        const outcome = await packFile(tarStream, found.sourcePath, found.archivePath, signal, (bytes) => {
-          counts.bytes += bytes;
-          options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath: found.archivePath });
-        });
-        if ('skipped' in outcome) {
-          skipped.push({ path: found.sourcePath, reason: outcome.skipped });
+      headerBacklog += largestHeaderSize;
+      switch (found.kind) {
+        case 'directory': {
+          const mode = found.stats.mode & 0o7777;
+          await addEntry(tarStream, { name: `${found.archivePath}/`, type: 'directory', mode, mtime: found.stats.mtime });
+          entries.push({ type: 'directory', path: found.archivePath, size: 0, mode, mtime: Math.floor(found.stats.mtimeMs) });
+          counts.directories++;
           break;
         }
-        entries.push(outcome.stored);
-        if (outcome.stored.size > 0) headerBacklog = 0;
-        if (outcome.changed !== undefined) changed.push({ path: found.sourcePath, reason: outcome.changed });
-        counts.files++;
-        options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath: found.archivePath });
-        break;
+        case 'symlink': {
+          const mode = found.stats.mode & 0o7777;
+          await addEntry(tarStream, { name: found.archivePath, type: 'symlink', linkname: found.target, mode, mtime: found.stats.mtime });
+          entries.push({ type: 'symlink', path: found.archivePath, size: 0, mode, mtime: Math.floor(found.stats.mtimeMs), target: found.target });
+          counts.symlinks++;
+          break;
+        }
+        case 'file': {
+          const opening = await prepared!;
+          if ('skipped' in opening) {
+            skipped.push({ path: found.sourcePath, reason: opening.skipped });
+            break;
+          }
+          openFiles.delete(opening.opened); // writeFileEntry closes it, whatever happens
+          const outcome = await writeFileEntry(tarStream, opening.opened, found.archivePath, signal, (bytes) => {
+            counts.bytes += bytes;
+            options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath: found.archivePath });
+          });
+          entries.push(outcome.stored);
+          if (outcome.stored.size > 0) headerBacklog = 0;
+          if (outcome.changed !== undefined) changed.push({ path: found.sourcePath, reason: outcome.changed });
+          counts.files++;
+          options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath: found.archivePath });
+          break;
+        }
+        case 'skipped':
+          skipped.push({ path: found.sourcePath, reason: found.reason });
+          break;
       }
-      case 'skipped':
-        skipped.push({ path: found.sourcePath, reason: found.reason });
-        break;
     }
+  } finally {
+    await Promise.all([...openFiles].map((file) => file.handle.close()));
   }
 
   const createdAt = new Date();
