@@ -1,8 +1,9 @@
 /**
  * Packs a plan's designated paths into a gzip'd tar stream, fully streaming:
- * at most a few chunks of file content are in memory whatever the size of the
- * tree, and the consumer of `stream` sets the pace. The manifest (every entry
- * with its SHA-256, and what was skipped) is the archive's last entry.
+ * whatever the size of the files, the content in memory is bounded (the first
+ * chunk of each file read ahead, plus about 1 MB between the stages), and the
+ * consumer of `stream` sets the pace. The manifest (every entry with its
+ * SHA-256, and what was skipped) is the archive's last entry.
  *
  * Memory that does grow with the tree: one manifest entry per path (about
  * 200 bytes), since the manifest is written at the end.
