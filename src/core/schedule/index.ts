@@ -1,5 +1,5 @@
 /** Schedules: specs and their previews, the scheduler, and the lease that keeps a plan to one run at a time. */
 export { describeSchedule, localTimeZone, nextRuns, parseSchedule, previousRun, type Schedule } from './spec';
-export { Scheduler, schedulerLeaseName, type RunPlan, type RunReason, type SchedulerEvent, type SchedulerOptions } from './scheduler';
-export { defaultRetryDelaysMs, type RunPlanOutcome } from './retry';
+export { Scheduler, type RunPlan, type RunReason, type SchedulerEvent, type SchedulerOptions } from './scheduler';
+export type { RunPlanOutcome } from './retry';
 export { isPlanRunning, withPlanRunLease } from './plan-run-lease';
