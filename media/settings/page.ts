@@ -110,7 +110,13 @@ export class Page {
       h('label', { class: 'dropdown-label', for: options.id }, options.label),
       h(
         'vscode-dropdown',
-        { id: options.id, 'aria-label': options.ariaLabel ?? options.label, on: { change: (event) => this.edited(options.id, valueOf(event.target), options.onChange) } },
+        {
+          id: options.id,
+          // FAST selects by the `value` attribute; `selected` on the option covers the first paint.
+          value: current,
+          'aria-label': options.ariaLabel ?? options.label,
+          on: { change: (event) => this.edited(options.id, valueOf(event.target), options.onChange) },
+        },
         ...options.choices.map(([value, label]) => h('vscode-option', { value, selected: value === current }, label)),
       ),
     );

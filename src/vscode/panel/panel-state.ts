@@ -88,7 +88,7 @@ async function receivingView(services: Services, store: Store, status: ReceiverS
   return {
     enabled: settings.receiverEnabled,
     state: status.state,
-    detail: problem ?? describeReceiver(status),
+    detail: settings.receiverEnabled && problem ? problem : describeReceiver(status),
     port: settings.receiverPort,
     storageFolder: settings.storageFolder,
     storageDir,

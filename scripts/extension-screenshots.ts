@@ -1,0 +1,129 @@
+/**
+ * Screenshots of the extension's surfaces in a real editor, for the README
+ * and docs/EXTENSION.md: the Explorer menu, and the settings panel in a
+ * light, a dark and a high-contrast theme. Needs `npm run package` (the
+ * VSIX) and `npm run setup:e2e` (code-server, Chromium); writes
+ * docs/images/*.png. Also fails if the panel's document reports a Content
+ * Security Policy violation.
+ *
+ *   node --import tsx scripts/extension-screenshots.ts
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { packagedVsixPath, startEditor, type Editor } from '../test/e2e/harness';
+
+const root = resolve(__dirname, '..');
+const cli = join(root, 'dist', 'cli.js');
+const imagesDir = join(root, 'docs', 'images');
+
+const themes = [
+  { name: 'light', colorTheme: 'Default Light Modern' },
+  { name: 'dark', colorTheme: 'Default Dark Modern' },
+  { name: 'high-contrast', colorTheme: 'Default High Contrast' },
+];
+
+async function startRegistry(home: string): Promise<{ url: string; stop(): void }> {
+  const child = spawn(process.execPath, [cli, 'registry', '--port', '0', '--host', '127.0.0.1', '--home', home], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const match = /registry listening on (http:\/\/\S+)/.exec(line);
+      if (match) resolveUrl(match[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`the registry exited (${code})`)));
+  });
+  return { url, stop: () => child.kill('SIGTERM') };
+}
+
+function writeWorkspace(dir: string): void {
+  mkdirSync(join(dir, 'src', 'utils'), { recursive: true });
+  writeFileSync(join(dir, 'src', 'main.ts'), "console.log('hello');\n");
+  writeFileSync(join(dir, 'src', 'utils', 'greet.ts'), 'export const greet = (name: string) => `Hello, ${name}!`;\n');
+  writeFileSync(join(dir, 'README.md'), '# Sample project\n');
+}
+
+async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
+  const input = editor.page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+async function pickInQuickInput(editor: Editor, label: string): Promise<void> {
+  await editor.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
+}
+
+async function capture(theme: (typeof themes)[number], registryUrl: string, teammatePeerId: string): Promise<void> {
+  const workspaceDir = mkdtempSync(join(tmpdir(), 'peer-backup-shots-'));
+  writeWorkspace(workspaceDir);
+  const editor = await startEditor({
+    artifactsName: `screenshots-${theme.name}`,
+    workspaceDir,
+    vsixPath: packagedVsixPath,
+    settings: { 'workbench.colorTheme': theme.colorTheme, 'peerBackup.registryUrl': registryUrl },
+  });
+  const cspViolations: string[] = [];
+  editor.page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+  try {
+    // The Explorer menu, then a plan made from it.
+    await editor.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'src' }).first().click({ button: 'right' });
+    await editor.page.locator('.context-view .action-label', { hasText: 'Add to Backup Plan...' }).first().waitFor();
+    if (theme.name === 'light') await editor.page.screenshot({ path: join(imagesDir, 'explorer-menu.png') });
+    await editor.page.locator('.context-view .action-label', { hasText: 'Add to Backup Plan...' }).first().click();
+    await pickInQuickInput(editor, 'New Backup Plan...');
+    await typeInQuickInput(editor, 'nightly');
+    await editor.notification(/Added "src" to plan "nightly"/).waitFor();
+
+    await editor.runCommand('Peer Backup: Add Teammate');
+    await typeInQuickInput(editor, 'alice');
+    await typeInQuickInput(editor, teammatePeerId);
+    await editor.notification(/Added alice/).waitFor();
+
+    await editor.runCommand('Peer Backup: Open Settings');
+    const panel = editor.webview();
+    await panel.locator('#plans-heading').waitFor();
+    await panel.locator('#teammates-table').waitFor();
+    const preset = await panel.locator('[id$="-schedule-preset"]').first().evaluate((element) => (element as unknown as { value: string }).value);
+    if (preset !== 'manual') throw new Error(`the preset dropdown shows "${preset}", not the plan's schedule "manual"`);
+    // A schedule typed in shows its next runs, or the error beside the field.
+    await panel.locator('[id$="-schedule"] input').first().fill('daily 18:00');
+    await panel.locator('[id$="-schedule-preview"]', { hasText: 'Next:' }).first().waitFor();
+    await panel.locator('#teammate-peer-id input').fill('not-a-peer-id');
+    await panel.locator('#teammate-add').click();
+    await panel.locator('#teammate-peer-id-error', { hasText: 'is not a peer ID' }).waitFor();
+    // Tall enough for the whole panel, scrolled back to its top.
+    await editor.page.setViewportSize({ width: 1280, height: 1800 });
+    await panel.locator('h1').scrollIntoViewIfNeeded();
+    await editor.page.screenshot({ path: join(imagesDir, `settings-panel-${theme.name}.png`) });
+    if (cspViolations.length) throw new Error(`the panel broke its CSP:\n${cspViolations.join('\n')}`);
+  } finally {
+    await editor.stop();
+    rmSync(workspaceDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(imagesDir, { recursive: true });
+  const base = mkdtempSync(join(tmpdir(), 'peer-backup-shots-'));
+  const registry = await startRegistry(base);
+  try {
+    mkdirSync(join(base, 'teammate'));
+    const { peerId } = JSON.parse(execFileSync(process.execPath, [cli, 'id', '--home', join(base, 'teammate'), '--json'], { encoding: 'utf8' })) as { peerId: string };
+    for (const theme of process.argv[2] ? themes.filter((each) => each.name === process.argv[2]) : themes) {
+      await capture(theme, registry.url, peerId);
+      process.stdout.write(`${theme.name}: done\n`);
+    }
+  } finally {
+    registry.stop();
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});
