@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors';
 import { registerAllowCommands } from './commands/allow';
+import { registerDaemonCommand } from './commands/daemon';
 import { registerDestCommands } from './commands/dest';
 import { registerHistoryCommand } from './commands/history';
 import { registerIdCommand } from './commands/id';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerSnapshotCommands(program);
   registerReceiveCommand(program);
   registerAllowCommands(program);
+  registerDaemonCommand(program);
   return program;
 }
 

@@ -30,6 +30,11 @@ export class BackupError extends UserError {
   }
 
   get retryable(): boolean {
-    return retryableSteps.has(this.step);
+    return isRetryableStep(this.step);
   }
+}
+
+/** True for failures that may pass on their own, e.g. a teammate who comes back online. */
+export function isRetryableStep(step: string | null): boolean {
+  return retryableSteps.has(step as FailureStep);
 }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackupError } from './backup-error';
+import { BackupError, type FailureStep } from './backup-error';
 import { UserError } from './errors';
 import type { Identity } from './identity/keys';
 import { packArchive } from './pack';
@@ -84,6 +84,7 @@ export async function runBackup(context: RunnerContext, planName: string, option
       files,
       skipped,
       error: cancelled ? 'cancelled' : err instanceof UserError ? err.message : `internal error: ${(err as Error).message}`,
+      failureStep: cancelled ? null : failureStepOf(err),
     });
     // A UserError is an outcome, recorded above; anything else is a bug, recorded and then surfaced.
     if (!cancelled && !(err instanceof UserError)) throw err;
@@ -177,6 +178,12 @@ async function sendOnce(
       });
     },
   });
+}
+
+function failureStepOf(err: unknown): FailureStep | null {
+  if (err instanceof BackupError) return err.step;
+  if (err instanceof RegistryError) return err.code === 'registry-unreachable' || err.code === 'peer-not-registered' ? err.code : 'registry-unreachable';
+  return null;
 }
 
 function rate(bytes: number, since: number): number {

@@ -2,16 +2,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors';
-import { loadOrCreateIdentity } from '../../core/identity/key-file';
 import { parsePeerId } from '../../core/identity/peer-id';
-import { RegistryClient } from '../../core/registry/registry-client';
-import { resolveRegistryUrl } from '../../core/registry/registry-url';
-import { holderOf, knownPeers, listSnapshots, restoreSnapshot, type RestoreContext } from '../../core/restore';
+import { holderOf, knownPeers, listSnapshots, restoreSnapshot } from '../../core/restore';
 import type { Store } from '../../core/store';
-import { globalOptions, report, withStore, type GlobalOptions } from '../context';
+import { globalOptions, report } from '../context';
 import { formatBytes, formatTime } from '../format';
-
-const registryOption = ['--registry <url>', 'the registry to find teammates in (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)'] as const;
+import { registryOption, withRunnerContext } from '../runner-context';
 
 export function registerSnapshotCommands(program: Command): void {
   program
@@ -22,7 +18,7 @@ export function registerSnapshotCommands(program: Command): void {
     .option(...registryOption)
     .action(async (options: { dest?: string; plan?: string; registry?: string }, command: Command) => {
       const global = globalOptions(command);
-      await withRestoreContext(global, options.registry, async (context) => {
+      await withRunnerContext(global, options.registry, async (context) => {
         const plan = options.plan === undefined ? undefined : await context.store.plans.get(options.plan);
         const peers = options.dest
           ? [await peerIdFrom(context.store, options.dest)]
@@ -49,7 +45,7 @@ export function registerSnapshotCommands(program: Command): void {
     .option(...registryOption)
     .action(async (snapshotId: string, options: { to: string; dest?: string; overwrite?: boolean; registry?: string }, command: Command) => {
       const global = globalOptions(command);
-      await withRestoreContext(global, options.registry, async (context) => {
+      await withRunnerContext(global, options.registry, async (context) => {
         const peerId = options.dest ? await peerIdFrom(context.store, options.dest) : await holderOf(context.store, snapshotId);
         if (!peerId) throw new UserError(`this machine's history does not say who holds snapshot ${snapshotId}: name the teammate with --dest PEER_ID.`);
         const targetDir = resolve(options.to);
@@ -57,11 +53,6 @@ export function registerSnapshotCommands(program: Command): void {
         report(global, result, () => `Restored snapshot ${snapshotId} (${result.extracted.files} files) into ${targetDir}.`);
       });
     });
-}
-
-async function withRestoreContext<T>(global: GlobalOptions, registryFlag: string | undefined, body: (context: RestoreContext) => Promise<T>): Promise<T> {
-  const registry = new RegistryClient(resolveRegistryUrl(registryFlag));
-  return withStore(global, async (store, home) => body({ store, identity: await loadOrCreateIdentity(home.dir), registry, spoolDir: home.spoolDir }));
 }
 
 async function peerIdFrom(store: Store, given: string): Promise<string> {

@@ -3,3 +3,5 @@ export { describeSchedule, localTimeZone, nextRuns, parseSchedule, previousRun, 
 export { Scheduler, type RunPlan, type RunReason, type SchedulerEvent, type SchedulerOptions } from './scheduler';
 export type { RunPlanOutcome } from './retry';
 export { isPlanRunning, withPlanRunLease } from './plan-run-lease';
+export { outcomeOf } from './run-outcome';
+export { duePlans } from './due';

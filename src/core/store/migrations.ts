@@ -73,6 +73,11 @@ const steps: string[] = [
     expires_at  INTEGER NOT NULL    -- epoch ms; after it, anyone may take the lease over
   );
   `,
+  // 4: the step a failed run failed at (peer-offline, not-allowed, ...), so
+  // the scheduler knows whether waiting can help and the UI can say why.
+  `
+  ALTER TABLE runs ADD COLUMN failure_step TEXT;
+  `,
 ];
 
 export const schemaVersion = steps.length;

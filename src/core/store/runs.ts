@@ -22,6 +22,8 @@ export interface Run {
   /** The receiver's signed receipt (a SignedStatement), kept as proof of what was stored. */
   receipt: unknown;
   error: string | null;
+  /** For a failed run, the step that failed (a FailureStep, e.g. 'peer-offline'); null otherwise. */
+  failureStep: string | null;
 }
 
 export interface RunOutcome {
@@ -32,6 +34,7 @@ export interface RunOutcome {
   snapshotId?: string | null;
   receipt?: unknown;
   error?: string | null;
+  failureStep?: string | null;
 }
 
 interface RunRow {
@@ -47,6 +50,7 @@ interface RunRow {
   snapshot_id: string | null;
   receipt: string | null;
   error: string | null;
+  failure_step: string | null;
 }
 
 const selectRuns = 'SELECT runs.*, plans.name AS plan_name FROM runs JOIN plans ON plans.id = runs.plan_id';
@@ -68,7 +72,7 @@ export class RunStore {
 
   async finish(runId: number, outcome: RunOutcome): Promise<Run> {
     await this.db.run(
-      `UPDATE runs SET ended_at = ?, status = ?, files = ?, bytes = ?, skipped = ?, snapshot_id = ?, receipt = ?, error = ?
+      `UPDATE runs SET ended_at = ?, status = ?, files = ?, bytes = ?, skipped = ?, snapshot_id = ?, receipt = ?, error = ?, failure_step = ?
        WHERE id = ? AND status = 'running'`,
       [
         this.now(),
@@ -79,6 +83,7 @@ export class RunStore {
         outcome.snapshotId ?? null,
         outcome.receipt === undefined ? null : JSON.stringify(outcome.receipt),
         outcome.error ?? null,
+        outcome.failureStep ?? null,
         runId,
       ],
     );
@@ -154,5 +159,6 @@ function toRun(row: RunRow): Run {
     snapshotId: row.snapshot_id,
     receipt: row.receipt === null ? null : (JSON.parse(row.receipt) as unknown),
     error: row.error,
+    failureStep: row.failure_step,
   };
 }
