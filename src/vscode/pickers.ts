@@ -7,6 +7,7 @@ import { parseSchedule } from '../core/schedule/spec';
 import type { Destination, Plan, Store } from '../core/store';
 import { checkPlanName } from '../core/store/plans';
 import { schedulePresets } from './schedule-presets';
+import { checkNewTeammateLabel, checkNewTeammatePeerId } from './teammate-checks';
 import type { Vscode } from './vscode-api';
 
 type Item<T> = vscode.QuickPickItem & { value: T };
@@ -58,28 +59,31 @@ export async function pickTeammate(vsc: Vscode, store: Store, placeHolder: strin
 
 /** Asks for a label and a peer ID, checked as typed, and adds the teammate. */
 export async function askNewTeammate(vsc: Vscode, store: Store): Promise<Destination | undefined> {
-  const taken = new Set((await store.destinations.list()).map((teammate) => teammate.label));
+  const teammates = await store.destinations.list();
   const label = await vsc.window.showInputBox({
     title: 'Add Teammate (1/2)',
     prompt: 'A name to recognise your teammate by',
     placeHolder: 'e.g. alice',
-    validateInput: (text) => (!text.trim() ? 'Give the teammate a name.' : taken.has(text.trim()) ? `"${text.trim()}" is taken: choose another name.` : undefined),
+    validateInput: (text) => problemWith((typed) => checkNewTeammateLabel(typed, teammates), text),
   });
   if (label === undefined) return undefined;
-  const peerId = await askPeerId(vsc, 'Add Teammate (2/2)', `${label.trim()}'s peer ID (they get it with "Peer Backup: Copy My Peer ID")`);
+  const peerId = await askPeerId(vsc, 'Add Teammate (2/2)', `${label.trim()}'s peer ID (they get it with "Peer Backup: Copy My Peer ID")`, (typed) =>
+    checkNewTeammatePeerId(typed, teammates),
+  );
   if (peerId === undefined) return undefined;
   return store.destinations.add(label, peerId);
 }
 
-export async function askPeerId(vsc: Vscode, title: string, prompt: string): Promise<string | undefined> {
+/** A peer ID, checked as typed by `check` (by default: is it a peer ID at all). */
+export async function askPeerId(vsc: Vscode, title: string, prompt: string, check: (text: string) => string = parsePeerId): Promise<string | undefined> {
   const typed = await vsc.window.showInputBox({
     title,
     prompt,
     placeHolder: 'ABCDEF-GHIJKL-MNOPQR-STUVWX-YZ2345-67ABCD',
     ignoreFocusOut: true,
-    validateInput: (text) => problemWith(parsePeerId, text),
+    validateInput: (text) => problemWith(check, text),
   });
-  return typed === undefined ? undefined : parsePeerId(typed);
+  return typed === undefined ? undefined : check(typed);
 }
 
 export async function askQuota(vsc: Vscode, title: string, prompt: string): Promise<number | undefined> {

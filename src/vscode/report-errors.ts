@@ -20,11 +20,16 @@ export function showError(vsc: Vscode, log: vscode.LogOutputChannel, what: strin
   offerLog(log, vsc.window.showErrorMessage(`Peer Backup: ${what} failed unexpectedly (${err instanceof Error ? err.message : String(err)}).`, showLogAction));
 }
 
+/** Runs `then` if the user picks `action` on a notification, without waiting for them. */
+export function whenChosen(choice: Thenable<string | undefined>, action: string, then: () => unknown): void {
+  void Promise.resolve(choice).then((picked) => {
+    if (picked === action) then();
+  });
+}
+
 /** Opens the log if the user picks "Show Log" on a notification. */
 export function offerLog(log: vscode.LogOutputChannel, choice: Thenable<string | undefined>): void {
-  void Promise.resolve(choice).then((picked) => {
-    if (picked === showLogAction) log.show();
-  });
+  whenChosen(choice, showLogAction, () => log.show());
 }
 
 /** Registers a command whose errors are shown by showError() instead of the editor's generic "command failed". */

@@ -32,7 +32,7 @@ test('"Add Teammate" refuses a taken name as it is typed, and "Allow a Teammate"
   const refusals: (string | undefined)[] = [];
   editor.typeAfterRefusals(['bob', '  '], 'carol', refusals).type(generateIdentity().peerId);
   await editor.run('peerBackup.addTeammate');
-  assert.deepEqual(refusals, ['"bob" is taken: choose another name.', 'Give the teammate a name.']);
+  assert.deepEqual(refusals, ['"bob" is taken: choose another name.', 'Give the teammate a name, for example alice.']);
   assert.ok(await store.destinations.find('carol'));
 
   const quotaRefusals: (string | undefined)[] = [];

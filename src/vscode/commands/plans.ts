@@ -10,6 +10,7 @@ import { addPathsToPlan, planForSelection } from '../../core/plan/plan-for-paths
 import { designate } from '../../core/plan/designate';
 import { manualSchedule } from '../../core/plan/defaults';
 import { askPlanName, pickPlan, pickSchedule, pickTeammate } from '../pickers';
+import { whenChosen } from '../report-errors';
 import type { Vscode } from '../vscode-api';
 import { registerAll, type CommandContext } from './command-context';
 
@@ -18,10 +19,7 @@ const openSettingsAction = 'Open Settings';
 export function registerPlanCommands(context: CommandContext): vscode.Disposable[] {
   const { vsc, services, runner } = context;
 
-  const offerSettings = (choice: Thenable<string | undefined>) =>
-    void Promise.resolve(choice).then((picked) => {
-      if (picked === openSettingsAction) context.openSettings();
-    });
+  const offerSettings = (choice: Thenable<string | undefined>) => whenChosen(choice, openSettingsAction, () => context.openSettings());
 
   return registerAll(context, {
     'peerBackup.addToPlan': [

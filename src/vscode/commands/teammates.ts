@@ -2,6 +2,7 @@
 import type * as vscode from 'vscode';
 import { formatBytes } from '../../core/human-format';
 import { askNewTeammate, askPeerId, askQuota } from '../pickers';
+import { whenChosen } from '../report-errors';
 import { registerAll, type CommandContext } from './command-context';
 
 const startReceivingAction = 'Start Receiving';
@@ -42,10 +43,8 @@ export function registerTeammateCommands(context: CommandContext): vscode.Dispos
         const who = label ? `${label} (${peerId})` : peerId;
         const receiving = services.settings().receiverEnabled;
         const message = `${who} may now store up to ${formatBytes(quotaBytes)} of backups here.${receiving ? '' : ' Start receiving so they can reach this machine.'}`;
-        const choice = receiving ? vsc.window.showInformationMessage(message) : vsc.window.showInformationMessage(message, startReceivingAction);
-        void Promise.resolve(choice).then((picked) => {
-          if (picked === startReceivingAction) void vsc.commands.executeCommand('peerBackup.startReceiving');
-        });
+        if (receiving) void vsc.window.showInformationMessage(message);
+        else whenChosen(vsc.window.showInformationMessage(message, startReceivingAction), startReceivingAction, () => vsc.commands.executeCommand('peerBackup.startReceiving'));
       },
     ],
   });

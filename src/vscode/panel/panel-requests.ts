@@ -19,6 +19,7 @@ import type { BackupRunner } from '../run-with-progress';
 import type { ReceiverSwitch } from '../receiver-switch';
 import type { Services } from '../services';
 import { checkPort, storageDirFor, writeSetting } from '../settings';
+import { checkNewTeammateLabel, checkNewTeammatePeerId } from '../teammate-checks';
 import { checkFields, invalidField } from './field-checks';
 import type { RequestHandlers } from './panel-controller';
 
@@ -112,20 +113,7 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
     addTeammate: async ({ label, peerId }) => {
       const db = await store();
       const teammates = await db.destinations.list();
-      const checked = await checkFields({
-        label: () => {
-          const trimmed = label.trim();
-          if (!trimmed) throw new UserError('Give the teammate a name, for example alice.');
-          if (teammates.some((teammate) => teammate.label === trimmed)) throw new UserError(`"${trimmed}" is taken: choose another name.`);
-          return trimmed;
-        },
-        peerId: () => {
-          const parsed = parsePeerId(peerId);
-          const known = teammates.find((teammate) => teammate.peerId === parsed);
-          if (known) throw new UserError(`This peer ID is already your teammate "${known.label}".`);
-          return parsed;
-        },
-      });
+      const checked = await checkFields({ label: () => checkNewTeammateLabel(label, teammates), peerId: () => checkNewTeammatePeerId(peerId, teammates) });
       return changing(() => db.destinations.add(checked.label, checked.peerId));
     },
 

@@ -1,7 +1,6 @@
 /** Gathers what the settings panel shows, formatted for display, so the webview only lays it out. */
 import { formatBytes, formatDuration, formatTime, timeAgo } from '../../core/human-format';
-import { describeSchedule, nextRuns, parseSchedule } from '../../core/schedule/spec';
-import { isPlanRunning } from '../../core/schedule';
+import { describeSchedule, isPlanRunning, nextRuns, parseSchedule } from '../../core/schedule';
 import type { Plan, Run, Store } from '../../core/store';
 import { teammateStatuses } from '../../core/teammates';
 import { usageBySender } from '../../receiver/snapshot-storage';
