@@ -1,0 +1,120 @@
+/**
+ * A full backup over loopback: `peer-backup run` (pack, registry look-up,
+ * hello proof, signed upload, receipt) into a real receiver, against
+ * `tar -czf - TREE | curl -T -` into a plain HTTP sink that only counts bytes,
+ * in the same run. Reports wall time, MB/s of the tree, the ratio, and the
+ * peak RSS of sender and receiver. Rounds alternate; the best time of each
+ * side is compared, so load from elsewhere skews both alike.
+ *
+ * node --import tsx bench/transfer.ts [TREE]   (default: this project's node_modules; BENCH_ROUNDS, default 2)
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const root = resolve(__dirname, '..');
+const cli = join(root, 'dist', 'cli.js');
+const tree = resolve(process.argv[2] ?? join(root, 'node_modules'));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const runTimeoutMs = 120_000;
+
+/** Starts a process and resolves with the first capture of `ready` in its output. */
+function start(command: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: string }> {
+  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
+  return new Promise((resolveStart, reject) => {
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => {
+        const match = ready.exec(line);
+        if (match) resolveStart({ child, match: match[1] });
+      });
+    }
+    child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited ${code} before it was ready`)));
+  });
+}
+
+/** Runs a command under /usr/bin/time: wall seconds and peak RSS in KB. */
+function timed(command: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; maxRssKb: number } {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %M', ...command], { encoding: 'utf8', env, timeout: runTimeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${command.join(' ')} failed (${result.status ?? result.signal}):\n${result.stderr}`);
+  const [seconds, maxRssKb] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { seconds, maxRssKb };
+}
+
+/** Peak resident memory of a live process, from /proc. */
+function peakRssKb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((each) => each.startsWith('VmHWM:'));
+  return Number(line?.split(/\s+/)[1] ?? 0);
+}
+
+function treeBytes(dir: string): number {
+  return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+const sinkScript = `
+  const server = require('node:http').createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk) => (bytes += chunk.length));
+    req.on('end', () => res.end(JSON.stringify({ bytes })));
+  });
+  server.listen(0, '127.0.0.1', () => console.log('sink listening on ' + server.address().port));
+`;
+
+async function main(): Promise<void> {
+  if (!statSync(tree).isDirectory()) throw new Error(`${tree} is not a folder: pass a folder to back up.`);
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
+  const work = mkdtempSync(join(tmpdir(), 'peer-backup-bench-'));
+  const children: ChildProcess[] = [];
+  try {
+    const homes = { registry: join(work, 'registry'), receiver: join(work, 'receiver'), sender: join(work, 'sender') };
+    for (const home of Object.values(homes)) mkdirSync(home);
+    const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [cli, '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree) }).trim();
+
+    const registry = await start([process.execPath, cli, '--home', homes.registry, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
+    children.push(registry.child);
+    const receiverId = peer(homes.receiver, 'id');
+    const senderId = peer(homes.sender, 'id');
+    peer(homes.receiver, 'allow', senderId, '--quota', '1TB');
+    const receiver = await start(
+      [process.execPath, cli, '--home', homes.receiver, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registry.match],
+      /"event":"announced".*"port":(\d+)/,
+    );
+    children.push(receiver.child);
+    peer(homes.sender, 'plan', 'add', 'bench', basename(tree), '--no-default-excludes', '--dest', receiverId);
+    const sink = await start([process.execPath, '-e', sinkScript], /sink listening on (\d+)/);
+    children.push(sink.child);
+
+    const bytes = treeBytes(tree);
+    const ours: { seconds: number; maxRssKb: number }[] = [];
+    const baseline: { seconds: number }[] = [];
+    for (let round = 0; round < rounds; round++) {
+      ours.push(timed([process.execPath, cli, '--home', homes.sender, 'run', 'bench', '--registry', registry.match, '--no-retry']));
+      baseline.push(
+        timed(['bash', '-o', 'pipefail', '-c', `tar -czf - -C "${dirname(tree)}" "${basename(tree)}" | curl -sS --fail -T - http://127.0.0.1:${sink.match}/sink -o /dev/null`]),
+      );
+    }
+    const receiverRssKb = peakRssKb(receiver.child.pid!);
+    const best = Math.min(...ours.map((each) => each.seconds));
+    const bestBaseline = Math.min(...baseline.map((each) => each.seconds));
+    const mbps = (seconds: number) => (bytes / 1e6 / seconds).toFixed(1);
+    const files = Number(execFileSync('bash', ['-c', `find "${tree}" -type f | wc -l`], { encoding: 'utf8' }));
+    process.stdout.write(
+      [
+        `tree: ${tree} (${files} files, ${(bytes / 1e6).toFixed(1)} MB), ${rounds} rounds, best of each`,
+        `peer-backup run (pack + registry + hello + signed upload + receipt): ${best.toFixed(2)} s, ${mbps(best)} MB/s, sender peak RSS ${(Math.max(...ours.map((each) => each.maxRssKb)) / 1024).toFixed(0)} MB`,
+        `receiver peak RSS: ${(receiverRssKb / 1024).toFixed(0)} MB`,
+        `tar -czf | curl -T - into an HTTP sink: ${bestBaseline.toFixed(2)} s, ${mbps(bestBaseline)} MB/s`,
+        `ratio (ours / baseline time): ${(best / bestBaseline).toFixed(2)}`,
+      ].join('\n') + '\n',
+    );
+  } finally {
+    for (const child of children) child.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench/transfer: ${err.message}\n`);
+  process.exitCode = 1;
+});
