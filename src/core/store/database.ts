@@ -44,11 +44,11 @@ export class Database implements Queries {
     });
     const database = new Database(raw, file);
     try {
+      await database.direct.exec('PRAGMA busy_timeout = 5000');
       // The first read of the header is where a non-SQLite file shows itself.
       await database.direct.get('PRAGMA schema_version');
-      await database.direct.exec(
-        'PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;',
-      );
+      await switchToWal(database.direct);
+      await database.direct.exec('PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;');
     } catch (err) {
       await database.close().catch(() => undefined);
       throw describeOpenError(file, err as Error);
@@ -123,6 +123,24 @@ export class Database implements Queries {
         this.db.exec(sql, (err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+/**
+ * Switching a new file to WAL needs an exclusive lock, and SQLite answers
+ * SQLITE_BUSY at once, without waiting out the busy timeout, while another
+ * connection (a second editor window opening the same new file) holds a
+ * shared one: try again for up to 5 s. On a file already in WAL it is a no-op.
+ */
+async function switchToWal(queries: Queries): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await queries.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt === 100) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 /** True when `err` is SQLite refusing a row that breaks a UNIQUE constraint. */
