@@ -50,7 +50,12 @@ export function registerSnapshotCommands(program: Command): void {
         if (!peerId) throw new UserError(`this machine's history does not say who holds snapshot ${snapshotId}: name the teammate with --dest PEER_ID.`);
         const targetDir = resolve(options.to);
         const result = await restoreSnapshot(context, { peerId, snapshotId, targetDir, overwrite: options.overwrite === true });
-        report(global, result, () => `Restored snapshot ${snapshotId} (${result.extracted.files} files) into ${targetDir}.`);
+        report(global, result, () =>
+          [
+            `Restored snapshot ${snapshotId} (${result.extracted.files} files) into ${targetDir}.`,
+            ...result.extracted.refusedLinks.map((link) => `  ${link.path}: ${link.reason}`),
+          ].join('\n'),
+        );
       });
     });
 }

@@ -60,6 +60,8 @@ export interface ExtractReport {
   /** What the backup itself had left out or found changing, from its manifest. */
   skipped: SkippedPath[];
   changed: SkippedPath[];
+  /** Symlinks not recreated because they point outside the restore folder; the rest was restored. */
+  refusedLinks: SkippedPath[];
 }
 
 /** Raised for an archive that must not be extracted; turned into a UserError naming the target. */
@@ -95,8 +97,8 @@ export async function extractArchive(input: Readable, targetDir: string, options
       const message = err instanceof UserError ? err.message : (err as Error).message;
       throw new UserError(`${message} (The restore stopped part way: already moved into ${target}: ${shown}.)`, { cause: err });
     }
-    const { manifest, counts } = staged;
-    return { ...counts, plan: manifest.plan, createdAt: manifest.createdAt, skipped: manifest.skipped, changed: manifest.changed };
+    const { manifest, counts, refusedLinks } = staged;
+    return { ...counts, plan: manifest.plan, createdAt: manifest.createdAt, skipped: manifest.skipped, changed: manifest.changed, refusedLinks };
   } finally {
     await rm(staging, { recursive: true, force: true });
   }
@@ -106,6 +108,7 @@ interface Staged {
   manifest: Manifest;
   directories: DirectoryMetadata[];
   counts: { files: number; directories: number; symlinks: number; bytes: number };
+  refusedLinks: SkippedPath[];
 }
 
 async function extractToStaging(input: Readable, staging: string, root: string, options: ExtractOptions, limits: ExtractLimits): Promise<Staged> {
@@ -121,6 +124,7 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
   const extracted = new Map<string, ExtractedEntry>();
   const directories: DirectoryMetadata[] = [];
   const counts = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
+  const refusedLinks: SkippedPath[] = [];
   const knownFolders = new Set<string>();
   let manifest: Manifest | undefined;
   let entries = 0;
@@ -143,6 +147,8 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
       }
       if (path.split('/')[0] === reservedArchiveRoot) throw new RefusedArchive(`has an entry ${quoted(path)} under ${reservedArchiveRoot}/, which is reserved`);
       if (extracted.has(path)) throw new RefusedArchive(`has the entry ${quoted(path)} twice`);
+      const throughLink = refusedLinks.find((link) => path.startsWith(`${link.path}/`));
+      if (throughLink) throw new RefusedArchive(`has an entry ${quoted(path)} written through ${quoted(throughLink.path)}, which is not a folder`);
       await refuseIfInTheWay(root, path, header.type === 'directory', options.overwrite);
       await makeParents(staging, path, knownFolders);
       const mode = header.mode & 0o777;
@@ -165,8 +171,15 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
         }
         case 'symlink': {
           await drain(entry);
-          const target = checkLinkTarget(path, header.linkname ?? '');
-          if ('problem' in target) throw new RefusedArchive(`has an entry ${quoted(path)} that ${target.problem}`);
+          const linkname = header.linkname ?? '';
+          const target = checkLinkTarget(path, linkname);
+          if ('problem' in target) {
+            if (linkname === '' || linkname.includes('\0')) throw new RefusedArchive(`has an entry ${quoted(path)} that ${target.problem}`);
+            // A link out of the folder (a virtualenv's absolute link, say) is not recreated, but the rest of the snapshot is.
+            refusedLinks.push({ path, reason: `not recreated: it ${target.problem}` });
+            extracted.set(path, { type: 'symlink', target: linkname });
+            break;
+          }
           await symlink(target.ok, join(staging, path));
           await lutimes(join(staging, path), header.mtime, header.mtime);
           extracted.set(path, { type: 'symlink', target: target.ok });
@@ -190,7 +203,7 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
   if (manifest === undefined) throw new RefusedArchive(`has no manifest (${manifestArchivePath}): it is truncated, or was not made by Peer Backup`);
   const mismatch = findManifestMismatch(extracted, manifest);
   if (mismatch !== undefined) throw new RefusedArchive(`fails its integrity check: ${mismatch}`);
-  return { manifest, directories, counts };
+  return { manifest, directories, counts, refusedLinks };
 }
 
 type EntryStream = AsyncIterable<unknown>;
