@@ -1,6 +1,8 @@
 // Bundles the extension, the CLI and the settings panel's webview script.
 // `vscode` is provided by the editor and `sqlite3` is a native addon, so both
-// stay outside the Node bundles. The webview script runs in the panel's
+// stay outside the Node bundles. The extension is two bundles: extension.js,
+// the entry point, is tiny so that activation is quick, and loads activate.js
+// (everything else) right after. The webview script runs in the panel's
 // browser frame and gets everything (the UI toolkit included) in one file.
 import { build } from 'esbuild';
 
@@ -15,7 +17,15 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' }),
+  build({
+    ...common,
+    entryPoints: ['src/vscode/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: [...common.external, './activate.js'],
+    // import() becomes require(): the extension host loads extensions as CommonJS.
+    supported: { 'dynamic-import': false },
+  }),
+  build({ ...common, entryPoints: ['src/vscode/activate.ts'], outfile: 'dist/activate.js' }),
   build({
     ...common,
     entryPoints: ['src/cli/main.ts'],

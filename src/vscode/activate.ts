@@ -1,17 +1,17 @@
 /**
- * Activation, with the editor API passed in (see vscode-api.ts). It only
- * registers commands, the status bar item and the panel serializer; the
- * database, the scheduler and the receiver start after it returns, so
- * opening the editor never waits for them.
+ * The extension proper, with the editor API passed in (see vscode-api.ts).
+ * extension.ts loads it after activation has returned and forwards the
+ * commands and the panel serializer to it; here the services, status bar,
+ * scheduler and receiver are set up, and the database is opened on first use.
  */
 import type * as vscode from 'vscode';
-import { registerAll } from './commands/command-context';
-import { registerHistoryCommands } from './commands/history';
-import { registerPlanCommands } from './commands/plans';
-import { registerReceivingCommands } from './commands/receiving';
-import { registerRestoreCommands } from './commands/restore';
-import { registerTeammateCommands } from './commands/teammates';
-import { SettingsPanel, settingsViewType } from './panel/settings-panel';
+import { guardedCommands, type CommandHandler } from './commands/command-context';
+import { historyCommands } from './commands/history';
+import { planCommands } from './commands/plans';
+import { receivingCommands } from './commands/receiving';
+import { restoreCommands } from './commands/restore';
+import { teammateCommands } from './commands/teammates';
+import { SettingsPanel } from './panel/settings-panel';
 import { ReceiverSwitch } from './receiver-switch';
 import { showError } from './report-errors';
 import { BackupRunner } from './run-with-progress';
@@ -24,33 +24,35 @@ import type { Vscode } from './vscode-api';
 export type ExtensionContext = Pick<vscode.ExtensionContext, 'subscriptions' | 'globalStorageUri' | 'secrets' | 'extensionUri' | 'extension'>;
 
 export interface ActiveExtension {
+  /** Every contributed command's handler, by command id. */
+  commands: Map<string, CommandHandler>;
+  serializer: vscode.WebviewPanelSerializer;
   /** Stops the scheduler (freeing its lease for other windows) and the receiver (freeing its port), and closes the database. */
   deactivate(): Promise<void>;
 }
 
-export function activateWith(vscode: Vscode, context: ExtensionContext): ActiveExtension {
-  const log = vscode.window.createOutputChannel('Peer Backup', { log: true });
+export function activateWith(vscode: Vscode, context: ExtensionContext, log: vscode.LogOutputChannel): ActiveExtension {
   const services = new Services(vscode, context, log);
   const runner = new BackupRunner(services);
   const receiver = new ReceiverSwitch(services);
   const panel = new SettingsPanel({ services, runner, receiver }, context.extensionUri);
   const statusBar = new BackupStatusBar(services, receiver);
-  const commands = { vsc: vscode, services, runner, receiver, openSettings: () => panel.show() };
-
-  context.subscriptions.push(
-    log,
-    panel,
-    statusBar,
-    vscode.window.registerWebviewPanelSerializer(settingsViewType, panel.serializer()),
-    ...registerAll(commands, {
+  const commandContext = { vsc: vscode, services, runner, receiver, openSettings: () => panel.show() };
+  const commands = new Map([
+    ...guardedCommands(commandContext, {
       'peerBackup.showLog': ['Show Log', async () => log.show()],
       'peerBackup.openSettings': ['Open Settings', async () => panel.show()],
     }),
-    ...registerPlanCommands(commands),
-    ...registerRestoreCommands(commands),
-    ...registerTeammateCommands(commands),
-    ...registerReceivingCommands(commands),
-    ...registerHistoryCommands(commands),
+    ...planCommands(commandContext),
+    ...restoreCommands(commandContext),
+    ...teammateCommands(commandContext),
+    ...receivingCommands(commandContext),
+    ...historyCommands(commandContext),
+  ]);
+
+  context.subscriptions.push(
+    panel,
+    statusBar,
     services.onChanged(() => void statusBar.refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(settingsSection)) return;
@@ -58,7 +60,6 @@ export function activateWith(vscode: Vscode, context: ExtensionContext): ActiveE
       services.changed();
     }),
   );
-  log.info(`Peer Backup ${context.extension.packageJSON.version} activated`);
 
   const scheduler = startScheduling(services, runner).then(
     (started) => {
@@ -75,6 +76,8 @@ export function activateWith(vscode: Vscode, context: ExtensionContext): ActiveE
   statusBar.start();
   void receiver.sync();
   return {
+    commands,
+    serializer: panel.serializer(),
     deactivate: async () => {
       await Promise.allSettled([scheduler.then((started) => started?.stop()), receiver.stop()]);
       await services.close();

@@ -32,14 +32,14 @@ export function offerLog(log: vscode.LogOutputChannel, choice: Thenable<string |
   whenChosen(choice, showLogAction, () => log.show());
 }
 
-/** Registers a command whose errors are shown by showError() instead of the editor's generic "command failed". */
-export function registerCommand(vsc: Vscode, log: vscode.LogOutputChannel, id: string, title: string, handler: (...args: never[]) => Promise<unknown>): vscode.Disposable {
-  return vsc.commands.registerCommand(id, async (...args: never[]) => {
+/** `handler`, with its errors shown by showError() instead of the editor's generic "command failed". */
+export function guarded<A extends unknown[]>(vsc: Vscode, log: vscode.LogOutputChannel, title: string, handler: (...args: A) => Promise<unknown>): (...args: A) => Promise<unknown> {
+  return async (...args: A) => {
     try {
       return await handler(...args);
     } catch (err) {
       showError(vsc, log, title, err);
       return undefined;
     }
-  });
+  };
 }

@@ -346,7 +346,10 @@ export async function activateInFakeEditor(
   const editor = new FakeEditor(dirs.workspaceDir);
   configure(editor);
   const context = editor.context(dirs.storageDir, join(__dirname, '..', '..'));
-  const active = activateWith(editor.api, context);
+  const log = editor.api.window.createOutputChannel('Peer Backup', { log: true }) as vscode.LogOutputChannel;
+  const active = activateWith(editor.api, context, log);
+  for (const [id, handler] of active.commands) editor.commands.set(id, handler as (...args: unknown[]) => unknown);
+  editor.serializers.set('peerBackup.settings', active.serializer);
   t.after(async () => {
     await active.deactivate();
     for (const subscription of context.subscriptions) subscription.dispose();

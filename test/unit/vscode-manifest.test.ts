@@ -33,13 +33,12 @@ const titles: Record<string, string> = {
   'peerBackup.showLog': 'Show Log',
 };
 
-test('every contributed command is registered at activation, with its title and the Peer Backup category', async (t) => {
+test('every contributed command has a handler, a title as in the issue, and the Peer Backup category', async (t) => {
   const { editor } = await activateInFakeEditor(t, { workspaceDir: tempDir(t), storageDir: tempDir(t) });
   const contributed = Object.fromEntries(manifest.contributes.commands.map((command) => [command.command, command.title]));
   assert.deepEqual(contributed, titles);
   assert.deepEqual([...editor.commands.keys()].sort(), Object.keys(titles).sort());
   assert.ok(manifest.contributes.commands.every((command) => command.category === 'Peer Backup'));
-  assert.ok(editor.logLines.some((line) => line === '[info] Peer Backup 0.0.0-test activated'));
 });
 
 test('the Explorer entries are in its context menu and hidden from the palette, which needs no URI', () => {

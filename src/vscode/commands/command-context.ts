@@ -1,6 +1,5 @@
 /** What command handlers are given: the editor API, the shared services, and the surfaces they may drive. */
-import type * as vscode from 'vscode';
-import { registerCommand } from '../report-errors';
+import { guarded } from '../report-errors';
 import type { BackupRunner } from '../run-with-progress';
 import type { ReceiverSwitch } from '../receiver-switch';
 import type { Services } from '../services';
@@ -14,7 +13,9 @@ export interface CommandContext {
   openSettings(): void;
 }
 
-/** Registers `handlers` (command id -> [title for error messages, handler]) with errors shown to the user. */
-export function registerAll(context: CommandContext, handlers: Record<string, [string, (...args: never[]) => Promise<unknown>]>): vscode.Disposable[] {
-  return Object.entries(handlers).map(([id, [title, handler]]) => registerCommand(context.vsc, context.services.log, id, title, handler));
+export type CommandHandler = (...args: never[]) => Promise<unknown>;
+
+/** `handlers` (command id -> [title for error messages, handler]) as [id, handler] pairs whose errors are shown to the user. */
+export function guardedCommands(context: CommandContext, handlers: Record<string, [string, CommandHandler]>): [string, CommandHandler][] {
+  return Object.entries(handlers).map(([id, [title, handler]]) => [id, guarded(context.vsc, context.services.log, title, handler)]);
 }

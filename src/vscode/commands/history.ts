@@ -1,9 +1,8 @@
 /** "Show Backup History": the latest runs of every plan in a quick pick; choosing one shows its outcome in full. */
-import type * as vscode from 'vscode';
 import { formatBytes, formatDuration, formatTime } from '../../core/human-format';
 import type { Run } from '../../core/store';
 import { offerLog, showLogAction } from '../report-errors';
-import { registerAll, type CommandContext } from './command-context';
+import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
 const statusIcons: Record<Run['status'], string> = {
   succeeded: '$(pass)',
@@ -13,9 +12,9 @@ const statusIcons: Record<Run['status'], string> = {
   running: '$(sync~spin)',
 };
 
-export function registerHistoryCommands(context: CommandContext): vscode.Disposable[] {
+export function historyCommands(context: CommandContext): [string, CommandHandler][] {
   const { vsc, services } = context;
-  return registerAll(context, {
+  return guardedCommands(context, {
     'peerBackup.showHistory': [
       'Show Backup History',
       async () => {
@@ -41,7 +40,7 @@ export function registerHistoryCommands(context: CommandContext): vscode.Disposa
 }
 
 /** "2025-03-12 14:18 · succeeded · 12 files, 3.4 MB · 2.1 s". */
-export function describeRun(run: Run): string {
+function describeRun(run: Run): string {
   const parts = [formatTime(run.startedAt), run.status];
   if (run.status === 'succeeded') parts.push(`${run.files} files, ${formatBytes(run.bytes)}`);
   if (run.endedAt !== null) parts.push(formatDuration(run.endedAt - run.startedAt));

@@ -12,16 +12,16 @@ import { manualSchedule } from '../../core/plan/defaults';
 import { askPlanName, pickPlan, pickSchedule, pickTeammate } from '../pickers';
 import { whenChosen } from '../report-errors';
 import type { Vscode } from '../vscode-api';
-import { registerAll, type CommandContext } from './command-context';
+import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
 const openSettingsAction = 'Open Settings';
 
-export function registerPlanCommands(context: CommandContext): vscode.Disposable[] {
+export function planCommands(context: CommandContext): [string, CommandHandler][] {
   const { vsc, services, runner } = context;
 
   const offerSettings = (choice: Thenable<string | undefined>) => whenChosen(choice, openSettingsAction, () => context.openSettings());
 
-  return registerAll(context, {
+  return guardedCommands(context, {
     'peerBackup.addToPlan': [
       'Add to Backup Plan',
       async (clicked?: vscode.Uri, selected?: vscode.Uri[]) => {

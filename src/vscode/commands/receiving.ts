@@ -1,12 +1,11 @@
 /** Start/Stop Receiving: flip peerBackup.receiver.enabled; every open window follows the setting. */
-import type * as vscode from 'vscode';
 import { UserError } from '../../core/errors';
 import { writeSetting } from '../settings';
-import { registerAll, type CommandContext } from './command-context';
+import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
-export function registerReceivingCommands(context: CommandContext): vscode.Disposable[] {
+export function receivingCommands(context: CommandContext): [string, CommandHandler][] {
   const { vsc, receiver } = context;
-  return registerAll(context, {
+  return guardedCommands(context, {
     'peerBackup.startReceiving': [
       'Start Receiving',
       async () => {

@@ -1,14 +1,13 @@
 /** "Restore Snapshot...": pick a plan, one of its snapshots the teammate holds, and a folder to restore into. */
 import { readdir } from 'node:fs/promises';
-import type * as vscode from 'vscode';
 import { formatBytes, formatTime } from '../../core/human-format';
 import { listSnapshots, restoreSnapshot } from '../../core/restore';
 import { destinationLabels, pickPlan } from '../pickers';
-import { registerAll, type CommandContext } from './command-context';
+import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
-export function registerRestoreCommands(context: CommandContext): vscode.Disposable[] {
+export function restoreCommands(context: CommandContext): [string, CommandHandler][] {
   const { vsc, services } = context;
-  return registerAll(context, {
+  return guardedCommands(context, {
     'peerBackup.restoreSnapshot': [
       'Restore Snapshot',
       async () => {

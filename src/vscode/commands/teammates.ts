@@ -1,15 +1,14 @@
 /** Teammate commands: add one to back up to, share my peer ID, and allow one to back up here. */
-import type * as vscode from 'vscode';
 import { formatBytes } from '../../core/human-format';
 import { askNewTeammate, askPeerId, askQuota } from '../pickers';
 import { whenChosen } from '../report-errors';
-import { registerAll, type CommandContext } from './command-context';
+import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
 const startReceivingAction = 'Start Receiving';
 
-export function registerTeammateCommands(context: CommandContext): vscode.Disposable[] {
+export function teammateCommands(context: CommandContext): [string, CommandHandler][] {
   const { vsc, services } = context;
-  return registerAll(context, {
+  return guardedCommands(context, {
     'peerBackup.addTeammate': [
       'Add Teammate',
       async () => {

@@ -12,8 +12,8 @@ import { gatherPanelState } from './panel-state';
 import { PanelController } from './panel-controller';
 import { newNonce, panelHtml } from './panel-html';
 import { createRequestHandlers, type PanelContext } from './panel-requests';
+import { settingsViewType } from './view-type';
 
-export const settingsViewType = 'peerBackup.settings';
 const title = 'Peer Backup Settings';
 
 export class SettingsPanel implements vscode.Disposable {
