@@ -6,8 +6,8 @@
  */
 import { formatBytes } from '../core/human-format';
 import { describeProgress } from '../core/progress-text';
-import { runBackup, type RunnerContext, type RunProgress } from '../core/runner';
-import { withPlanRunLease, type RunPlanOutcome } from '../core/schedule';
+import { runBackup, type RunnerContext, type RunOptions, type RunProgress } from '../core/runner';
+import { outcomeOf, withPlanRunLease, type RunPlanOutcome } from '../core/schedule';
 import type { Run } from '../core/store';
 import { offerLog, showLogAction } from './report-errors';
 import type { Services } from './services';
@@ -35,33 +35,35 @@ export class BackupRunner {
           if (line.percent !== undefined) shownPercent = line.percent;
           progress.report({ message: line.message, increment });
         });
-        return withPlanRunLease(context.store, plan, () => this.execute(context, plan.name, cancel.signal, show));
+        return withPlanRunLease(context.store, plan, () => this.execute(context, plan.name, { signal: cancel.signal }, show));
       },
     );
     this.announceOutcome(run);
     return run;
   }
 
-  /** The scheduler's way to run a plan: it holds the plan's run lease already, and reports the outcome itself. */
+  /**
+   * The scheduler's way to run a plan: it holds the plan's run lease already,
+   * retries an unreachable teammate itself (with longer pauses than the
+   * runner's), and reports the outcome.
+   */
   async runScheduled(planName: string, signal: AbortSignal): Promise<RunPlanOutcome> {
     const { vsc } = this.services;
     const context = await this.services.runnerContext();
     const run = await vsc.window.withProgress({ location: vsc.ProgressLocation.Window, title: `Peer Backup: ${planName}` }, (progress) => {
       const show = throttled((update) => progress.report({ message: describeProgress(update).message }));
-      return this.execute(context, planName, signal, show);
+      return this.execute(context, planName, { signal, retryDelaysMs: [] }, show);
     });
-    // runBackup already retried an unreachable teammate for about a minute, and the run row
-    // keeps no failure step to tell whether waiting longer could help, so nothing is retried here.
-    return run.status === 'succeeded' || run.status === 'cancelled' ? { status: run.status } : { status: 'failed', error: run.error ?? 'no reason recorded', retryable: false };
+    return outcomeOf(run);
   }
 
-  private async execute(context: RunnerContext, planName: string, signal: AbortSignal, onProgress: (progress: RunProgress) => void): Promise<Run> {
+  private async execute(context: RunnerContext, planName: string, options: Pick<RunOptions, 'signal' | 'retryDelaysMs'>, onProgress: (progress: RunProgress) => void): Promise<Run> {
     const { log } = this.services;
     log.info(`Backing up "${planName}"`);
     let rowWritten = false;
     try {
       const run = await runBackup(context, planName, {
-        signal,
+        ...options,
         onProgress: (update) => {
           // The first progress comes after the run's row is written: time for the status bar to show it running.
           if (!rowWritten) {

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type * as vscode from 'vscode';
+import { generateIdentity } from '../../src/core/identity/keys';
+import { BackupRunner } from '../../src/vscode/run-with-progress';
+import { Services } from '../../src/vscode/services';
+import { FakeEditor } from '../helpers/fake-vscode';
+import { startTestRegistry } from '../helpers/registry';
+import { tempDir } from '../helpers/temp';
+
+test('a scheduled run tries once, shows in the status bar progress, and tells the scheduler whether waiting can help', async (t) => {
+  const registry = await startTestRegistry(t);
+  const editor = new FakeEditor(tempDir(t));
+  editor.config.set('registryUrl', registry.url);
+  const services = new Services(editor.api, editor.context(tempDir(t), tempDir(t)), editor.api.window.createOutputChannel('Peer Backup', { log: true }) as vscode.LogOutputChannel);
+  t.after(() => services.close());
+  const store = await services.store();
+  const folder = join(tempDir(t), 'notes');
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'todo.md'), 'x');
+  const items = [{ sourcePath: folder, archivePath: 'notes' }];
+  await store.plans.create({ name: 'away', destination: generateIdentity().peerId, schedule: 'hourly', excludes: [], items });
+  await store.plans.create({ name: 'nowhere', destination: null, schedule: 'hourly', excludes: [], items });
+  const runner = new BackupRunner(services);
+
+  const away = await runner.runScheduled('away', new AbortController().signal);
+  assert.equal(away.status, 'failed');
+  assert.equal(away.retryable, true, 'an unregistered teammate may come online: the scheduler retries');
+  assert.match(away.error ?? '', /is not registered at/);
+  assert.equal((await store.runs.list()).length, 1, 'one attempt: the scheduler, not the runner, does the waiting');
+
+  const nowhere = await runner.runScheduled('nowhere', new AbortController().signal);
+  assert.equal(nowhere.retryable, false, 'a plan without a teammate needs a person');
+  assert.deepEqual(
+    editor.progress.map((each) => each.title),
+    ['Peer Backup: away', 'Peer Backup: nowhere'],
+  );
+  assert.deepEqual(editor.shown, [], 'the scheduler, not the runner, reports scheduled outcomes');
+});
