@@ -1,16 +1,5 @@
-/** Human formatting shared by CLI commands. */
-import bytes from 'bytes';
-
-/** Binary units, matching how quotas such as "10GB" are parsed. */
-export function formatBytes(count: number): string {
-  return bytes.format(count, { unitSeparator: ' ', decimalPlaces: 1 }) ?? `${count} B`;
-}
-
-export function formatTime(epochMs: number): string {
-  const date = new Date(epochMs);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
+/** Human formatting shared by CLI commands; sizes and times as every front end formats them. */
+export { formatBytes, formatTime } from '../core/human-format';
 
 /** Lines of `label: value`, labels padded to one width. */
 export function table(rows: [string, string][]): string {

@@ -1,7 +1,4 @@
-/**
- * Human formatting for any front end: sizes, rates and times as people read
- * them. (The CLI's src/cli/format.ts predates this file and formats the same way.)
- */
+/** Human formatting for any front end: sizes, rates and times as people read them. */
 import bytes from 'bytes';
 
 /** Binary units, matching how quotas such as "10GB" are parsed. */

@@ -1,8 +1,8 @@
 /** `peer-backup allow|deny|allowed`: who may store backups on this machine, and within what quota. */
-import bytes from 'bytes';
 import type { Command } from 'commander';
 import { UserError } from '../../core/errors';
 import { parsePeerId } from '../../core/identity/peer-id';
+import { parseQuota } from '../../core/quota';
 import { globalOptions, report, withStore } from '../context';
 import { formatBytes } from '../format';
 import { usageBySender } from '../../receiver/snapshot-storage';
@@ -53,12 +53,4 @@ export function registerAllowCommands(program: Command): void {
         );
       });
     });
-}
-
-function parseQuota(text: string): number {
-  const parsed = bytes.parse(text);
-  if (parsed === null || !Number.isFinite(parsed) || parsed <= 0) {
-    throw new UserError(`"${text}" is not a size: give the quota as e.g. 10GB, 500MB or 1TB.`);
-  }
-  return Math.floor(parsed);
 }
