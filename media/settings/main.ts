@@ -27,7 +27,7 @@ function sections(page: Page, state: PanelState): Child[] {
       {},
       h('h1', {}, 'Peer Backup'),
       h('span', { class: 'hint', id: 'gathered-at' }, `as of ${state.gatheredAt}`),
-      page.button({ id: 'refresh', label: 'Refresh', ariaLabel: 'Refresh: look up teammates again', secondary: true, onClick: () => void page.submit('refresh', {}, { id: 'refresh-form', fields: {} }) }),
+      page.button({ id: 'refresh', label: 'Refresh', ariaLabel: 'Refresh the panel', secondary: true, onClick: () => void page.submit('refresh', {}, { id: 'refresh-form', fields: {} }) }),
     ),
     page.formMessages('refresh-form'),
     plansSection(page, state),
