@@ -1,0 +1,145 @@
+/**
+ * Issue F's journey in a real VS Code: designate a folder from the explorer,
+ * set the plan up in the settings panel, back it up to a teammate's real
+ * receiver, check what the teammate stored with GNU tar, restore it into a
+ * new folder, and see a clear reason when the teammate is offline. Every
+ * step waits for what a user would see, and the files are compared on disk.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli';
+import { writeFixtureTree } from '../helpers/fixture-tree';
+import { makeHome, startReceiver, startRegistry } from '../helpers/peers';
+import { tempDir } from '../helpers/temp';
+import { packagedVsixPath, startEditor, type Editor } from './harness';
+
+async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
+  const input = editor.page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(text);
+  await input.press('Enter');
+}
+
+async function pickInQuickInput(editor: Editor, label: string | RegExp): Promise<void> {
+  await editor.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
+}
+
+/** Chooses an option of a toolkit dropdown by its visible text. */
+async function choose(editor: Editor, dropdownSelector: string, option: string): Promise<void> {
+  const dropdown = editor.webview().locator(dropdownSelector);
+  await dropdown.click();
+  await dropdown.locator('vscode-option', { hasText: option }).first().click();
+}
+
+test('designate, configure, back up, verify, restore, and see why a backup failed', async (t) => {
+  const registry = await startRegistry(t);
+  const teammate = await makeHome(t);
+  const receiver = await startReceiver(t, teammate.home, registry.url);
+  const workspace = tempDir(t);
+  writeFixtureTree(join(workspace, 'src'));
+
+  const editor = await startEditor({ artifactsName: 'journey', workspaceDir: workspace, vsixPath: packagedVsixPath, settings: { 'peerBackup.registryUrl': registry.url } });
+  t.after(() => editor.stop());
+  const panel = editor.webview();
+  let myPeerId = '';
+  /** A step of the journey; when it fails, a screenshot shows what the user saw. */
+  const step = (name: string, body: () => Promise<void> | void) =>
+    t.test(name, async () => {
+      try {
+        await body();
+      } catch (err) {
+        await editor.screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
+        throw err;
+      }
+    });
+
+  await step('1. right-click src, Add to Backup Plan..., create plan "nightly"', async () => {
+    await editor.chooseExplorerMenuItem('src', 'Add to Backup Plan...');
+    await pickInQuickInput(editor, 'New Backup Plan...');
+    await typeInQuickInput(editor, 'nightly');
+    await editor.notification(/Added "src" to plan "nightly"/).waitFor();
+    await editor.screenshot('added-to-plan');
+  });
+
+  await step('2. in the settings panel: add the teammate, set destination and schedule; next runs appear', async () => {
+    await editor.runCommand('Peer Backup: Open Settings');
+    await panel.locator('#plans-heading').waitFor();
+    myPeerId = (await panel.locator('#my-peer-id').innerText()).trim();
+    assert.match(myPeerId, /^([A-Z2-7]{6}-){5}[A-Z2-7]{6}$/);
+    // The teammate allows this editor's peer ID, as they would after being told it.
+    const allowed = await runCli(['allow', myPeerId, '--quota', '1GB', '--home', teammate.home]);
+    assert.equal(allowed.code, 0, allowed.stderr);
+
+    await panel.locator('#teammate-label input').fill('teammate');
+    await panel.locator('#teammate-peer-id input').fill(teammate.peerId);
+    await panel.locator('#teammate-add').click();
+    await panel.locator('#teammates-table', { hasText: teammate.peerId }).waitFor();
+
+    await choose(editor, 'vscode-dropdown[aria-label="Teammate for plan nightly"]', `teammate (${teammate.peerId.slice(0, 6)}`);
+    await choose(editor, 'vscode-dropdown[aria-label="Schedule preset for plan nightly"]', 'daily 18:00');
+    await panel.locator('[id$="-schedule-preview"]', { hasText: 'Next:' }).first().waitFor();
+    await panel.locator('vscode-button[aria-label="Save plan nightly"]').click();
+    await panel.locator('#plan-1-form-notice', { hasText: 'Saved.' }).waitFor();
+    const destination = await panel.locator('vscode-dropdown[aria-label="Teammate for plan nightly"]').evaluate((element) => (element as unknown as { value: string }).value);
+    assert.equal(destination, teammate.peerId);
+    assert.match(await panel.locator('[id$="-schedule-preview"]').first().innerText(), /every day at 18:00 .*Next: \S+ 18:00, \S+ 18:00, \S+ 18:00/);
+    await editor.screenshot('plan-configured');
+  });
+
+  await step('3. Run now: progress, a successful history row, the status bar', async () => {
+    await panel.locator('vscode-button[aria-label="Run plan nightly now"]').click();
+    await editor.notification(/Backing up "nightly"/).waitFor();
+    await editor.screenshot('progress');
+    await editor.notification(/Backed up "nightly"/).waitFor({ timeout: 120_000 });
+    const row = panel.locator('#history-table tr', { hasText: 'succeeded' }).first();
+    await row.waitFor();
+    assert.match(await row.innerText(), /nightly/);
+    assert.match(await row.innerText(), /\b4\b/); // files
+    await editor.statusBarItem(/Backed up/).waitFor();
+    await editor.screenshot('succeeded');
+  });
+
+  await step('4. the teammate holds the snapshot, and GNU tar lists the folder', () => {
+    const folder = join(teammate.home, 'storage', myPeerId);
+    const archives = readdirSync(folder).filter((name) => name.endsWith('.tar.gz'));
+    assert.equal(archives.length, 1);
+    const listing = execFileSync('tar', ['-tzf', join(folder, archives[0])], { encoding: 'utf8' }).split('\n');
+    for (const name of ['src/src/main.ts', 'src/src/nested/deeper/data.bin', 'src/résumé final.txt', 'src/empty folder/', 'src/link-to-main', 'src/run.sh']) {
+      assert.ok(listing.includes(name), `${name} is not in the archive:\n${listing.join('\n')}`);
+    }
+  });
+
+  await step('5. Restore Snapshot... into a new folder gives back the same files', async () => {
+    const target = join(tempDir(t), 'restored');
+    mkdirSync(target);
+    await editor.runCommand('Peer Backup: Restore Snapshot...');
+    await pickInQuickInput(editor, 'nightly');
+    await editor.page.locator('.quick-input-list .monaco-list-row').first().waitFor();
+    await editor.screenshot('pick-snapshot');
+    await editor.page.locator('.quick-input-list .monaco-list-row').first().click();
+    // code-server's folder dialog is a quick input holding a path.
+    const pathInput = editor.page.locator('.quick-input-widget input');
+    await pathInput.fill(`${target}/`);
+    await editor.screenshot('choose-folder');
+    await editor.page.locator('.quick-input-widget .monaco-button', { hasText: 'Restore Here' }).click();
+    await editor.notification(/Restored \d+ files/).waitFor({ timeout: 60_000 });
+    await editor.screenshot('restored');
+    const diff = spawnSync('diff', ['-r', '--no-dereference', join(workspace, 'src'), join(target, 'src')], { encoding: 'utf8' });
+    assert.equal(diff.status, 0, diff.stdout + diff.stderr);
+  });
+
+  await step('6. with the teammate offline, Run now fails and says so', async () => {
+    await receiver.stop('SIGKILL');
+    await panel.locator('vscode-button[aria-label="Run plan nightly now"]').click();
+    const failure = editor.notification(/The backup of "nightly" failed/);
+    await failure.waitFor({ timeout: 180_000 });
+    assert.match(await failure.innerText(), /offline/);
+    await panel.locator('#history-table tr', { hasText: 'failed' }).first().waitFor();
+    assert.match(await panel.locator('#history-table tr', { hasText: 'failed' }).first().innerText(), /offline/);
+    await editor.screenshot('offline');
+    assert.equal(existsSync(join(teammate.home, 'storage', '.tmp')) ? readdirSync(join(teammate.home, 'storage', '.tmp')).length : 0, 0);
+  });
+});
