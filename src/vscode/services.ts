@@ -1,18 +1,23 @@
 /**
  * What every command, the status bar and the panel share, opened on first
  * use so activation stays light: the database in the extension's global
- * storage, the identity in SecretStorage, the registry client from the
- * settings, and a signal that data changed.
+ * storage, the identity in SecretStorage (or both from the CLI home that
+ * peerBackup.home names), the registry client from the settings, and a
+ * signal that data changed.
  */
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import type * as vscode from 'vscode';
+import { UserError } from '../core/errors';
 import { homeAt, type Home } from '../core/home';
+import { loadOrCreateIdentity } from '../core/identity/key-file';
 import { loadOrCreateSharedIdentity } from '../core/identity/shared-identity';
 import type { Identity } from '../core/identity/keys';
 import { RegistryClient } from '../core/registry/registry-client';
 import type { RunnerContext } from '../core/runner';
 import { openStore, type Store } from '../core/store';
-import { readSettings, type ExtensionSettings } from './settings';
+import { readSettings, sharedHomeDir, type ExtensionSettings } from './settings';
 import type { Vscode } from './vscode-api';
 
 /** The secret's key in SecretStorage. */
@@ -20,6 +25,10 @@ export const identitySecretKey = 'peerBackup.identity';
 
 export class Services {
   readonly home: Home;
+  /** True when peerBackup.home shares a CLI home: its database and its key file. */
+  private readonly sharesCliHome: boolean;
+  /** An unusable peerBackup.home, reported when the database or key is first needed, not at activation. */
+  private readonly homeProblem: string | undefined;
   private storeOpening: Promise<Store> | undefined;
   private identityLoading: Promise<Identity> | undefined;
   private registryClient: RegistryClient | undefined;
@@ -30,7 +39,12 @@ export class Services {
     private readonly context: Pick<vscode.ExtensionContext, 'globalStorageUri' | 'secrets'>,
     readonly log: vscode.LogOutputChannel,
   ) {
-    this.home = homeAt(context.globalStorageUri.fsPath);
+    const setting = readSettings(vsc).home;
+    const shared = sharedHomeDir(setting);
+    this.sharesCliHome = shared !== undefined;
+    this.home = homeAt(shared ?? context.globalStorageUri.fsPath);
+    if (shared !== undefined && !isAbsolute(shared)) this.homeProblem = `peerBackup.home is "${setting}": give an absolute folder path (e.g. ~/.peer-backup), or leave it empty.`;
+    else if (shared !== undefined && !existsSync(shared)) this.homeProblem = `peerBackup.home is ${shared}, which does not exist: create it (mkdir -p ${shared}), or fix the setting.`;
   }
 
   // A failure to open or load (a damaged key, an unwritable folder) is reported to
@@ -86,13 +100,21 @@ export class Services {
   }
 
   private async openStore(): Promise<Store> {
-    await mkdir(this.home.dir, { recursive: true, mode: 0o700 });
+    // A shared home must exist, as for the CLI: a typo should not start an empty database.
+    if (this.homeProblem) throw new UserError(this.homeProblem);
+    if (!this.sharesCliHome) await mkdir(this.home.dir, { recursive: true, mode: 0o700 });
     const store = await openStore(this.home.databaseFile);
     this.log.info(`Database: ${this.home.databaseFile}`);
     return store;
   }
 
   private async loadIdentity(): Promise<Identity> {
+    if (this.homeProblem) throw new UserError(this.homeProblem);
+    if (this.sharesCliHome) {
+      const identity = await loadOrCreateIdentity(this.home.dir);
+      this.log.info(`Peer ID: ${identity.peerId} (shared with the CLI home ${this.home.dir})`);
+      return identity;
+    }
     const secrets = this.context.secrets;
     const identity = await loadOrCreateSharedIdentity(
       {

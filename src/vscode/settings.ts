@@ -22,6 +22,8 @@ export interface ExtensionSettings {
   /** As configured; '' means storage/ in the extension's global storage. */
   storageFolder: string;
   defaultExcludes: string[];
+  /** A CLI home to share, as configured ('' = the extension's own storage). */
+  home: string;
 }
 
 export function readSettings(vsc: Vscode): ExtensionSettings {
@@ -32,6 +34,7 @@ export function readSettings(vsc: Vscode): ExtensionSettings {
     receiverPort: config.get<number>('receiver.port', 7421),
     storageFolder: config.get<string>('receiver.storageFolder', '').trim(),
     defaultExcludes: config.get<string[]>('defaultExcludes', ['node_modules/']),
+    home: config.get<string>('home', '').trim(),
   };
 }
 
@@ -57,6 +60,12 @@ export function storageDirFor(setting: string, home: Home): string {
     throw new UserError(`peerBackup.receiver.storageFolder is "${setting}": give an absolute folder path, or leave it empty for the default.`);
   }
   return expanded;
+}
+
+/** The folder peerBackup.home names ('~/...' from the user's home), or undefined when it is empty; the caller checks it. */
+export function sharedHomeDir(setting: string): string | undefined {
+  if (setting === '') return undefined;
+  return setting === '~' || setting.startsWith('~/') ? join(homedir(), setting.slice(1)) : setting;
 }
 
 /** Writes a setting for the user (every window and workspace): these settings are per machine. */
