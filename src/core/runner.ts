@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackupError, type FailureStep } from './backup-error';
+import { BackupError, isRetryableStep, type FailureStep } from './backup-error';
 import { UserError } from './errors';
 import type { Identity } from './identity/keys';
 import { packArchive } from './pack';
@@ -75,7 +75,7 @@ export async function runBackup(context: RunnerContext, planName: string, option
     files = packed.files;
     skipped = packed.skipped;
     const snapshotId = `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-${runId}-${randomBytes(3).toString('hex')}`;
-    const stored = await sendWithRetries(context, plan.destination, packed.archive, { id: snapshotId, plan: plan.name }, files, options);
+    const stored = await sendWithRetries(context, { peerId: plan.destination, archive: packed.archive, snapshot: { id: snapshotId, plan: plan.name }, files }, options);
     return await store.runs.finish(runId, { status: 'succeeded', files, bytes: packed.archive.size, skipped, snapshotId, receipt: stored.signed });
   } catch (err) {
     const cancelled = options.signal?.aborted === true || (err instanceof BackupError && err.step === 'cancelled');
@@ -125,22 +125,23 @@ async function packToSpool(plan: Plan, spoolFile: string, options: RunOptions): 
   }
 }
 
+/** What one run sends: the packed archive, where to, and under which snapshot id. */
+interface Shipment {
+  peerId: string;
+  archive: ArchiveFile;
+  snapshot: { id: string; plan: string };
+  files: number;
+}
+
 /** Resolves and uploads, retrying while the failure is one that time can fix (peer offline, registry down). */
-async function sendWithRetries(
-  context: RunnerContext,
-  peerId: string,
-  archive: ArchiveFile,
-  snapshot: { id: string; plan: string },
-  files: number,
-  options: RunOptions,
-) {
+async function sendWithRetries(context: RunnerContext, shipment: Shipment, options: RunOptions) {
   const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
+  const { files } = shipment;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await sendOnce(context, peerId, archive, snapshot, files, options, attempt > 0);
+      return await sendOnce(context, shipment, options, attempt > 0);
     } catch (err) {
-      const retryable = (err instanceof BackupError && err.retryable) || (err instanceof RegistryError && err.code !== 'registry-garbage');
-      if (!retryable || attempt >= delays.length || options.signal?.aborted) throw err;
+      if (!isRetryableStep(failureStepOf(err)) || attempt >= delays.length || options.signal?.aborted) throw err;
       options.onProgress?.({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, retryingIn: delays[attempt] / 1000, detail: (err as Error).message });
       await sleep(delays[attempt], undefined, { signal: options.signal }).catch(() => undefined);
       if (options.signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled while waiting for the peer');
@@ -148,15 +149,7 @@ async function sendWithRetries(
   }
 }
 
-async function sendOnce(
-  context: RunnerContext,
-  peerId: string,
-  archive: ArchiveFile,
-  snapshot: { id: string; plan: string },
-  files: number,
-  options: RunOptions,
-  fresh: boolean,
-) {
+async function sendOnce(context: RunnerContext, { peerId, archive, snapshot, files }: Shipment, options: RunOptions, fresh: boolean) {
   options.onProgress?.({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, detail: `looking up ${peerId}` });
   const record = await context.registry.lookup(peerId, { fresh });
   const destination = await context.store.destinations.find(peerId);

@@ -93,3 +93,31 @@ test('every command answers --help', async () => {
     assert.match(result.stdout, /Usage: peer-backup/);
   }
 });
+
+test('plan set, add-paths and remove-paths change a plan; bad values are refused by name', async (t) => {
+  const { home, work } = fixture(t);
+  mkdirSync(join(work, 'docs'));
+  assert.equal((await runCli(['plan', 'add', 'nightly', 'src', '--home', home], { cwd: work })).code, 0);
+  const peer = generateIdentity().peerId;
+
+  const set = await runCliJson<Plan>(['plan', 'set', 'nightly', '--dest', peer, '--schedule', 'daily 18:00', '--disable', '--excludes', '*.log, build/', '--home', home]);
+  assert.equal(set.destination, peer);
+  assert.equal(set.schedule, 'daily 18:00');
+  assert.equal(set.enabled, false);
+  assert.deepEqual(set.excludes, ['*.log', 'build/']);
+
+  const added = await runCliJson<Plan>(['plan', 'add-paths', 'nightly', 'docs', 'notes.md', '--home', home], { cwd: work });
+  assert.deepEqual(added.items.map((item) => item.archivePath), ['docs', 'notes.md', 'src']);
+  const removed = await runCliJson<Plan>(['plan', 'remove-paths', 'nightly', 'docs', '--home', home], { cwd: work });
+  assert.deepEqual(removed.items.map((item) => item.archivePath), ['notes.md', 'src']);
+
+  const badSchedule = await runCli(['plan', 'set', 'nightly', '--schedule', 'sometimes', '--home', home]);
+  assert.equal(badSchedule.code, 1);
+  assert.match(badSchedule.stderr, /sometimes/);
+  const nothing = await runCli(['plan', 'set', 'nightly', '--home', home]);
+  assert.match(nothing.stderr, /nothing to change/);
+  const notDesignated = await runCli(['plan', 'remove-paths', 'nightly', 'docs', '--home', home], { cwd: work });
+  assert.match(notDesignated.stderr, /is not designated in this plan/);
+  const [after] = await runCliJson<Plan[]>(['plan', 'list', '--home', home]);
+  assert.equal(after.schedule, 'daily 18:00', 'a refused change left the plan as it was');
+});

@@ -1,12 +1,10 @@
 /** `peer-backup plan ...`: create, list, show and remove backup plans. */
 import { Command } from 'commander';
-import { parsePeerId } from '../../core/identity/peer-id';
 import { defaultExcludes, manualSchedule } from '../../core/plan/defaults';
 import { designate } from '../../core/plan/designate';
-import { describeSchedule, nextRuns, parseSchedule } from '../../core/schedule/spec';
-import type { Plan, Store } from '../../core/store';
 import { globalOptions, report, withStore } from '../context';
-import { formatTime, table } from '../format';
+import { describePlan, resolveDestination } from '../plan-text';
+import { registerPlanEditCommands } from './plan-edit';
 
 interface AddOptions {
   dest?: string;
@@ -86,28 +84,8 @@ export function registerPlanCommands(program: Command): void {
         report(global, { removed: name }, () => `Removed plan "${name}".`);
       });
     });
-}
 
-/** A destination label from `dest add`, else a peer ID typed in full. */
-async function resolveDestination(store: Store, given: string): Promise<string> {
-  const known = await store.destinations.find(given);
-  return known ? known.peerId : parsePeerId(given);
-}
-
-function describePlan(plan: Plan): string {
-  return [
-    table([
-      ['Plan', plan.name + (plan.enabled ? '' : ' (disabled)')],
-      ['Destination', plan.destination ?? 'none yet'],
-      ['Schedule', describeSchedule(parseSchedule(plan.schedule))],
-      ['Next runs', plan.enabled ? nextRuns(parseSchedule(plan.schedule), new Date(), 3).map((at) => formatTime(at.getTime())).join(', ') || 'none' : 'none (disabled)'],
-      ['Excludes', plan.excludes.length ? plan.excludes.join(', ') : 'none'],
-      ['.gitignore', plan.respectGitignore ? 'respected' : 'not consulted'],
-      ['Updated', formatTime(plan.updatedAt)],
-    ]),
-    'Paths:',
-    ...plan.items.map((item) => `  ${item.archivePath}  <-  ${item.sourcePath}`),
-  ].join('\n');
+  registerPlanEditCommands(plan);
 }
 
 function collect(value: string, previous: string[]): string[] {
