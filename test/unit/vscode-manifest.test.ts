@@ -58,5 +58,6 @@ test('activation is not "*", and the settings are contributed with their default
     'peerBackup.receiver.port': 7421,
     'peerBackup.receiver.storageFolder': '',
     'peerBackup.defaultExcludes': ['node_modules/'],
+    'peerBackup.home': '',
   });
 });
