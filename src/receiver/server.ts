@@ -160,11 +160,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
+/** Stable codes for programs, as the registry gives; the message is for people. */
+const errorCodes: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthenticated',
+  403: 'not-allowed',
+  404: 'not-found',
+  409: 'conflict',
+  411: 'length-required',
+  413: 'too-large',
+  500: 'internal',
+  507: 'insufficient-storage',
+};
+
 /** Answers with a JSON error. An unread request body is discarded, not stored. */
 function fail(res: ServerResponse, status: number, message: string): void {
   res.req.resume();
   if (status >= 400 && res.req.method === 'PUT') res.setHeader('connection', 'close');
-  sendJson(res, status, { error: message });
+  sendJson(res, status, { error: errorCodes[status] ?? 'error', message });
 }
 
 /** The whole body, or undefined once it grows past the limit. */

@@ -39,7 +39,7 @@ test('a body that differs from the signed hash is refused and nothing is stored'
   const tampered = Buffer.alloc(1000, 2);
   const response = await upload(url, receiver.peerId, sender, 'snap-1', tampered, signed);
   assert.equal(response.status, 400);
-  assert.match(response.data.error, /SHA-256/);
+  assert.match(response.data.message, /SHA-256/);
   assert.deepEqual(stored(), ['.tmp']);
 
   const honest = await upload(url, receiver.peerId, sender, 'snap-1', signed);
@@ -52,7 +52,7 @@ test('a replayed request is refused even though its signature is valid', async (
   assert.equal((await http.get(`${url}/v1/snapshots`, { headers })).status, 200);
   const replay = await http.get(`${url}/v1/snapshots`, { headers });
   assert.equal(replay.status, 401);
-  assert.match(replay.data.error, /replayed/);
+  assert.match(replay.data.message, /replayed/);
 });
 
 test('a request signed for another receiver or too long ago is refused', async (t) => {
@@ -63,14 +63,14 @@ test('a request signed for another receiver or too long ago is refused', async (
   const stale = signRequest(sender, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: empty, receiverPeerId: receiver.peerId }, Date.now() - 60 * 60_000);
   const response = await http.get(`${url}/v1/snapshots`, { headers: stale });
   assert.equal(response.status, 401);
-  assert.match(response.data.error, /clock/);
+  assert.match(response.data.message, /clock/);
 });
 
 test('an upload over quota is refused up front with 507 and nothing is stored', async (t) => {
   const { url, receiver, sender, stored } = await setUp(t, '2KB');
   const response = await upload(url, receiver.peerId, sender, 'too-big', Buffer.alloc(5000, 3));
   assert.equal(response.status, 507);
-  assert.match(response.data.error, /does not fit the space granted/);
+  assert.match(response.data.message, /does not fit the space granted/);
   assert.deepEqual(stored(), ['.tmp']);
 });
 

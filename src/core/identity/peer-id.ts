@@ -59,15 +59,6 @@ export function parsePeerId(text: string): string {
   return compact.match(/.{6}/g)!.join('-');
 }
 
-export function isPeerId(text: string): boolean {
-  try {
-    parsePeerId(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function base32(bytes: Buffer): string {
   let bits = 0;
   let value = 0;

@@ -189,6 +189,6 @@ function describeNetworkError(err: unknown): string {
 }
 
 function errorText(response: AxiosResponse): string {
-  const data = response.data as { error?: unknown; message?: unknown } | undefined;
-  return typeof data?.error === 'string' ? data.error : typeof data?.message === 'string' ? data.message : `HTTP ${response.status}`;
+  const data = response.data as { message?: unknown } | undefined;
+  return typeof data?.message === 'string' ? data.message : `HTTP ${response.status}`;
 }
