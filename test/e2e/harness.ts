@@ -22,6 +22,7 @@ const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-net
 // The workbench is slow to settle on two busy cores; waits are for readiness, not speed.
 const uiTimeoutMs = 30_000;
 const maxListScrolls = 20;
+const menuCloseMs = 3_000;
 const listScrollPx = 300;
 
 export interface EditorOptions {
@@ -93,7 +94,16 @@ export class Editor {
   /** Right-clicks the explorer row labelled `rowLabel` and chooses `menuItem` from its context menu. */
   async chooseExplorerMenuItem(rowLabel: string, menuItem: string): Promise<void> {
     await this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: rowLabel }).first().click({ button: 'right' });
-    await this.page.locator('.context-view .action-label', { hasText: menuItem }).first().click();
+    const item = this.page.locator('.context-view .action-label', { hasText: menuItem }).first();
+    await item.click();
+    // On a busy machine the menu can swallow a click that lands while it is still settling;
+    // the item is then highlighted, and Enter chooses it.
+    const menu = this.page.locator('.context-view .monaco-menu');
+    if (!(await menu.waitFor({ state: 'hidden', timeout: menuCloseMs }).then(() => true, () => false))) {
+      await item.hover();
+      await this.page.keyboard.press('Enter');
+      await menu.waitFor({ state: 'hidden' });
+    }
   }
 
   /** The messages of the notification toasts on screen. */
