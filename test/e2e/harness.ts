@@ -59,6 +59,20 @@ export async function startEditor(options: EditorOptions): Promise<Editor> {
   }
 }
 
+/**
+ * Clicks an item of an open context menu. On a busy machine the menu can
+ * swallow a click that lands while it is still settling; the item is then
+ * highlighted, and Enter chooses it.
+ */
+export async function clickMenuItem(page: Page, item: Locator): Promise<void> {
+  await item.click();
+  const menu = page.locator('.context-view .monaco-menu');
+  if (await menu.waitFor({ state: 'hidden', timeout: menuCloseMs }).then(() => true, () => false)) return;
+  await item.hover();
+  await page.keyboard.press('Enter');
+  await menu.waitFor({ state: 'hidden' });
+}
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
@@ -94,16 +108,7 @@ export class Editor {
   /** Right-clicks the explorer row labelled `rowLabel` and chooses `menuItem` from its context menu. */
   async chooseExplorerMenuItem(rowLabel: string, menuItem: string): Promise<void> {
     await this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: rowLabel }).first().click({ button: 'right' });
-    const item = this.page.locator('.context-view .action-label', { hasText: menuItem }).first();
-    await item.click();
-    // On a busy machine the menu can swallow a click that lands while it is still settling;
-    // the item is then highlighted, and Enter chooses it.
-    const menu = this.page.locator('.context-view .monaco-menu');
-    if (!(await menu.waitFor({ state: 'hidden', timeout: menuCloseMs }).then(() => true, () => false))) {
-      await item.hover();
-      await this.page.keyboard.press('Enter');
-      await menu.waitFor({ state: 'hidden' });
-    }
+    await clickMenuItem(this.page, this.page.locator('.context-view .action-label', { hasText: menuItem }).first());
   }
 
   /** The messages of the notification toasts on screen. */

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
+import { clickMenuItem } from './harness';
 
 const root = resolve(__dirname, '../..');
 const artifacts = join(root, 'test-artifacts', 'e2e', 'playground');
@@ -68,7 +69,7 @@ async function backUpSrcFromTheExplorer(page: Page, url: string): Promise<void> 
     assert.ok(attempt < 20, 'the explorer menu never offered "Back Up Now to Teammate..."');
     await page.keyboard.press('Escape');
   }
-  await menuItem.click();
+  await clickMenuItem(page, menuItem);
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'teammate' }).first().click();
   const done = page.locator('.notifications-toasts .notification-toast', { hasText: /Backed up/ });
   await done.waitFor({ timeout: 120_000 });
