@@ -8,31 +8,17 @@
  *
  * node --import tsx bench/transfer.ts [TREE]   (default: this project's node_modules; BENCH_ROUNDS, default 2)
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startUntilReady, type ReadyProcess } from '../scripts/lib/start-until-ready';
 
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
 const tree = resolve(process.argv[2] ?? join(root, 'node_modules'));
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const runTimeoutMs = 120_000;
-
-/** Starts a process and resolves with the first capture of `ready` in its output. */
-function start(command: string[], ready: RegExp, env: NodeJS.ProcessEnv = process.env): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
-  return new Promise((resolveStart, reject) => {
-    for (const stream of [child.stdout!, child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        const match = ready.exec(line);
-        if (match) resolveStart({ child, match: match[1] });
-      });
-    }
-    child.once('exit', (code) => reject(new Error(`${command.join(' ')} exited ${code} before it was ready`)));
-  });
-}
 
 /** Runs a command under /usr/bin/time: wall seconds and peak RSS in KB. */
 function timed(command: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; maxRssKb: number } {
@@ -65,33 +51,34 @@ async function main(): Promise<void> {
   if (!statSync(tree).isDirectory()) throw new Error(`${tree} is not a folder: pass a folder to back up.`);
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
   const work = mkdtempSync(join(tmpdir(), 'peer-backup-bench-'));
-  const children: ChildProcess[] = [];
+  const services: ReadyProcess[] = [];
   try {
     const homes = { registry: join(work, 'registry'), receiver: join(work, 'receiver'), sender: join(work, 'sender') };
     for (const home of Object.values(homes)) mkdirSync(home);
     const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [cli, '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree) }).trim();
 
-    const registry = await start([process.execPath, cli, '--home', homes.registry, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
-    children.push(registry.child);
+    const registry = await startUntilReady(process.execPath, [cli, '--home', homes.registry, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
+    services.push(registry);
     const receiverId = peer(homes.receiver, 'id');
     const senderId = peer(homes.sender, 'id');
     peer(homes.receiver, 'allow', senderId, '--quota', '1TB');
-    const receiver = await start(
-      [process.execPath, cli, '--home', homes.receiver, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registry.match],
+    const receiver = await startUntilReady(
+      process.execPath,
+      [cli, '--home', homes.receiver, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registry.ready],
       /"event":"announced".*"port":(\d+)/,
     );
-    children.push(receiver.child);
+    services.push(receiver);
     peer(homes.sender, 'plan', 'add', 'bench', basename(tree), '--no-default-excludes', '--dest', receiverId);
-    const sink = await start([process.execPath, '-e', sinkScript], /sink listening on (\d+)/);
-    children.push(sink.child);
+    const sink = await startUntilReady(process.execPath, ['-e', sinkScript], /sink listening on (\d+)/);
+    services.push(sink);
 
     const bytes = treeBytes(tree);
     const ours: { seconds: number; maxRssKb: number }[] = [];
     const baseline: { seconds: number }[] = [];
     for (let round = 0; round < rounds; round++) {
-      ours.push(timed([process.execPath, cli, '--home', homes.sender, 'run', 'bench', '--registry', registry.match, '--no-retry']));
+      ours.push(timed([process.execPath, cli, '--home', homes.sender, 'run', 'bench', '--registry', registry.ready, '--no-retry']));
       baseline.push(
-        timed(['bash', '-o', 'pipefail', '-c', `tar -czf - -C "${dirname(tree)}" "${basename(tree)}" | curl -sS --fail -T - http://127.0.0.1:${sink.match}/sink -o /dev/null`]),
+        timed(['bash', '-o', 'pipefail', '-c', `tar -czf - -C "${dirname(tree)}" "${basename(tree)}" | curl -sS --fail -T - http://127.0.0.1:${sink.ready}/sink -o /dev/null`]),
       );
     }
     const receiverRssKb = peakRssKb(receiver.child.pid!);
@@ -109,7 +96,7 @@ async function main(): Promise<void> {
       ].join('\n') + '\n',
     );
   } finally {
-    for (const child of children) child.kill('SIGTERM');
+    await Promise.all(services.map((service) => service.stop()));
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -8,12 +8,12 @@
  *
  *   node --import tsx scripts/extension-screenshots.ts
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { packagedVsixPath, startEditor, type Editor } from '../test/e2e/harness';
+import { startUntilReady } from './lib/start-until-ready';
 
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -24,18 +24,6 @@ const themes = [
   { name: 'dark', colorTheme: 'Default Dark Modern' },
   { name: 'high-contrast', colorTheme: 'Default High Contrast' },
 ];
-
-async function startRegistry(home: string): Promise<{ url: string; stop(): void }> {
-  const child = spawn(process.execPath, [cli, 'registry', '--port', '0', '--host', '127.0.0.1', '--home', home], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolveUrl, reject) => {
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      const match = /registry listening on (http:\/\/\S+)/.exec(line);
-      if (match) resolveUrl(match[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`the registry exited (${code})`)));
-  });
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 function writeWorkspace(dir: string): void {
   mkdirSync(join(dir, 'src', 'utils'), { recursive: true });
@@ -109,16 +97,16 @@ async function capture(theme: (typeof themes)[number], registryUrl: string, team
 async function main(): Promise<void> {
   mkdirSync(imagesDir, { recursive: true });
   const base = mkdtempSync(join(tmpdir(), 'peer-backup-shots-'));
-  const registry = await startRegistry(base);
+  const registry = await startUntilReady(process.execPath, [cli, 'registry', '--port', '0', '--host', '127.0.0.1', '--home', base], /registry listening on (http:\/\/\S+)/);
   try {
     mkdirSync(join(base, 'teammate'));
     const { peerId } = JSON.parse(execFileSync(process.execPath, [cli, 'id', '--home', join(base, 'teammate'), '--json'], { encoding: 'utf8' })) as { peerId: string };
     for (const theme of process.argv[2] ? themes.filter((each) => each.name === process.argv[2]) : themes) {
-      await capture(theme, registry.url, peerId);
+      await capture(theme, registry.ready, peerId);
       process.stdout.write(`${theme.name}: done\n`);
     }
   } finally {
-    registry.stop();
+    await registry.stop();
     rmSync(base, { recursive: true, force: true });
   }
 }

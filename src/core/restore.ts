@@ -11,19 +11,11 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from './errors';
-import type { Identity } from './identity/keys';
 import { extractArchive, type ExtractReport } from './pack';
-import type { PeerLookup } from './runner';
+import type { RunnerContext } from './runner';
 import type { Store } from './store';
 import type { Receipt } from './transfer/receipt';
-import { PeerClient, type VerifiedPeer } from './transfer/sender';
-
-export interface RestoreContext {
-  store: Store;
-  identity: Identity;
-  registry: PeerLookup;
-  spoolDir: string;
-}
+import { connectToPeer } from './transfer/connect';
 
 /** The peers this machine backs up to: destinations and every plan's destination. */
 export async function knownPeers(store: Store): Promise<string[]> {
@@ -32,15 +24,8 @@ export async function knownPeers(store: Store): Promise<string[]> {
   return [...peers];
 }
 
-export async function connectToPeer(context: RestoreContext, peerId: string): Promise<{ client: PeerClient; peer: VerifiedPeer }> {
-  const record = await context.registry.lookup(peerId);
-  const pinned = (await context.store.destinations.find(peerId))?.publicKey;
-  const client = new PeerClient(context.identity);
-  return { client, peer: await client.connect(peerId, record.addresses, { pinnedKey: pinned }) };
-}
-
 /** Receipts of our snapshots held by `peerId`, oldest first. */
-export async function listSnapshots(context: RestoreContext, peerId: string): Promise<Receipt[]> {
+export async function listSnapshots(context: RunnerContext, peerId: string): Promise<Receipt[]> {
   const { client, peer } = await connectToPeer(context, peerId);
   return client.listSnapshots(peer);
 }
@@ -55,7 +40,7 @@ export async function holderOf(store: Store, snapshotId: string): Promise<string
 }
 
 export async function restoreSnapshot(
-  context: RestoreContext,
+  context: RunnerContext,
   request: { peerId: string; snapshotId: string; targetDir: string; overwrite: boolean; signal?: AbortSignal },
 ): Promise<{ receipt: Receipt; extracted: ExtractReport }> {
   const { client, peer } = await connectToPeer(context, request.peerId);

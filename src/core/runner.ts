@@ -17,21 +17,13 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackupError, isRetryableStep, type FailureStep } from './backup-error';
 import { UserError } from './errors';
-import type { Identity } from './identity/keys';
 import { packArchive } from './pack';
 import { RegistryError } from './registry/registry-error';
-import type { PeerRecord } from './registry/protocol';
-import type { Plan, Run, SkippedPath, Store } from './store';
-import { PeerClient, type ArchiveFile } from './transfer/sender';
+import type { Plan, Run, SkippedPath } from './store';
+import { connectToPeer, type PeerContext } from './transfer/connect';
+import type { ArchiveFile } from './transfer/sender';
 
-export interface PeerLookup {
-  lookup(peerId: string, options?: { fresh?: boolean }): Promise<PeerRecord>;
-}
-
-export interface RunnerContext {
-  store: Store;
-  identity: Identity;
-  registry: PeerLookup;
+export interface RunnerContext extends PeerContext {
   /** Where archives wait while being sent: the home's spool folder. */
   spoolDir: string;
 }
@@ -151,11 +143,7 @@ async function sendWithRetries(context: RunnerContext, shipment: Shipment, optio
 
 async function sendOnce(context: RunnerContext, { peerId, archive, snapshot, files }: Shipment, options: RunOptions, fresh: boolean) {
   options.onProgress?.({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, detail: `looking up ${peerId}` });
-  const record = await context.registry.lookup(peerId, { fresh });
-  const destination = await context.store.destinations.find(peerId);
-  const client = new PeerClient(context.identity);
-  const peer = await client.connect(peerId, record.addresses, { pinnedKey: destination?.publicKey, size: archive.size, signal: options.signal });
-  if (destination && !destination.publicKey) await context.store.destinations.pinKey(peerId, peer.publicKey.toString('base64'));
+  const { client, peer } = await connectToPeer(context, peerId, { size: archive.size, signal: options.signal, freshLookup: fresh });
   const started = Date.now();
   return client.upload(peer, archive, snapshot, {
     signal: options.signal,

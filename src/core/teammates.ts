@@ -8,7 +8,7 @@
  */
 import { formatTime } from './human-format';
 import { RegistryError } from './registry/registry-error';
-import type { PeerLookup } from './runner';
+import type { PeerLookup } from './transfer/connect';
 import type { Destination, Store } from './store';
 
 export type Reachability = 'online' | 'offline' | 'unknown';

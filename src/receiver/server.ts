@@ -67,8 +67,7 @@ export function createReceiverServer(options: ReceiverOptions): Server {
     const plan = new URL(req.url ?? '/', 'http://receiver').searchParams.get('plan');
     if (!plan) return fail(res, 400, 'the upload needs a ?plan= query naming the backup plan');
     const length = Number(req.headers['content-length']);
-    const room = await storage.checkRoom(sender, length, allowed.quotaBytes);
-    if (room && !(await storage.find(sender, snapshotId))) return fail(res, 507, room.message);
+    // save() refuses what does not fit (507) before it reads a byte of the body.
     try {
       const stored = await storage.save({
         sender,

@@ -72,19 +72,15 @@ export class SnapshotStorage {
     const temps = await readdir(this.tempDir);
     await Promise.all(temps.map((name) => rm(join(this.tempDir, name), { force: true })));
     let removedUnreceipted = 0;
+    this.used.clear();
     for (const sender of await senderFolders(this.dir)) {
       const folder = join(this.dir, sender);
-      const names = new Set(await readdir(folder));
-      for (const name of names) {
-        // Linked into place but never receipted: the sender was not told it is stored, and will send again.
-        if (name.endsWith('.tar.gz') && !names.has(name.replace(/\.tar\.gz$/, '.receipt.json'))) {
-          await unlink(join(folder, name));
-          removedUnreceipted++;
-        }
-      }
+      const scan = await scanSenderFolder(folder);
+      // Linked into place but never receipted: the sender was not told it is stored, and will send again.
+      for (const name of scan.unreceipted) await unlink(join(folder, name));
+      removedUnreceipted += scan.unreceipted.length;
+      this.used.set(sender, scan.receiptedBytes);
     }
-    this.used.clear();
-    for (const [sender, used] of await usageBySender(this.dir)) this.used.set(sender, used);
     return { removedTempFiles: temps.length, removedUnreceipted };
   }
 
@@ -93,7 +89,7 @@ export class SnapshotStorage {
   }
 
   /** Refuses up front what cannot fit: the sender's quota, or the disk's free space. */
-  async checkRoom(sender: string, length: number, quotaBytes: number): Promise<SaveFailure | undefined> {
+  private async checkRoom(sender: string, length: number, quotaBytes: number): Promise<SaveFailure | undefined> {
     const committed = this.usedBy(sender) + (this.reserved.get(sender) ?? 0);
     if (committed + length > quotaBytes) {
       return {
@@ -213,15 +209,21 @@ export class SnapshotStorage {
 /** Bytes of receipted snapshots per sender; reads only, so it is safe beside a running receiver. */
 export async function usageBySender(dir: string): Promise<Map<string, number>> {
   const usage = new Map<string, number>();
-  for (const sender of await senderFolders(dir)) {
-    const names = new Set(await readdir(join(dir, sender)));
-    let total = 0;
-    for (const name of names) {
-      if (name.endsWith('.tar.gz') && names.has(name.replace(/\.tar\.gz$/, '.receipt.json'))) total += (await stat(join(dir, sender, name))).size;
-    }
-    usage.set(sender, total);
-  }
+  for (const sender of await senderFolders(dir)) usage.set(sender, (await scanSenderFolder(join(dir, sender))).receiptedBytes);
   return usage;
+}
+
+/** One read of a sender's folder: the bytes of its receipted archives, and the archives without a receipt. */
+async function scanSenderFolder(folder: string): Promise<{ receiptedBytes: number; unreceipted: string[] }> {
+  const names = new Set(await readdir(folder));
+  let receiptedBytes = 0;
+  const unreceipted: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.tar.gz')) continue;
+    if (names.has(name.replace(/\.tar\.gz$/, '.receipt.json'))) receiptedBytes += (await stat(join(folder, name))).size;
+    else unreceipted.push(name);
+  }
+  return { receiptedBytes, unreceipted };
 }
 
 async function senderFolders(dir: string): Promise<string[]> {

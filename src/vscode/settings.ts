@@ -55,7 +55,7 @@ export function checkPort(value: unknown): number {
 export function storageDirFor(setting: string, home: Home): string {
   const trimmed = setting.trim();
   if (trimmed === '') return home.defaultStorageDir;
-  const expanded = trimmed === '~' || trimmed.startsWith('~/') ? join(homedir(), trimmed.slice(1)) : trimmed;
+  const expanded = expandTilde(trimmed);
   if (!isAbsolute(expanded)) {
     throw new UserError(`peerBackup.receiver.storageFolder is "${setting}": give an absolute folder path, or leave it empty for the default.`);
   }
@@ -64,8 +64,12 @@ export function storageDirFor(setting: string, home: Home): string {
 
 /** The folder peerBackup.home names ('~/...' from the user's home), or undefined when it is empty; the caller checks it. */
 export function sharedHomeDir(setting: string): string | undefined {
-  if (setting === '') return undefined;
-  return setting === '~' || setting.startsWith('~/') ? join(homedir(), setting.slice(1)) : setting;
+  return setting === '' ? undefined : expandTilde(setting);
+}
+
+/** `~` and `~/...` from the user's home folder, as a shell would. */
+function expandTilde(path: string): string {
+  return path === '~' || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
 }
 
 /** Writes a setting for the user (every window and workspace): these settings are per machine. */
