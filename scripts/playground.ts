@@ -5,12 +5,12 @@
  * the teammate already added. Ctrl-C stops everything and removes the temp
  * folder.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createProfile, installExtension, startCodeServer } from './lib/code-server';
+import { startUntilReady, type ReadyProcess } from './lib/start-until-ready';
 
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -19,20 +19,9 @@ function peerBackup(...args: string[]): string {
   return execFileSync(process.execPath, [cli, ...args], { encoding: 'utf8' }).trim();
 }
 
-/** Starts a long-running CLI command and resolves with the first capture of `ready` in its output. */
-function startService(name: string, args: string[], ready: RegExp): Promise<{ child: ChildProcess; match: string }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolveStart, reject) => {
-    let output = '';
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => {
-        output += `${line}\n`;
-        const match = ready.exec(line);
-        if (match) resolveStart({ child, match: match[1] });
-      });
-    }
-    child.once('exit', (code) => reject(new Error(`the ${name} exited (${code}) before it was ready:\n${output}`)));
-  });
+/** Starts a long-running CLI command and waits for its ready line. */
+function startService(args: string[], ready: RegExp): Promise<ReadyProcess> {
+  return startUntilReady(process.execPath, [cli, ...args], ready);
 }
 
 function writeSampleWorkspace(dir: string): void {
@@ -45,17 +34,21 @@ function writeSampleWorkspace(dir: string): void {
 }
 
 async function main(): Promise<void> {
+  // Listening from the start: Ctrl-C while things are still starting must stop them too, not orphan them.
+  const stopRequested = new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
   const vsix = readdirSync(join(root, 'dist-vsix')).find((name) => name.endsWith('.vsix'));
   if (!vsix) throw new Error('no VSIX in dist-vsix/: run npm run package');
   const base = mkdtempSync(join(tmpdir(), 'peer-backup-playground-'));
-  const children: ChildProcess[] = [];
+  const services: ReadyProcess[] = [];
   let stopping = false;
   const stopAll = async (stopEditor?: () => Promise<void>) => {
     if (stopping) return;
     stopping = true;
     await stopEditor?.();
-    for (const child of children) child.kill('SIGTERM');
-    await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((done) => child.once('exit', done)) : undefined)));
+    await Promise.all(services.map((service) => service.stop()));
     rmSync(base, { recursive: true, force: true });
   };
 
@@ -65,18 +58,17 @@ async function main(): Promise<void> {
   writeSampleWorkspace(workspace);
 
   try {
-    const registry = await startService('registry', ['registry', '--home', homes.registry, '--host', '127.0.0.1', '--port', '0'], /registry listening on (http:\/\/\S+)/);
-    children.push(registry.child);
-    const registryUrl = registry.match;
+    const registry = await startService(['registry', '--home', homes.registry, '--host', '127.0.0.1', '--port', '0'], /registry listening on (http:\/\/\S+)/);
+    services.push(registry);
+    const registryUrl = registry.ready;
     const teammateId = peerBackup('id', '--home', homes.teammate);
     const yourId = peerBackup('id', '--home', homes.you);
     peerBackup('allow', yourId, '--quota', '1GB', '--label', 'you', '--home', homes.teammate);
     const receiver = await startService(
-      'receiver',
       ['receive', '--home', homes.teammate, '--host', '127.0.0.1', '--port', '0', '--registry', registryUrl],
       /"event":"announced".*"port":(\d+)/,
     );
-    children.push(receiver.child);
+    services.push(receiver);
     peerBackup('dest', 'add', 'teammate', teammateId, '--home', homes.you);
 
     const profile = createProfile(join(base, 'editor'), { 'peerBackup.registryUrl': registryUrl, 'peerBackup.home': homes.you });
@@ -90,7 +82,7 @@ async function main(): Promise<void> {
         '',
         `  Open VS Code:        ${editor.url}`,
         `  Registry:            ${registryUrl}`,
-        `  Teammate receiver:   port ${receiver.match}, peer ID ${teammateId}, storage ${join(homes.teammate, 'storage')}`,
+        `  Teammate receiver:   port ${receiver.ready}, peer ID ${teammateId}, storage ${join(homes.teammate, 'storage')}`,
         `  You (the extension): peer ID ${yourId}, home ${homes.you}`,
         '',
         'Try:',
@@ -103,10 +95,7 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    await new Promise<void>((resolveStop) => {
-      process.once('SIGINT', () => resolveStop());
-      process.once('SIGTERM', () => resolveStop());
-    });
+    await stopRequested;
     process.stdout.write('Stopping...\n');
     await stopAll(editor.stop);
   } catch (err) {

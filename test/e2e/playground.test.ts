@@ -20,7 +20,14 @@ test('the playground: open the printed URL, Back Up Now to Teammate, then Ctrl-C
   // The VSIX is already built by test:e2e; this starts what `npm start` starts after that.
   const playground = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'playground.ts')], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<number | null>((done) => playground.once('exit', (code) => done(code)));
-  t.after(() => playground.kill('SIGKILL'));
+  // Even when a step fails, stop it as Ctrl-C does, so it stops its registry, receiver and editor too.
+  t.after(async () => {
+    if (playground.exitCode !== null || playground.signalCode !== null) return;
+    playground.kill('SIGINT');
+    const timer = setTimeout(() => playground.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+  });
   let output = '';
   const printed = await new Promise<Record<string, string>>((done, fail) => {
     createInterface({ input: playground.stdout }).on('line', (line) => {
