@@ -15,10 +15,8 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackupError, isRetryableStep, type FailureStep } from './backup-error';
-import { UserError } from './errors';
+import { codeOf, UserError } from './errors';
 import { packArchive } from './pack';
-import { RegistryError } from './registry/registry-error';
 import type { Plan, Run, SkippedPath } from './store';
 import { connectToPeer, type PeerContext } from './transfer/connect';
 import type { ArchiveFile } from './transfer/sender';
@@ -61,8 +59,8 @@ export async function runBackup(context: RunnerContext, planName: string, option
   let files = 0;
   let skipped: SkippedPath[] = [];
   try {
-    if (plan.items.length === 0) throw new BackupError('nothing-to-back-up', `plan "${plan.name}" has no designated files or folders; add some first`);
-    if (!plan.destination) throw new BackupError('no-destination', `plan "${plan.name}" has no destination; choose the teammate to back up to`);
+    if (plan.items.length === 0) throw new UserError(`plan "${plan.name}" has no designated files or folders; add some first`, { code: 'nothing-to-back-up' });
+    if (!plan.destination) throw new UserError(`plan "${plan.name}" has no destination; choose the teammate to back up to`, { code: 'no-destination' });
     const packed = await packToSpool(plan, spoolFile, options);
     files = packed.files;
     skipped = packed.skipped;
@@ -70,13 +68,13 @@ export async function runBackup(context: RunnerContext, planName: string, option
     const stored = await sendWithRetries(context, { peerId: plan.destination, archive: packed.archive, snapshot: { id: snapshotId, plan: plan.name }, files }, options);
     return await store.runs.finish(runId, { status: 'succeeded', files, bytes: packed.archive.size, skipped, snapshotId, receipt: stored.signed });
   } catch (err) {
-    const cancelled = options.signal?.aborted === true || (err instanceof BackupError && err.step === 'cancelled');
+    const cancelled = options.signal?.aborted === true || codeOf(err) === 'cancelled';
     const run = await store.runs.finish(runId, {
       status: cancelled ? 'cancelled' : 'failed',
       files,
       skipped,
       error: cancelled ? 'cancelled' : err instanceof UserError ? err.message : `internal error: ${(err as Error).message}`,
-      failureStep: cancelled ? null : failureStepOf(err),
+      failureStep: cancelled ? null : (codeOf(err) ?? null),
     });
     // A UserError is an outcome, recorded above; anything else is a bug, recorded and then surfaced.
     if (!cancelled && !(err instanceof UserError)) throw err;
@@ -112,7 +110,7 @@ async function packToSpool(plan: Plan, spoolFile: string, options: RunOptions): 
     return { archive: { path: spoolFile, size, sha256: hash.digest('hex') }, files: report.files, skipped: [...report.skipped, ...report.changed] };
   } catch (err) {
     await handle.result.catch(() => undefined);
-    if (options.signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled while packing');
+    if (options.signal?.aborted) throw new UserError('the backup was cancelled while packing', { code: 'cancelled' });
     throw err;
   }
 }
@@ -133,10 +131,10 @@ async function sendWithRetries(context: RunnerContext, shipment: Shipment, optio
     try {
       return await sendOnce(context, shipment, options, attempt > 0);
     } catch (err) {
-      if (!isRetryableStep(failureStepOf(err)) || attempt >= delays.length || options.signal?.aborted) throw err;
+      if (!(err instanceof UserError && err.retryable) || attempt >= delays.length || options.signal?.aborted) throw err;
       options.onProgress?.({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, retryingIn: delays[attempt] / 1000, detail: (err as Error).message });
       await sleep(delays[attempt], undefined, { signal: options.signal }).catch(() => undefined);
-      if (options.signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled while waiting for the peer');
+      if (options.signal?.aborted) throw new UserError('the backup was cancelled while waiting for the peer', { code: 'cancelled' });
     }
   }
 }
@@ -159,12 +157,6 @@ async function sendOnce(context: RunnerContext, { peerId, archive, snapshot, fil
       });
     },
   });
-}
-
-function failureStepOf(err: unknown): FailureStep | null {
-  if (err instanceof BackupError) return err.step;
-  if (err instanceof RegistryError) return err.code === 'registry-unreachable' || err.code === 'peer-not-registered' ? err.code : 'registry-unreachable';
-  return null;
 }
 
 function rate(bytes: number, since: number): number {

@@ -7,7 +7,7 @@
  * found out by the next backup.
  */
 import { formatTime } from './human-format';
-import { RegistryError } from './registry/registry-error';
+import { codeOf } from './errors';
 import type { PeerLookup } from './transfer/connect';
 import type { Destination, Store } from './store';
 
@@ -44,7 +44,7 @@ async function reachabilityOf(registry: PeerLookup, destination: Destination): P
     const record = await registry.lookup(destination.peerId);
     return { reachability: 'online', reachabilityDetail: `announced until ${formatTime(record.expiresAt)}` };
   } catch (err) {
-    if (err instanceof RegistryError && err.code === 'peer-not-registered') return { reachability: 'offline', reachabilityDetail: undefined };
+    if (codeOf(err) === 'peer-not-registered') return { reachability: 'offline', reachabilityDetail: undefined };
     return { reachability: 'unknown', reachabilityDetail: (err as Error).message };
   }
 }

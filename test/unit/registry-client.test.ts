@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
-import { UserError } from '../../src/core/errors';
+import { UserError, type ErrorCode } from '../../src/core/errors';
 import { generateIdentity } from '../../src/core/identity/keys';
 import { RegistryClient } from '../../src/core/registry/registry-client';
-import { RegistryError, type RegistryErrorCode } from '../../src/core/registry/registry-error';
 import { resolveRegistryUrl } from '../../src/core/registry/registry-url';
 import { startTestRegistry } from '../helpers/registry';
 
@@ -17,13 +16,13 @@ async function impostor(t: TestContext, listener: RequestListener): Promise<stri
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: RegistryErrorCode, message: RegExp): Promise<RegistryError> {
+async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message: RegExp): Promise<UserError> {
   let caught: unknown;
   await assert.rejects(promise, (err) => {
     caught = err;
     return true;
   });
-  assert.ok(caught instanceof RegistryError, `expected a RegistryError, got ${String(caught)}`);
+  assert.ok(caught instanceof UserError, `expected a UserError, got ${String(caught)}`);
   assert.equal(caught.code, code, caught.message);
   assert.match(caught.message, message);
   return caught;

@@ -8,7 +8,7 @@ import type { Identity } from '../identity/keys';
 import { localAddresses as machineAddresses } from './local-addresses';
 import { maxAddresses, type AnnounceReply } from './protocol';
 import type { RegistryClient } from './registry-client';
-import { RegistryError } from './registry-error';
+import { UserError } from '../errors';
 
 export interface AnnouncerOptions {
   /** Hosts to announce besides the address the registry sees; default: this machine's interface addresses. */
@@ -86,7 +86,7 @@ export class Announcer {
       this.failures++;
       this.options.onError?.(err as Error);
       const backoff = Math.min((this.options.retryMs ?? 15_000) * 2 ** (this.failures - 1), this.options.maxRetryMs ?? 10 * 60_000);
-      const asked = err instanceof RegistryError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
+      const asked = err instanceof UserError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
       this.schedule(Math.max(backoff, asked));
     }
   }

@@ -1,6 +1,6 @@
 /**
  * Talks to a registry (axios): announce this peer, look up others. Every
- * reply is validated; anything unexpected becomes a RegistryError whose
+ * reply is validated; anything unexpected becomes a UserError whose
  * message names the registry URL and what to check.
  *
  * Look-ups are untrusted hints: the client rejects a key that does not hash
@@ -9,12 +9,11 @@
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
-import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
 import { parsePeerId, peerIdOf } from '../identity/peer-id';
 import { signAnnouncement } from './announcement';
 import { announceReplySchema, errorReplySchema, peerRecordSchema, type AnnounceReply, type PeerRecord } from './protocol';
-import { RegistryError } from './registry-error';
+import { UserError } from '../errors';
 
 export interface RegistryClientOptions {
   /** A hard deadline for each request (axios's own `timeout` only watches inactivity). */
@@ -79,10 +78,9 @@ export class RegistryClient {
 
     const response = await this.send('GET', `/v1/peers/${encodeURIComponent(wanted)}`);
     if (response.status === 404 && errorCode(response) === 'peer-not-registered') {
-      throw new RegistryError(
-        'peer-not-registered',
-        `Peer ${wanted} is not registered at ${this.url} (or its entry expired): ask your teammate to start receiving, with the same registry.`,
-      );
+      throw new UserError(`Peer ${wanted} is not registered at ${this.url} (or its entry expired): ask your teammate to start receiving, with the same registry.`, {
+        code: 'peer-not-registered',
+      });
     }
     if (response.status !== 200) throw this.refusal(response, `the look-up of ${wanted}`);
     const record = this.parse(peerRecordSchema, response);
@@ -101,7 +99,8 @@ export class RegistryClient {
         throw this.garbage('sent an over-long or broken reply', err);
       }
       const reason = axios.isAxiosError(err) && err.code === 'ERR_CANCELED' ? `no answer within ${this.timeoutMs / 1000} s` : errorReason(err);
-      throw new RegistryError('registry-unreachable', `Cannot reach the registry at ${this.url} (${reason}): check that it is running, and ${settingHint}.`, {
+      throw new UserError(`Cannot reach the registry at ${this.url} (${reason}): check that it is running, and ${settingHint}.`, {
+        code: 'registry-unreachable',
         cause: err,
       });
     }
@@ -114,17 +113,22 @@ export class RegistryClient {
   }
 
   /** A non-success answer: the registry's own explanation when it gave one, else garbage. */
-  private refusal(response: AxiosResponse<string>, what: string): RegistryError {
+  private refusal(response: AxiosResponse<string>, what: string): UserError {
     const explained = errorReplySchema.safeParse(parseJson(response.data));
     if (!explained.success) return this.garbage(`answered ${what} with HTTP ${response.status} and no registry error`);
     const retryAfter = Number(response.headers['retry-after']);
-    return new RegistryError('registry-refused', `The registry at ${this.url} refused ${what}: ${explained.data.message}.`, {
-      retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+    const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
+    return new UserError(`The registry at ${this.url} refused ${what}: ${explained.data.message}.`, {
+      code: 'registry-refused',
+      // A rate limit passes on its own; other refusals need a person.
+      retryable: retryAfterSeconds !== undefined,
+      retryAfterSeconds,
     });
   }
 
-  private garbage(what: string, cause?: unknown): RegistryError {
-    return new RegistryError('registry-garbage', `The server at ${this.url} ${what}: it does not look like a Peer Backup registry; ${settingHint}.`, {
+  private garbage(what: string, cause?: unknown): UserError {
+    return new UserError(`The server at ${this.url} ${what}: it does not look like a Peer Backup registry; ${settingHint}.`, {
+      code: 'registry-garbage',
       cause,
     });
   }

@@ -1,7 +1,6 @@
 /** Which registry the CLI talks to: --registry, else $PEER_BACKUP_REGISTRY, else one on this machine. */
+import { defaultRegistryUrl } from '../defaults';
 import { UserError } from '../errors';
-
-export const defaultRegistryUrl = 'http://127.0.0.1:7420';
 
 export function resolveRegistryUrl(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const given = flag ?? env.PEER_BACKUP_REGISTRY;

@@ -22,7 +22,7 @@ export interface Run {
   /** The receiver's signed receipt (a SignedStatement), kept as proof of what was stored. */
   receipt: unknown;
   error: string | null;
-  /** For a failed run, the step that failed (a FailureStep, e.g. 'peer-offline'); null otherwise. */
+  /** For a failed run, the step that failed (an ErrorCode, e.g. 'peer-offline'); null otherwise. */
   failureStep: string | null;
 }
 

@@ -8,7 +8,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { BackupError } from '../backup-error';
 import { UserError } from '../errors';
 import { verifySignature, type Identity } from '../identity/keys';
 import { peerIdOf } from '../identity/peer-id';
@@ -61,7 +60,7 @@ export class PeerClient {
           responseType: 'json',
         });
       } catch (err) {
-        if (options.signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled');
+        if (options.signal?.aborted) throw new UserError('the backup was cancelled', { code: 'cancelled' });
         failures.push(`${url}: ${describeNetworkError(err)}`);
         continue;
       }
@@ -81,14 +80,14 @@ export class PeerClient {
         continue;
       }
       if (options.pinnedKey && options.pinnedKey !== hello.data.publicKey) {
-        throw new BackupError('identity-mismatch', `${peerId} now presents a different key than the one pinned at the first backup; nothing was sent. Remove and re-add the destination only if your teammate confirms they reinstalled.`);
+        throw new UserError(`${peerId} now presents a different key than the one pinned at the first backup; nothing was sent. Remove and re-add the destination only if your teammate confirms they reinstalled.`, { code: 'identity-mismatch' });
       }
       return { url, peerId, publicKey, hello: hello.data };
     }
     if (impostor) {
-      throw new BackupError('identity-mismatch', `the receiver could not prove it is ${peerId}: ${impostor}; nothing was sent`);
+      throw new UserError(`the receiver could not prove it is ${peerId}: ${impostor}; nothing was sent`, { code: 'identity-mismatch' });
     }
-    throw new BackupError('peer-offline', `${peerId} is offline at every address it announced (${failures.join('; ')}); ask your teammate to start receiving`);
+    throw new UserError(`${peerId} is offline at every address it announced (${failures.join('; ')}); ask your teammate to start receiving`, { code: 'peer-offline' });
   }
 
   /** Uploads the archive as snapshot `snapshotId` and returns the checked receipt. */
@@ -99,11 +98,11 @@ export class PeerClient {
     options: { signal?: AbortSignal; onBytes?: (sent: number) => void } = {},
   ): Promise<{ receipt: Receipt; signed: SignedStatement }> {
     if (!peer.hello.allowed) {
-      throw new BackupError('not-allowed', `${peer.peerId} does not allow this machine (${this.identity.peerId}) to store backups; ask your teammate to run "peer-backup allow ${this.identity.peerId} --quota 10GB"`);
+      throw new UserError(`${peer.peerId} does not allow this machine (${this.identity.peerId}) to store backups; ask your teammate to run "peer-backup allow ${this.identity.peerId} --quota 10GB"`, { code: 'not-allowed' });
     }
     const room = (peer.hello.quotaBytes ?? 0) - (peer.hello.usedBytes ?? 0);
     if (archive.size > room) {
-      throw new BackupError('quota-exceeded', `the snapshot is ${archive.size} bytes but only ${Math.max(room, 0)} of the ${peer.hello.quotaBytes} bytes ${peer.peerId} granted are free; ask for a larger quota`);
+      throw new UserError(`the snapshot is ${archive.size} bytes but only ${Math.max(room, 0)} of the ${peer.hello.quotaBytes} bytes ${peer.peerId} granted are free; ask for a larger quota`, { code: 'quota-exceeded' });
     }
     const path = `/v1/snapshots/${encodeURIComponent(snapshot.id)}?plan=${encodeURIComponent(snapshot.plan)}`;
     let sent = 0;
@@ -127,12 +126,12 @@ export class PeerClient {
         responseType: 'json',
       });
     } catch (err) {
-      if (options.signal?.aborted) throw new BackupError('cancelled', 'the backup was cancelled; the receiver keeps nothing partial');
-      throw new BackupError('upload-failed', `the upload to ${peer.url} broke off after ${sent} of ${archive.size} bytes: ${describeNetworkError(err)}`);
+      if (options.signal?.aborted) throw new UserError('the backup was cancelled; the receiver keeps nothing partial', { code: 'cancelled' });
+      throw new UserError(`the upload to ${peer.url} broke off after ${sent} of ${archive.size} bytes: ${describeNetworkError(err)}`, { code: 'transfer-failed' });
     }
-    if (response.status === 403) throw new BackupError('not-allowed', errorText(response));
-    if (response.status === 507) throw new BackupError('quota-exceeded', errorText(response));
-    if (response.status !== 201) throw new BackupError('upload-failed', `${peer.url} refused the upload (${response.status}): ${errorText(response)}`);
+    if (response.status === 403) throw new UserError(errorText(response), { code: 'not-allowed' });
+    if (response.status === 507) throw new UserError(errorText(response), { code: 'quota-exceeded' });
+    if (response.status !== 201) throw new UserError(`${peer.url} refused the upload (${response.status}): ${errorText(response)}`, { code: 'transfer-failed' });
     const signed = response.data?.receipt as SignedStatement | undefined;
     const receipt = signed && receiptSchema.safeParse(openStatement(signed, peer.publicKey));
     const matches =
@@ -143,7 +142,7 @@ export class PeerClient {
       receipt.data.sender === this.identity.peerId &&
       receipt.data.receiver === peer.peerId;
     if (!matches || !receipt?.success || !signed) {
-      throw new BackupError('upload-failed', `${peer.url} did not return a valid signed receipt for snapshot ${snapshot.id}; the backup is not confirmed`);
+      throw new UserError(`${peer.url} did not return a valid signed receipt for snapshot ${snapshot.id}; the backup is not confirmed`, { code: 'transfer-failed' });
     }
     return { receipt: receipt.data, signed };
   }
