@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { UserError } from '../core/errors';
 import type { Home } from '../core/home';
-import { defaultRegistryUrl } from '../core/registry/registry-url';
+import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl } from '../core/defaults';
 import type { Vscode } from './vscode-api';
 
 export const settingsSection = 'peerBackup';
@@ -31,9 +31,9 @@ export function readSettings(vsc: Vscode): ExtensionSettings {
   return {
     registryUrl: config.get<string>('registryUrl', defaultRegistryUrl).trim().replace(/\/+$/, ''),
     receiverEnabled: config.get<boolean>('receiver.enabled', false),
-    receiverPort: config.get<number>('receiver.port', 7421),
+    receiverPort: config.get<number>('receiver.port', defaultReceiverPort),
     storageFolder: config.get<string>('receiver.storageFolder', '').trim(),
-    defaultExcludes: config.get<string[]>('defaultExcludes', ['node_modules/']),
+    defaultExcludes: config.get<string[]>('defaultExcludes', [...defaultExcludes]),
     home: config.get<string>('home', '').trim(),
   };
 }
@@ -46,7 +46,7 @@ export function receiverPlace(settings: ExtensionSettings, home: Home): { port: 
 export function checkPort(value: unknown): number {
   const port = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UserError(`peerBackup.receiver.port is ${JSON.stringify(value)}: use a port from 1 to 65535 (7421 by default).`);
+    throw new UserError(`peerBackup.receiver.port is ${JSON.stringify(value)}: use a port from 1 to 65535 (${defaultReceiverPort} by default).`);
   }
   return port;
 }

@@ -5,6 +5,7 @@
  * schedules (docs/SCHEDULING.md).
  */
 import type { Command } from 'commander';
+import { defaultReceiverPort } from '../../core/defaults';
 import { runBackup } from '../../core/runner';
 import { outcomeOf, Scheduler, type SchedulerEvent } from '../../core/schedule';
 import { resolveRegistryUrl } from '../../core/registry/registry-url';
@@ -13,7 +14,6 @@ import { globalOptions } from '../context';
 import { port as portOption } from '../option-parsers';
 import { registryOption, withRunnerContext } from '../runner-context';
 import { untilStopped } from '../stop-signal';
-import { defaultReceiverPort } from './receive';
 
 interface DaemonOptions {
   receive?: boolean;

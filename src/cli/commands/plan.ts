@@ -1,6 +1,6 @@
 /** `peer-backup plan ...`: create, list, show and remove backup plans. */
 import { Command } from 'commander';
-import { defaultExcludes, manualSchedule } from '../../core/plan/defaults';
+import { defaultExcludes, manualSchedule } from '../../core/defaults';
 import { designate } from '../../core/plan/designate';
 import { globalOptions, report, withStore } from '../context';
 import { describePlan, resolveDestination } from '../plan-text';

@@ -1,13 +1,12 @@
 /** `peer-backup receive`: store teammates' backups on this machine until stopped. */
 import type { Command } from 'commander';
+import { defaultReceiverPort } from '../../core/defaults';
 import { loadOrCreateIdentity } from '../../core/identity/key-file';
 import { resolveRegistryUrl } from '../../core/registry/registry-url';
 import { startReceiver } from '../../receiver/start';
 import { globalOptions, withStore } from '../context';
 import { port as portOption } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
-
-export const defaultReceiverPort = 7421;
 
 export function registerReceiveCommand(program: Command): void {
   program

@@ -1,6 +1,7 @@
 /** `peer-backup registry`: run the registry server until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
+import { defaultRegistryPort } from '../../core/defaults';
 import { resolveHome } from '../../core/home';
 import { jsonLineLog } from '../../registry/log';
 import { startRegistry, type RunningRegistry } from '../../registry/server';
@@ -21,7 +22,7 @@ export function registerRegistryCommand(program: Command): void {
   program
     .command('registry')
     .description('run the registry that lets peers find each other by peer ID (until stopped); logs one JSON line per request')
-    .option('--port <port>', 'TCP port to listen on; 0 picks a free one', port, 7420)
+    .option('--port <port>', 'TCP port to listen on; 0 picks a free one', port, defaultRegistryPort)
     .option('--host <address>', 'address to listen on; 127.0.0.1 for this machine only', '0.0.0.0')
     .option('--db <file>', 'the registry database (default: registry.db in the home)')
     .option('--ttl <seconds>', 'how long an announcement stays valid; peers re-announce after a third of it', integerFrom(1, 7 * 24 * 3600), 7200)

@@ -5,7 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { Plan, PlanItem, Store } from '../store';
-import { manualSchedule } from './defaults';
+import { manualSchedule } from '../defaults';
 import { designate } from './designate';
 
 export interface PlanChange {

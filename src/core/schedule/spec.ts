@@ -6,7 +6,7 @@
  */
 import { parseExpression } from 'cron-parser';
 import { UserError } from '../errors';
-import { manualSchedule } from '../plan/defaults';
+import { manualSchedule } from '../defaults';
 
 export type Schedule =
   | { kind: 'manual'; spec: string; summary: string }

@@ -8,7 +8,7 @@ import type * as vscode from 'vscode';
 import { UserError } from '../../core/errors';
 import { addPathsToPlan, planForSelection } from '../../core/plan/plan-for-paths';
 import { designate } from '../../core/plan/designate';
-import { manualSchedule } from '../../core/plan/defaults';
+import { manualSchedule } from '../../core/defaults';
 import { askPlanName, pickPlan, pickSchedule, pickTeammate } from '../pickers';
 import { whenChosen } from '../report-errors';
 import type { Vscode } from '../vscode-api';

@@ -8,7 +8,7 @@ import { UserError } from '../../core/errors';
 import { parsePeerId } from '../../core/identity/peer-id';
 import { undesignate } from '../../core/plan/designate';
 import { addPathsToPlan } from '../../core/plan/plan-for-paths';
-import { manualSchedule } from '../../core/plan/defaults';
+import { manualSchedule } from '../../core/defaults';
 import { parseQuota } from '../../core/quota';
 import { resolveRegistryUrl } from '../../core/registry/registry-url';
 import { describeSchedule, nextRuns, parseSchedule } from '../../core/schedule';
