@@ -7,6 +7,7 @@
  * Every statement therefore passes through one queue, and a transaction holds
  * the queue from BEGIN IMMEDIATE to COMMIT.
  */
+import { Mutex } from 'async-mutex';
 import sqlite3 from 'sqlite3';
 import { UserError } from '../errors';
 
@@ -27,7 +28,7 @@ export interface Queries {
 }
 
 export class Database implements Queries {
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new Mutex();
 
   private constructor(
     private readonly db: sqlite3.Database,
@@ -96,9 +97,7 @@ export class Database implements Queries {
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(task);
-    this.queue = result.catch(() => undefined);
-    return result;
+    return this.queue.runExclusive(task);
   }
 
   /** Statements straight on the connection; only the queue and transactions use it. */

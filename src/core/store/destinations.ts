@@ -38,6 +38,7 @@ export class DestinationStore {
           existing
             ? `Peer ${peerId} is already a destination, labelled "${existing.label}".`
             : `A destination labelled "${trimmed}" already exists: choose another label.`,
+          { code: 'conflict' },
         );
       }
       throw err;
@@ -61,7 +62,7 @@ export class DestinationStore {
 
   async remove(labelOrPeerId: string): Promise<void> {
     const destination = await this.find(labelOrPeerId);
-    if (!destination) throw new UserError(`No destination labelled or identified "${labelOrPeerId}".`);
+    if (!destination) throw new UserError(`No teammate labelled or identified "${labelOrPeerId}": "peer-backup dest list" lists them.`, { code: 'not-found' });
     await this.db.run('DELETE FROM destinations WHERE id = ?', [destination.id]);
   }
 }

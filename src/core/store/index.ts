@@ -8,8 +8,10 @@ import { PlanStore } from './plans';
 import { RunStore } from './runs';
 import { SeenNonceStore } from './seen-nonces';
 
+/** The database's tables, each behind its own store; the connection itself stays private. */
 export interface Store {
-  readonly db: Database;
+  /** The database file, for messages. */
+  readonly file: string;
   readonly plans: PlanStore;
   readonly runs: RunStore;
   readonly destinations: DestinationStore;
@@ -26,7 +28,7 @@ export async function openStore(file: string, now: () => number = Date.now): Pro
     const runs = new RunStore(db, now);
     await runs.markOrphansInterrupted();
     return {
-      db,
+      file,
       plans: new PlanStore(db, now),
       runs,
       destinations: new DestinationStore(db, now),

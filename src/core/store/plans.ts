@@ -75,7 +75,7 @@ export class PlanStore {
       });
     } catch (err) {
       if (isUniqueViolation(err)) {
-        throw new UserError(`A plan named "${name}" already exists: choose another name, or change that plan instead.`);
+        throw new UserError(`A plan named "${name}" already exists: choose another name, or change that plan instead.`, { code: 'conflict' });
       }
       throw err;
     }
@@ -101,7 +101,7 @@ export class PlanStore {
     if (plan) return plan;
     const known = (await this.db.all<{ name: string }>('SELECT name FROM plans ORDER BY name')).map((row) => row.name);
     const hint = known.length ? `known plans: ${known.join(', ')}` : 'no plans exist yet';
-    throw new UserError(`No plan named "${name}" (${hint}).`);
+    throw new UserError(`No plan named "${name}" (${hint}).`, { code: 'not-found' });
   }
 
   async update(name: string, changes: PlanChanges): Promise<Plan> {

@@ -116,6 +116,26 @@ export class RunStore {
     return row?.started_at ?? undefined;
   }
 
+  /** When a backup to each destination last succeeded (the end of its latest successful run), by peer ID. */
+  async lastSuccessByDestination(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ destination: string; ended_at: number }>(
+      `SELECT plans.destination AS destination, MAX(runs.ended_at) AS ended_at
+         FROM runs JOIN plans ON plans.id = runs.plan_id
+        WHERE runs.status = 'succeeded' AND plans.destination IS NOT NULL
+        GROUP BY plans.destination`,
+    );
+    return new Map(rows.map((row) => [row.destination, row.ended_at]));
+  }
+
+  /** The peer a snapshot made by this machine was sent to: its plan's destination. */
+  async destinationOfSnapshot(snapshotId: string): Promise<string | undefined> {
+    const row = await this.db.get<{ destination: string | null }>(
+      'SELECT plans.destination AS destination FROM runs JOIN plans ON plans.id = runs.plan_id WHERE runs.snapshot_id = ?',
+      [snapshotId],
+    );
+    return row?.destination ?? undefined;
+  }
+
   /**
    * A row still 'running' whose process is gone belongs to a run that died
    * (killed, crashed, machine off); it can never finish, so it becomes
