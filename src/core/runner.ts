@@ -7,19 +7,21 @@
  * The archive is packed to a spool file first so its length and SHA-256 are
  * known before the first byte is sent (both are signed), and so retrying an
  * offline peer does not pack again (docs/PROTOCOL.md, "Why pack first").
+ * Whether and how long to retry is the caller's choice (`retry`): the
+ * runner has no policy of its own.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { codeOf, UserError } from './errors';
 import { packArchive } from './pack';
+import { noRetries, retrying, type RetryPolicy } from './retry';
 import type { Plan, Run, SkippedPath } from './store';
 import { connectToPeer, type PeerContext } from './transfer/connect';
 import type { ArchiveFile } from './transfer/sender';
+import { hashingMeter } from './util/hashing-meter';
 
 export interface RunnerContext extends PeerContext {
   /** Where archives wait while being sent: the home's spool folder. */
@@ -29,6 +31,9 @@ export interface RunnerContext extends PeerContext {
 export type RunPhase = 'packing' | 'connecting' | 'uploading';
 
 export interface RunProgress {
+  /** The run's row in the history. */
+  runId: number;
+  plan: string;
   phase: RunPhase;
   files: number;
   /** Bytes packed (packing) or sent (uploading). */
@@ -45,11 +50,9 @@ export interface RunProgress {
 export interface RunOptions {
   signal?: AbortSignal;
   onProgress?: (progress: RunProgress) => void;
-  /** Pauses between connection attempts when the peer cannot be reached; the default gives about a minute. */
-  retryDelaysMs?: number[];
+  /** Connection attempts again after a failure that time may fix (teammate offline); none by default. */
+  retry?: RetryPolicy;
 }
-
-const defaultRetryDelaysMs = [5_000, 15_000, 40_000];
 
 export async function runBackup(context: RunnerContext, planName: string, options: RunOptions = {}): Promise<Run> {
   const { store } = context;
@@ -61,11 +64,13 @@ export async function runBackup(context: RunnerContext, planName: string, option
   try {
     if (plan.items.length === 0) throw new UserError(`plan "${plan.name}" has no designated files or folders; add some first`, { code: 'nothing-to-back-up' });
     if (!plan.destination) throw new UserError(`plan "${plan.name}" has no destination; choose the teammate to back up to`, { code: 'no-destination' });
-    const packed = await packToSpool(plan, spoolFile, options);
+    const report = (progress: Omit<RunProgress, 'runId' | 'plan'>) => options.onProgress?.({ runId, plan: plan.name, ...progress });
+    const packed = await packToSpool(plan, spoolFile, options.signal, report);
     files = packed.files;
     skipped = packed.skipped;
     const snapshotId = `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-${runId}-${randomBytes(3).toString('hex')}`;
-    const stored = await sendWithRetries(context, { peerId: plan.destination, archive: packed.archive, snapshot: { id: snapshotId, plan: plan.name }, files }, options);
+    const shipment = { peerId: plan.destination, archive: packed.archive, snapshot: { id: snapshotId, plan: plan.name }, files };
+    const stored = await sendWithRetries(context, shipment, options, report);
     return await store.runs.finish(runId, { status: 'succeeded', files, bytes: packed.archive.size, skipped, snapshotId, receipt: stored.signed });
   } catch (err) {
     const cancelled = options.signal?.aborted === true || codeOf(err) === 'cancelled';
@@ -84,7 +89,9 @@ export async function runBackup(context: RunnerContext, planName: string, option
   }
 }
 
-async function packToSpool(plan: Plan, spoolFile: string, options: RunOptions): Promise<{ archive: ArchiveFile; files: number; skipped: SkippedPath[] }> {
+type Report = (progress: Omit<RunProgress, 'runId' | 'plan'>) => void;
+
+async function packToSpool(plan: Plan, spoolFile: string, signal: AbortSignal | undefined, report: Report): Promise<{ archive: ArchiveFile; files: number; skipped: SkippedPath[] }> {
   await mkdir(join(spoolFile, '..'), { recursive: true, mode: 0o700 });
   const started = Date.now();
   const handle = packArchive({
@@ -92,25 +99,17 @@ async function packToSpool(plan: Plan, spoolFile: string, options: RunOptions): 
     items: plan.items,
     excludes: plan.excludes,
     respectGitignore: plan.respectGitignore,
-    signal: options.signal,
-    onProgress: (progress) =>
-      options.onProgress?.({ phase: 'packing', files: progress.files, bytes: progress.bytes, bytesPerSecond: rate(progress.bytes, started), detail: progress.currentPath }),
+    signal,
+    onProgress: (progress) => report({ phase: 'packing', files: progress.files, bytes: progress.bytes, bytesPerSecond: rate(progress.bytes, started), detail: progress.currentPath }),
   });
-  const hash = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
+  const meter = hashingMeter();
   try {
-    await pipeline(handle.stream, hashing, createWriteStream(spoolFile, { mode: 0o600 }));
-    const report = await handle.result;
-    const { size } = await stat(spoolFile);
-    return { archive: { path: spoolFile, size, sha256: hash.digest('hex') }, files: report.files, skipped: [...report.skipped, ...report.changed] };
+    await pipeline(handle.stream, meter.stream, createWriteStream(spoolFile, { mode: 0o600 }));
+    const packed = await handle.result;
+    return { archive: { path: spoolFile, size: meter.bytes(), sha256: meter.sha256() }, files: packed.files, skipped: [...packed.skipped, ...packed.changed] };
   } catch (err) {
     await handle.result.catch(() => undefined);
-    if (options.signal?.aborted) throw new UserError('the backup was cancelled while packing', { code: 'cancelled' });
+    if (signal?.aborted) throw new UserError('the backup was cancelled while packing', { code: 'cancelled' });
     throw err;
   }
 }
@@ -123,31 +122,29 @@ interface Shipment {
   files: number;
 }
 
-/** Resolves and uploads, retrying while the failure is one that time can fix (peer offline, registry down). */
-async function sendWithRetries(context: RunnerContext, shipment: Shipment, options: RunOptions) {
-  const delays = options.retryDelaysMs ?? defaultRetryDelaysMs;
+/** Resolves and uploads, again after a failure time may fix if the caller's policy says so. */
+async function sendWithRetries(context: RunnerContext, shipment: Shipment, options: RunOptions, report: Report) {
   const { files } = shipment;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await sendOnce(context, shipment, options, attempt > 0);
-    } catch (err) {
-      if (!(err instanceof UserError && err.retryable) || attempt >= delays.length || options.signal?.aborted) throw err;
-      options.onProgress?.({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, retryingIn: delays[attempt] / 1000, detail: (err as Error).message });
-      await sleep(delays[attempt], undefined, { signal: options.signal }).catch(() => undefined);
-      if (options.signal?.aborted) throw new UserError('the backup was cancelled while waiting for the peer', { code: 'cancelled' });
-    }
-  }
+  return retrying((attempt) => sendOnce(context, shipment, options.signal, report, attempt > 1), {
+    policy: options.retry ?? noRetries,
+    signal: options.signal,
+    shouldRetry: (result) => !result.ok && result.error instanceof UserError && result.error.retryable,
+    onAttempted: (result, _attempt, retryInMs) => {
+      if (!result.ok && retryInMs !== undefined) report({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, retryingIn: retryInMs / 1000, detail: (result.error as Error).message });
+    },
+  });
 }
 
-async function sendOnce(context: RunnerContext, { peerId, archive, snapshot, files }: Shipment, options: RunOptions, fresh: boolean) {
-  options.onProgress?.({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, detail: `looking up ${peerId}` });
-  const { client, peer } = await connectToPeer(context, peerId, { size: archive.size, signal: options.signal, freshLookup: fresh });
+async function sendOnce(context: RunnerContext, { peerId, archive, snapshot, files }: Shipment, signal: AbortSignal | undefined, report: Report, fresh: boolean) {
+  if (signal?.aborted) throw new UserError('the backup was cancelled while waiting for the teammate', { code: 'cancelled' });
+  report({ phase: 'connecting', files, bytes: 0, bytesPerSecond: 0, detail: `looking up ${peerId}` });
+  const { client, peer } = await connectToPeer(context, peerId, { size: archive.size, signal, freshLookup: fresh });
   const started = Date.now();
   return client.upload(peer, archive, snapshot, {
-    signal: options.signal,
+    signal,
     onBytes: (sent) => {
       const bytesPerSecond = rate(sent, started);
-      options.onProgress?.({
+      report({
         phase: 'uploading',
         files,
         bytes: sent,
