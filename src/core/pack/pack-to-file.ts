@@ -3,12 +3,12 @@
  * to a temporary file beside the destination, synced, and renamed into place
  * only when complete, so a failed or cancelled pack leaves no file behind.
  */
-import { randomBytes } from 'node:crypto';
-import { lstat, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { lstat, open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors';
 import type { Plan } from '../store';
+import { publishFile, tempPathBeside } from '../util/publish-file';
 import { packArchive, type PackProgress, type PackReport } from './pack-archive';
 
 export interface PackToFileOptions {
@@ -29,14 +29,14 @@ export async function packToFile(plan: Plan, outFile: string, options: PackToFil
   const file = resolve(outFile);
   await refuseExisting(file, options.force);
 
-  const temporary = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.partial`);
+  const temporary = tempPathBeside(file);
   let handle: FileHandle;
   try {
     handle = await open(temporary, 'wx', 0o644);
   } catch (err) {
     throw new UserError(`Cannot write into the folder ${dirname(file)} (${(err as NodeJS.ErrnoException).code}): choose an existing, writable folder for --out.`);
   }
-  let renamed = false;
+  let published = false;
   try {
     const pack = packArchive({
       planName: plan.name,
@@ -57,24 +57,14 @@ export async function packToFile(plan: Plan, outFile: string, options: PackToFil
       throw new UserError(`Writing ${file} failed (${code}); it was not written. Free some space or choose another --out.`, { cause: err });
     }
     const report = await pack.result;
-    const archiveBytes = await syncToDisk(temporary);
-    await refuseExisting(file, options.force);
-    await rename(temporary, file);
-    renamed = true;
+    const archiveBytes = (await stat(temporary)).size;
+    if ((await publishFile(temporary, file, { replace: options.force })) === 'exists') {
+      throw new UserError(`${file} appeared while packing: pass --force to replace it, or choose another --out.`, { code: 'conflict' });
+    }
+    published = true;
     return { ...report, file, archiveBytes };
   } finally {
-    if (!renamed) await rm(temporary, { force: true });
-  }
-}
-
-/** fsync before the rename, so a crash cannot leave a complete-looking name on an empty file; returns the size. */
-async function syncToDisk(file: string): Promise<number> {
-  const handle = await open(file, 'r');
-  try {
-    await handle.sync();
-    return (await handle.stat()).size;
-  } finally {
-    await handle.close();
+    if (!published) await rm(temporary, { force: true });
   }
 }
 
