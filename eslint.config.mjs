@@ -1,7 +1,13 @@
-// Lint rules: typescript-eslint's recommended set, plus the one house rule a
-// linter can check: src/core never imports the editor.
+// Lint rules: typescript-eslint's recommended set, plus the house rules a
+// linter can check: src/core never imports the editor, and the front ends
+// (the CLI and the extension) enter the core only through core/app and never
+// import each other or the servers.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+const editorOnly = { name: 'vscode', message: 'Only src/vscode may import vscode.' };
+const coreThroughAppOnly = { group: ['**/core/*', '!**/core/app'], message: 'Front ends enter the core only through core/app.' };
+const otherFrontEnd = 'A front end never imports another front end or a server: ask core/app.';
 
 export default tseslint.config(
   { ignores: ['dist/', 'media/dist/', 'node_modules/', '.tools/', 'out/', '*.vsix', 'test-artifacts/'] },
@@ -13,9 +19,21 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/registry/**/*.ts', 'src/receiver/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/registry/**/*.ts', 'src/receiver/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'Only src/vscode may import vscode.' }] }],
+      'no-restricted-imports': ['error', { paths: [editorOnly] }],
+    },
+  },
+  {
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [editorOnly], patterns: [coreThroughAppOnly, { group: ['**/receiver/*', '**/registry/*', '**/vscode/*'], message: otherFrontEnd }] }],
+    },
+  },
+  {
+    files: ['src/vscode/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [coreThroughAppOnly, { group: ['**/receiver/*', '**/registry/*', '**/cli/*'], message: otherFrontEnd }] }],
     },
   },
   {

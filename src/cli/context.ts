@@ -1,25 +1,27 @@
-/** What every command shares: the global options, the home and its store, and output in text or JSON. */
+/** What every command shares: the global options, the App for the home they name, and output in text or JSON. */
 import type { Command } from 'commander';
-import { resolveHome, type Home } from '../core/home';
-import { openStore, type Store } from '../core/store';
+import { App, resolveHome, resolveRegistryUrl } from '../core/app';
 
 export interface GlobalOptions {
   home?: string;
   json?: boolean;
 }
 
+export const registryOption = ['--registry <url>', 'the registry to find teammates in (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)'] as const;
+
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
-/** Opens the home's database for the length of `body`, and always closes it. */
-export async function withStore<T>(options: GlobalOptions, body: (store: Store, home: Home) => Promise<T>): Promise<T> {
+/** Opens the App of the home the options name for the length of `body`, and always closes it. */
+export async function withApp<T>(options: GlobalOptions, body: (app: App) => Promise<T>, registryFlag?: string): Promise<T> {
   const home = resolveHome(options.home);
-  const store = await openStore(home.databaseFile);
+  const registryUrl = resolveRegistryUrl(registryFlag);
+  const app = new App({ home, registryUrl: () => registryUrl });
   try {
-    return await body(store, home);
+    return await body(app);
   } finally {
-    await store.close();
+    await app.close();
   }
 }
 

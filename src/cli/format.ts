@@ -1,5 +1,4 @@
-/** Human formatting shared by CLI commands; sizes and times as every front end formats them. */
-export { formatBytes, formatTime } from '../core/human-format';
+/** Terminal layout shared by CLI commands; sizes and times come formatted from the core, as every front end shows them. */
 
 /** Lines of `label: value`, labels padded to one width. */
 export function table(rows: [string, string][]): string {

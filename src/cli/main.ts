@@ -3,7 +3,7 @@
  * assembles them and turns errors into one line and a non-zero exit.
  */
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../core/errors';
+import { UserError } from '../core/app';
 import { registerAllowCommands } from './commands/allow';
 import { registerDaemonCommand } from './commands/daemon';
 import { registerDestCommands } from './commands/dest';

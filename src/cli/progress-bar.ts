@@ -1,10 +1,9 @@
 /** Shows a run's progress on the terminal: a bar while uploading, a counter while packing. */
 import { SingleBar } from 'cli-progress';
-import type { RunProgress } from '../core/runner';
-import { formatBytes } from './format';
+import { formatBytes, type RunProgress } from '../core/app';
 
 export interface ProgressDisplay {
-  update(progress: RunProgress): void;
+  update(progress: Omit<RunProgress, 'runId' | 'plan'>): void;
   stop(): void;
 }
 

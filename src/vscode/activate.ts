@@ -61,17 +61,9 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
     }),
   );
 
-  const scheduler = startScheduling(services, runner).then(
-    (started) => {
-      context.subscriptions.push(
-        services.onChanged(() => started.replan().catch((err: unknown) => log.warn(`Re-planning the schedule: ${(err as Error).message}`))),
-      );
-      return started;
-    },
-    (err: unknown) => {
-      showError(vscode, log, 'Starting the backup schedule', err);
-      return undefined;
-    },
+  startScheduling(services, runner).then(
+    () => context.subscriptions.push(services.onChanged(() => services.app().runs.replan().catch((err: unknown) => log.warn(`Re-planning the schedule: ${(err as Error).message}`)))),
+    (err: unknown) => showError(vscode, log, 'Starting the backup schedule', err),
   );
   statusBar.start();
   void receiver.sync();
@@ -79,7 +71,7 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
     commands,
     serializer: panel.serializer(),
     deactivate: async () => {
-      await Promise.allSettled([scheduler.then((started) => started?.stop()), receiver.stop()]);
+      await receiver.stop();
       await services.close();
     },
   };

@@ -1,13 +1,18 @@
 /** The quick picks and input boxes several commands share: choose a plan or a teammate, type a peer ID, a plan name, a quota. */
 import type * as vscode from 'vscode';
-import { UserError } from '../core/errors';
-import { parsePeerId } from '../core/identity/peer-id';
-import { parseQuota } from '../core/quota';
-import { parseSchedule } from '../core/schedule/spec';
-import type { Destination, Plan, Store } from '../core/store';
-import { checkPlanName } from '../core/store/plans';
+import {
+  checkNewTeammateLabel,
+  checkNewTeammatePeerId,
+  checkPlanName,
+  parsePeerId,
+  parseQuota,
+  previewSchedule,
+  UserError,
+  type App,
+  type Destination,
+  type Plan,
+} from '../core/app';
 import { schedulePresets } from './schedule-presets';
-import { checkNewTeammateLabel, checkNewTeammatePeerId } from './teammate-checks';
 import type { Vscode } from './vscode-api';
 
 type Item<T> = vscode.QuickPickItem & { value: T };
@@ -23,8 +28,8 @@ export function problemWith(check: (text: string) => unknown, text: string): str
   }
 }
 
-export async function pickPlan(vsc: Vscode, store: Store, placeHolder: string, options: { withDestination?: boolean } = {}): Promise<Plan | undefined> {
-  const plans = (await store.plans.list()).filter((plan) => !options.withDestination || plan.destination);
+export async function pickPlan(vsc: Vscode, app: App, placeHolder: string, options: { withDestination?: boolean } = {}): Promise<Plan | undefined> {
+  const plans = (await app.plans.list()).filter((plan) => !options.withDestination || plan.destination);
   if (plans.length === 0) {
     throw new UserError(
       options.withDestination
@@ -32,7 +37,7 @@ export async function pickPlan(vsc: Vscode, store: Store, placeHolder: string, o
         : 'There are no backup plans yet: run "Peer Backup: Create Backup Plan", or right-click files in the Explorer and choose "Add to Backup Plan...".',
     );
   }
-  const labels = await destinationLabels(store);
+  const labels = await destinationLabels(app);
   const picked = await vsc.window.showQuickPick<Item<Plan>>(
     plans.map((plan) => ({
       label: plan.name,
@@ -46,20 +51,20 @@ export async function pickPlan(vsc: Vscode, store: Store, placeHolder: string, o
 }
 
 /** A teammate to back up to; offers to add one, which is the only choice when there are none yet. */
-export async function pickTeammate(vsc: Vscode, store: Store, placeHolder: string): Promise<Destination | undefined> {
-  const teammates = await store.destinations.list();
+export async function pickTeammate(vsc: Vscode, app: App, placeHolder: string): Promise<Destination | undefined> {
+  const teammates = await app.teammates.list();
   const add: Item<undefined> = { label: '$(add) Add Teammate...', description: 'by their peer ID', value: undefined };
   const picked = await vsc.window.showQuickPick<Item<Destination | undefined>>(
     [...teammates.map((teammate) => ({ label: teammate.label, description: teammate.peerId, value: teammate })), add],
     { placeHolder },
   );
   if (!picked) return undefined;
-  return picked.value ?? askNewTeammate(vsc, store);
+  return picked.value ?? askNewTeammate(vsc, app);
 }
 
 /** Asks for a label and a peer ID, checked as typed, and adds the teammate. */
-export async function askNewTeammate(vsc: Vscode, store: Store): Promise<Destination | undefined> {
-  const teammates = await store.destinations.list();
+export async function askNewTeammate(vsc: Vscode, app: App): Promise<Destination | undefined> {
+  const teammates = await app.teammates.list();
   const label = await vsc.window.showInputBox({
     title: 'Add Teammate (1/2)',
     prompt: 'A name to recognise your teammate by',
@@ -71,7 +76,7 @@ export async function askNewTeammate(vsc: Vscode, store: Store): Promise<Destina
     checkNewTeammatePeerId(typed, teammates),
   );
   if (peerId === undefined) return undefined;
-  return store.destinations.add(label, peerId);
+  return app.teammates.add(label, peerId);
 }
 
 /** A peer ID, checked as typed by `check` (by default: is it a peer ID at all). */
@@ -92,8 +97,8 @@ export async function askQuota(vsc: Vscode, title: string, prompt: string): Prom
 }
 
 /** A name no plan uses yet. */
-export async function askPlanName(vsc: Vscode, store: Store, title: string): Promise<string | undefined> {
-  const taken = new Set((await store.plans.list()).map((plan) => plan.name));
+export async function askPlanName(vsc: Vscode, app: App, title: string): Promise<string | undefined> {
+  const taken = new Set((await app.plans.list()).map((plan) => plan.name));
   const typed = await vsc.window.showInputBox({
     title,
     prompt: 'A name for the plan',
@@ -107,15 +112,15 @@ export async function askPlanName(vsc: Vscode, store: Store, title: string): Pro
 export async function pickSchedule(vsc: Vscode, title: string): Promise<string | undefined> {
   const custom: Item<undefined> = { label: 'Custom...', description: 'a cron expression or "every N minutes"', value: undefined };
   const picked = await vsc.window.showQuickPick<Item<string | undefined>>(
-    [...schedulePresets.map((spec) => ({ label: spec, description: parseSchedule(spec).summary, value: spec })), custom],
+    [...schedulePresets.map((spec) => ({ label: spec, description: previewSchedule(spec, new Date(), 0).summary, value: spec })), custom],
     { title, placeHolder: 'When should the plan run?' },
   );
   if (!picked) return undefined;
   if (picked.value !== undefined) return picked.value;
-  const typed = await vsc.window.showInputBox({ title, prompt: 'A schedule, e.g. "30 2 * * 1-5" or "every 30 minutes"', validateInput: (text) => problemWith(parseSchedule, text) });
-  return typed === undefined ? undefined : parseSchedule(typed).spec;
+  const typed = await vsc.window.showInputBox({ title, prompt: 'A schedule, e.g. "30 2 * * 1-5" or "every 30 minutes"', validateInput: (text) => problemWith((spec) => previewSchedule(spec, new Date(), 0), text) });
+  return typed === undefined ? undefined : previewSchedule(typed, new Date(), 0).spec;
 }
 
-export async function destinationLabels(store: Store): Promise<Map<string, string>> {
-  return new Map((await store.destinations.list()).map((teammate) => [teammate.peerId, teammate.label]));
+async function destinationLabels(app: App): Promise<Map<string, string>> {
+  return new Map((await app.teammates.list()).map((teammate) => [teammate.peerId, teammate.label]));
 }

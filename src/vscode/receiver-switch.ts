@@ -7,7 +7,8 @@
  * retryMs, and takes over once the serving window closes. The bound port is
  * the lock; no lease could be more exact.
  */
-import { startReceiver, type RunningReceiver } from '../receiver/start';
+import { Mutex } from 'async-mutex';
+import type { RunningReceiver } from '../core/app';
 import type { Services } from './services';
 import { receiverPlace } from './settings';
 
@@ -20,7 +21,7 @@ export type ReceiverStatus =
 export class ReceiverSwitch {
   private running: { receiver: RunningReceiver; key: string } | undefined;
   private current: ReceiverStatus = { state: 'off' };
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly serial = new Mutex();
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -35,20 +36,16 @@ export class ReceiverSwitch {
 
   /** Starts, restarts or stops the receiver to match the settings; calls are serialized. */
   sync(): Promise<ReceiverStatus> {
-    const next = this.queue.then(() => this.apply());
-    this.queue = next.catch(() => undefined);
-    return next;
+    return this.serial.runExclusive(() => this.apply());
   }
 
   /** Stops serving (the editor is closing); the setting stays as it is. */
   stop(): Promise<void> {
     this.stopped = true;
-    const next = this.queue.then(() => {
+    return this.serial.runExclusive(() => {
       clearTimeout(this.retryTimer);
       return this.stopRunning();
     });
-    this.queue = next.catch(() => undefined);
-    return next;
   }
 
   private async apply(): Promise<ReceiverStatus> {
@@ -71,18 +68,16 @@ export class ReceiverSwitch {
     if (this.running?.key === key) return this.current;
     await this.stopRunning();
     try {
-      const identity = await this.services.identity();
-      const receiver = await startReceiver({
-        store: await this.services.store(),
-        identity,
+      const app = this.services.app();
+      const receiver = await app.receiving.start({
         storageDir: place.storageDir,
         port: place.port,
-        registryUrl: settings.registryUrl,
         log: (entry) => log.info(`receiver: ${JSON.stringify(entry)}`),
       });
+      const { peerId } = await app.identity();
       this.running = { receiver, key };
-      log.info(`Receiving backups on port ${receiver.port} into ${place.storageDir} as ${identity.peerId}`);
-      return this.become({ state: 'on', port: receiver.port, peerId: identity.peerId });
+      log.info(`Receiving backups on port ${receiver.port} into ${place.storageDir} as ${peerId}`);
+      return this.become({ state: 'on', port: receiver.port, peerId });
     } catch (err) {
       const reason = (err as Error).message;
       if (this.current.state !== 'waiting' || this.current.reason !== reason) log.warn(`Not receiving in this window: ${reason}; trying again every ${this.retryMs / 1000} s`);

@@ -4,7 +4,7 @@
  * and shown with a way to the log.
  */
 import type * as vscode from 'vscode';
-import { UserError } from '../core/errors';
+import { UserError } from '../core/app';
 import type { Vscode } from './vscode-api';
 
 export const showLogAction = 'Show Log';

@@ -4,16 +4,14 @@
  * reason and "Show Log"). A scheduled run shows in the status bar's progress
  * area only; the scheduler's events report how it ended.
  */
-import { formatBytes } from '../core/human-format';
-import { describeProgress } from '../core/progress-text';
-import { runBackup, type RunnerContext, type RunOptions, type RunProgress } from '../core/runner';
-import { outcomeOf, withPlanRunLease, type RunPlanOutcome } from '../core/schedule';
-import type { Run } from '../core/store';
+import { describeProgress, formatBytes, type Run, type RunProgress } from '../core/app';
 import { offerLog, showLogAction } from './report-errors';
 import type { Services } from './services';
 
 /** Progress arrives per chunk; the notification needs it a few times a second at most. */
 const progressIntervalMs = 250;
+
+type ShowProgress = (progress: RunProgress) => void;
 
 export class BackupRunner {
   constructor(private readonly services: Services) {}
@@ -21,8 +19,8 @@ export class BackupRunner {
   /** Runs `planName` now, with a cancellable notification; resolves with the recorded run. */
   async runNow(planName: string): Promise<Run> {
     const { vsc } = this.services;
-    const context = await this.services.runnerContext();
-    const plan = await context.store.plans.get(planName);
+    const app = this.services.app();
+    const plan = await app.plans.get(planName);
     const run = await vsc.window.withProgress(
       { location: vsc.ProgressLocation.Notification, title: `Backing up "${plan.name}"`, cancellable: true },
       (progress, token) => {
@@ -35,51 +33,44 @@ export class BackupRunner {
           if (line.percent !== undefined) shownPercent = line.percent;
           progress.report({ message: line.message, increment });
         });
-        return withPlanRunLease(context.store, plan, () => this.execute(context, plan.name, { signal: cancel.signal }, show));
+        return this.logged(plan.name, (onProgress) => app.runs.runNow(plan.name, { signal: cancel.signal, onProgress }), show);
       },
     );
     this.announceOutcome(run);
     return run;
   }
 
-  /**
-   * The scheduler's way to run a plan: it holds the plan's run lease already,
-   * retries an unreachable teammate itself (with longer pauses than the
-   * runner's), and reports the outcome.
-   */
-  async runScheduled(planName: string, signal: AbortSignal): Promise<RunPlanOutcome> {
+  /** A scheduled attempt shows in the status bar's progress area only; the scheduler's events report how it ended. */
+  presentScheduled(planName: string, run: (onProgress: ShowProgress) => Promise<Run>): Promise<Run> {
     const { vsc } = this.services;
-    const context = await this.services.runnerContext();
-    const run = await vsc.window.withProgress({ location: vsc.ProgressLocation.Window, title: `Peer Backup: ${planName}` }, (progress) => {
-      const show = throttled((update) => progress.report({ message: describeProgress(update).message }));
-      return this.execute(context, planName, { signal, retryDelaysMs: [] }, show);
-    });
-    return outcomeOf(run);
+    return Promise.resolve(
+      vsc.window.withProgress({ location: vsc.ProgressLocation.Window, title: `Peer Backup: ${planName}` }, (progress) =>
+        this.logged(planName, run, throttled((update) => progress.report({ message: describeProgress(update).message }))),
+      ),
+    );
   }
 
-  private async execute(context: RunnerContext, planName: string, options: Pick<RunOptions, 'signal' | 'retryDelaysMs'>, onProgress: (progress: RunProgress) => void): Promise<Run> {
+  /** Runs `run`, logging how it ended and telling the surfaces when its row appears and when it ends. */
+  private async logged(planName: string, run: (onProgress: ShowProgress) => Promise<Run>, show: ShowProgress): Promise<Run> {
     const { log } = this.services;
     log.info(`Backing up "${planName}"`);
     let rowWritten = false;
     try {
-      const run = await runBackup(context, planName, {
-        ...options,
-        onProgress: (update) => {
-          // The first progress comes after the run's row is written: time for the status bar to show it running.
-          if (!rowWritten) {
-            rowWritten = true;
-            this.services.changed();
-          }
-          onProgress(update);
-        },
+      const done = await run((update) => {
+        // The first progress comes after the run's row is written: time for the status bar to show it running.
+        if (!rowWritten) {
+          rowWritten = true;
+          this.services.changed();
+        }
+        show(update);
       });
-      if (run.status === 'succeeded') {
-        log.info(`"${planName}": backed up ${run.files} files (${formatBytes(run.bytes)}) as snapshot ${run.snapshotId}`);
-        for (const skip of run.skipped) log.warn(`"${planName}": skipped ${skip.path}: ${skip.reason}`);
+      if (done.status === 'succeeded') {
+        log.info(`"${planName}": backed up ${done.files} files (${formatBytes(done.bytes)}) as snapshot ${done.snapshotId}`);
+        for (const skip of done.skipped) log.warn(`"${planName}": skipped ${skip.path}: ${skip.reason}`);
       } else {
-        log.error(`"${planName}" ${run.status}: ${run.error ?? 'no reason recorded'}`);
+        log.error(`"${planName}" ${done.status}: ${done.error ?? 'no reason recorded'}`);
       }
-      return run;
+      return done;
     } finally {
       this.services.changed();
     }
@@ -99,7 +90,7 @@ export class BackupRunner {
 }
 
 /** Passes progress on at most every progressIntervalMs, except that a new phase or a retry notice shows at once. */
-function throttled(show: (progress: RunProgress) => void): (progress: RunProgress) => void {
+function throttled(show: ShowProgress): ShowProgress {
   let lastShownAt = 0;
   let lastPhase: RunProgress['phase'] | undefined;
   return (progress) => {

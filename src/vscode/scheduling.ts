@@ -1,21 +1,18 @@
 /**
- * Runs the scheduler (src/core/schedule) in the extension host while the
- * editor is open. Every window starts one; the lease lets one of them
- * schedule at a time, and another takes over when that window closes.
+ * Runs the scheduler in the extension host while the editor is open. Every
+ * window starts one; the lease lets one of them schedule at a time, and
+ * another takes over when that window closes.
  */
-import { Scheduler, type SchedulerEvent } from '../core/schedule';
+import type { SchedulerEvent } from '../core/app';
 import { offerLog, showLogAction } from './report-errors';
 import type { BackupRunner } from './run-with-progress';
 import type { Services } from './services';
 
-export async function startScheduling(services: Services, runner: BackupRunner): Promise<Scheduler> {
-  const scheduler = new Scheduler({
-    store: await services.store(),
-    runPlan: (planName, signal) => runner.runScheduled(planName, signal),
+export async function startScheduling(services: Services, runner: BackupRunner): Promise<void> {
+  await services.app().runs.startScheduler({
     onEvent: (event) => report(services, event),
+    present: (planName, run) => runner.presentScheduled(planName, run),
   });
-  await scheduler.start();
-  return scheduler;
 }
 
 function report(services: Services, event: SchedulerEvent): void {

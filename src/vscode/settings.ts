@@ -5,9 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { UserError } from '../core/errors';
-import type { Home } from '../core/home';
-import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl } from '../core/defaults';
+import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl, UserError, type Home } from '../core/app';
 import type { Vscode } from './vscode-api';
 
 export const settingsSection = 'peerBackup';

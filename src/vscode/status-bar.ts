@@ -6,7 +6,7 @@
  * other windows or the CLI).
  */
 import type * as vscode from 'vscode';
-import { summariseBackups, type SummaryState } from '../core/backup-summary';
+import type { SummaryState } from '../core/app';
 import type { ReceiverSwitch } from './receiver-switch';
 import type { Services } from './services';
 
@@ -49,10 +49,8 @@ export class BackupStatusBar implements vscode.Disposable {
     const generation = ++this.generation;
     const { vsc, log } = this.services;
     try {
-      const store = await this.services.store();
-      const [plans, runs] = await Promise.all([store.plans.list(), store.runs.list({ limit: 50 })]);
+      const summary = await this.services.app().runs.summary(new Date());
       if (generation !== this.generation) return;
-      const summary = summariseBackups(plans, runs, new Date());
       const receiving = this.receiver.status;
       this.item.text = `${icons[summary.state]} ${summary.text}`;
       this.item.tooltip = [

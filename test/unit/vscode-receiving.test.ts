@@ -45,7 +45,7 @@ test('with two windows open, one receives and the other takes over when it stops
   const waiting = await second.receiver.sync();
   assert.equal(waiting.state, 'waiting');
   assert.match(waiting.state === 'waiting' ? waiting.reason : '', /already in use/);
-  const peerId = (await first.services.identity()).peerId;
+  const peerId = (await first.services.app().identity()).peerId;
   await first.editor.waitFor(async () => (await new RegistryClient(registry.url).lookup(peerId, { fresh: true }).then(() => true, () => false)), 'the announcement');
 
   first.editor.setConfig('receiver.enabled', false);

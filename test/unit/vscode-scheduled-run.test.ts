@@ -16,22 +16,23 @@ test('a scheduled run tries once, shows in the status bar progress, and tells th
   editor.config.set('registryUrl', registry.url);
   const services = new Services(editor.api, editor.context(tempDir(t), tempDir(t)), editor.api.window.createOutputChannel('Peer Backup', { log: true }) as vscode.LogOutputChannel);
   t.after(() => services.close());
-  const store = await services.store();
+  const app = services.app();
   const folder = join(tempDir(t), 'notes');
   mkdirSync(folder);
   writeFileSync(join(folder, 'todo.md'), 'x');
-  const items = [{ sourcePath: folder, archivePath: 'notes' }];
-  await store.plans.create({ name: 'away', destination: generateIdentity().peerId, schedule: 'hourly', excludes: [], items });
-  await store.plans.create({ name: 'nowhere', destination: null, schedule: 'hourly', excludes: [], items });
+  const plan = { paths: [folder], base: tempDir(t), schedule: 'hourly', excludes: [] };
+  await app.plans.create({ name: 'away', destination: generateIdentity().peerId, ...plan });
+  await app.plans.create({ name: 'nowhere', ...plan });
   const runner = new BackupRunner(services);
+  const present = runner.presentScheduled.bind(runner);
 
-  const away = await runner.runScheduled('away', new AbortController().signal);
+  const away = await app.runs.runScheduled('away', new AbortController().signal, present);
   assert.equal(away.status, 'failed');
   assert.equal(away.retryable, true, 'an unregistered teammate may come online: the scheduler retries');
   assert.match(away.error ?? '', /is not registered at/);
-  assert.equal((await store.runs.list()).length, 1, 'one attempt: the scheduler, not the runner, does the waiting');
+  assert.equal((await app.runs.history()).length, 1, 'one attempt: the scheduler, not the runner, does the waiting');
 
-  const nowhere = await runner.runScheduled('nowhere', new AbortController().signal);
+  const nowhere = await app.runs.runScheduled('nowhere', new AbortController().signal, present);
   assert.equal(nowhere.retryable, false, 'a plan without a teammate needs a person');
   assert.deepEqual(
     editor.progress.map((each) => each.title),

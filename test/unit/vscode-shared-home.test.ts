@@ -25,20 +25,20 @@ test('peerBackup.home shares the CLI home: its database, its key file, one peer 
   await cliStore.close();
 
   const { editor, services } = servicesFor(t, home);
-  assert.equal((await services.identity()).peerId, cliIdentity.peerId);
-  assert.deepEqual((await (await services.store()).plans.list()).map((plan) => plan.name), ['from-the-cli']);
+  assert.equal((await services.app().identity()).peerId, cliIdentity.peerId);
+  assert.deepEqual((await services.app().plans.list()).map((plan) => plan.name), ['from-the-cli']);
   assert.equal(editor.secrets.size, 0, 'the key stays in the home, not in secret storage');
 });
 
 test('a peerBackup.home that does not exist is named, and nothing is created', async (t) => {
   const missing = join(tempDir(t), 'typo');
   const { services } = servicesFor(t, missing);
-  await assert.rejects(services.store(), new RegExp(`peerBackup.home is ${missing}, which does not exist`));
-  await assert.rejects(services.identity(), /which does not exist/);
+  assert.throws(() => services.app(), new RegExp(`peerBackup.home is ${missing}, which does not exist`));
+  await assert.rejects(async () => services.app().identity(), /which does not exist/);
   assert.equal(existsSync(missing), false);
 });
 
 test('a relative peerBackup.home is refused with an example', async (t) => {
   const { services } = servicesFor(t, 'peer-home');
-  await assert.rejects(services.store(), /give an absolute folder path \(e\.g\. ~\/\.peer-backup\)/);
+  assert.throws(() => services.app(), /give an absolute folder path \(e\.g\. ~\/\.peer-backup\)/);
 });

@@ -1,11 +1,7 @@
 /** `peer-backup allow|deny|allowed`: who may store backups on this machine, and within what quota. */
 import type { Command } from 'commander';
-import { UserError } from '../../core/errors';
-import { parsePeerId } from '../../core/identity/peer-id';
-import { parseQuota } from '../../core/quota';
-import { globalOptions, report, withStore } from '../context';
-import { formatBytes } from '../format';
-import { usageBySender } from '../../receiver/snapshot-storage';
+import { formatBytes } from '../../core/app';
+import { globalOptions, report, withApp } from '../context';
 
 export function registerAllowCommands(program: Command): void {
   program
@@ -16,11 +12,10 @@ export function registerAllowCommands(program: Command): void {
     .option('--label <name>', 'a name to recognise them by')
     .action(async (peer: string, options: { quota: string; label?: string }, command: Command) => {
       const global = globalOptions(command);
-      const peerId = parsePeerId(peer);
-      const quotaBytes = parseQuota(options.quota);
-      await withStore(global, async (store) => {
-        const allowed = await store.allowedSenders.allow(peerId, quotaBytes, options.label ?? null);
-        report(global, allowed, () => `Allowed ${allowed.label ? `${allowed.label} (${peerId})` : peerId} to store up to ${formatBytes(quotaBytes)} here.`);
+      await withApp(global, async (app) => {
+        const allowed = await app.receiving.allow(peer, options.quota, options.label);
+        const who = allowed.label ? `${allowed.label} (${allowed.peerId})` : allowed.peerId;
+        report(global, allowed, () => `Allowed ${who} to store up to ${formatBytes(allowed.quotaBytes)} here.`);
       });
     });
 
@@ -30,10 +25,9 @@ export function registerAllowCommands(program: Command): void {
     .argument('<peer>', "the teammate's peer ID")
     .action(async (peer: string, _options: object, command: Command) => {
       const global = globalOptions(command);
-      const peerId = parsePeerId(peer);
-      await withStore(global, async (store) => {
-        if (!(await store.allowedSenders.deny(peerId))) throw new UserError(`${peerId} was not allowed here; "peer-backup allowed" lists who is.`);
-        report(global, { denied: peerId }, () => `${peerId} may no longer store backups here. Snapshots already stored stay until you delete them.`);
+      await withApp(global, async (app) => {
+        await app.receiving.deny(peer);
+        report(global, { denied: peer }, () => `${peer} may no longer store backups here. Snapshots already stored stay until you delete them.`);
       });
     });
 
@@ -43,9 +37,8 @@ export function registerAllowCommands(program: Command): void {
     .option('--storage <dir>', 'the receiver storage folder, to report space used (default: storage/ in the home)')
     .action(async (options: { storage?: string }, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store, home) => {
-        const used = await usageBySender(options.storage ?? home.defaultStorageDir);
-        const senders = (await store.allowedSenders.list()).map((sender) => ({ ...sender, usedBytes: used.get(sender.peerId) ?? 0 }));
+      await withApp(global, async (app) => {
+        const senders = await app.receiving.allowed(options.storage);
         report(global, senders, () =>
           senders.length === 0
             ? 'Nobody may store here yet: "peer-backup allow PEER_ID --quota 10GB".'

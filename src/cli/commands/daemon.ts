@@ -5,14 +5,9 @@
  * schedules (docs/SCHEDULING.md).
  */
 import type { Command } from 'commander';
-import { defaultReceiverPort } from '../../core/defaults';
-import { runBackup } from '../../core/runner';
-import { outcomeOf, Scheduler, type SchedulerEvent } from '../../core/schedule';
-import { resolveRegistryUrl } from '../../core/registry/registry-url';
-import { startReceiver, type RunningReceiver } from '../../receiver/start';
-import { globalOptions } from '../context';
+import { defaultReceiverPort, type RunningReceiver, type SchedulerEvent } from '../../core/app';
+import { globalOptions, registryOption, withApp } from '../context';
 import { port as portOption } from '../option-parsers';
-import { registryOption, withRunnerContext } from '../runner-context';
 import { untilStopped } from '../stop-signal';
 
 interface DaemonOptions {
@@ -38,37 +33,27 @@ export function registerDaemonCommand(program: Command): void {
       const global = globalOptions(command);
       const both = !options.receive && !options.schedule;
       const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
-      await withRunnerContext(global, options.registry, async (context, home) => {
-        let receiver: RunningReceiver | undefined;
-        let scheduler: Scheduler | undefined;
-        if (both || options.receive) {
-          receiver = await startReceiver({
-            store: context.store,
-            identity: context.identity,
-            storageDir: options.storage ?? home.defaultStorageDir,
-            port: options.port,
-            host: options.host,
-            registryUrl: resolveRegistryUrl(options.registry),
-            log,
-          });
-          log({ event: 'receiving', port: receiver.port, peerId: context.identity.peerId });
-        }
-        if (both || options.schedule) {
-          scheduler = new Scheduler({
-            store: context.store,
-            // The scheduler retries an absent teammate itself, over minutes; the runner should not add its own pauses.
-            runPlan: async (planName, signal) => outcomeOf(await runBackup(context, planName, { signal, retryDelaysMs: [] })),
-            onEvent: (event) => log(describeEvent(event)),
-          });
-          await scheduler.start();
-          log({ event: 'scheduling' });
-        }
-        process.stdout.write(`daemon running as ${context.identity.peerId}\n`);
-        const signal = await untilStopped();
-        log({ event: 'stopping', signal });
-        await scheduler?.stop();
-        await receiver?.stop();
-      });
+      await withApp(
+        global,
+        async (app) => {
+          let receiver: RunningReceiver | undefined;
+          const { peerId } = await app.identity();
+          if (both || options.receive) {
+            receiver = await app.receiving.start({ port: options.port, host: options.host, storageDir: options.storage, log });
+            log({ event: 'receiving', port: receiver.port, peerId });
+          }
+          if (both || options.schedule) {
+            await app.runs.startScheduler({ onEvent: (event) => log(describeEvent(event)) });
+            log({ event: 'scheduling' });
+          }
+          process.stdout.write(`daemon running as ${peerId}\n`);
+          const signal = await untilStopped();
+          log({ event: 'stopping', signal });
+          await app.runs.stopScheduler();
+          await receiver?.stop();
+        },
+        options.registry,
+      );
     });
 }
 

@@ -1,7 +1,6 @@
 /** `peer-backup dest add|list|remove`: the teammates this machine backs up to. */
 import type { Command } from 'commander';
-import { parsePeerId } from '../../core/identity/peer-id';
-import { globalOptions, report, withStore } from '../context';
+import { globalOptions, report, withApp } from '../context';
 
 export function registerDestCommands(program: Command): void {
   const dest = program.command('dest').description('the teammates this machine backs up to');
@@ -13,9 +12,8 @@ export function registerDestCommands(program: Command): void {
     .argument('<peer>', 'their peer ID (they get it from "peer-backup id" or "Copy My Peer ID")')
     .action(async (label: string, peer: string, _options: object, command: Command) => {
       const global = globalOptions(command);
-      const peerId = parsePeerId(peer);
-      await withStore(global, async (store) => {
-        const added = await store.destinations.add(label, peerId);
+      await withApp(global, async (app) => {
+        const added = await app.teammates.add(label, peer);
         report(global, added, () => `Added ${added.label} (${added.peerId}). Their key is pinned at the first backup.`);
       });
     });
@@ -25,8 +23,8 @@ export function registerDestCommands(program: Command): void {
     .description('list destinations')
     .action(async (_options: object, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const destinations = await store.destinations.list();
+      await withApp(global, async (app) => {
+        const destinations = await app.teammates.list();
         report(global, destinations, () =>
           destinations.length === 0
             ? 'No destinations yet: "peer-backup dest add LABEL PEER_ID".'
@@ -41,8 +39,8 @@ export function registerDestCommands(program: Command): void {
     .argument('<label-or-peer>')
     .action(async (given: string, _options: object, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        await store.destinations.remove(given);
+      await withApp(global, async (app) => {
+        await app.teammates.remove(given);
         report(global, { removed: given }, () => `Removed destination ${given}.`);
       });
     });

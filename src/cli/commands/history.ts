@@ -1,9 +1,7 @@
 /** `peer-backup history [PLAN]`: past runs, newest first, one line each. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { localTimeZone } from '../../core/schedule/spec';
-import type { Run } from '../../core/store';
-import { globalOptions, report, withStore } from '../context';
-import { formatBytes, formatTime } from '../format';
+import { formatBytes, formatDuration, formatTime, localTimeZone, type Run } from '../../core/app';
+import { globalOptions, report, withApp } from '../context';
 
 export function registerHistoryCommand(program: Command): void {
   program
@@ -13,11 +11,10 @@ export function registerHistoryCommand(program: Command): void {
     .option('--limit <n>', 'show at most N runs', parseLimit, 20)
     .action(async (planName: string | undefined, options: { limit: number }, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const plan = planName === undefined ? undefined : await store.plans.get(planName);
-        const runs = await store.runs.list({ planId: plan?.id, limit: options.limit });
+      await withApp(global, async (app) => {
+        const runs = await app.runs.history({ plan: planName, limit: options.limit });
         report(global, runs, () => {
-          if (runs.length === 0) return plan ? `Plan "${plan.name}" has not run yet: "peer-backup run ${plan.name}" runs it now.` : 'No runs yet.';
+          if (runs.length === 0) return planName ? `Plan "${planName}" has not run yet: "peer-backup run ${planName}" runs it now.` : 'No runs yet.';
           return [`Newest first; times are local (${localTimeZone()}).`, ...describeRuns(runs)].join('\n');
         });
       });
@@ -38,15 +35,6 @@ function describeRuns(runs: Run[]): string[] {
       ...(run.error ? [run.error] : []),
     ].join('  '),
   );
-}
-
-function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${Math.floor(seconds % 60)} s`;
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
 function parseLimit(value: string): number {

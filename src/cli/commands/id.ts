@@ -1,8 +1,6 @@
 /** `peer-backup id`: this home's peer ID, the thing a teammate types to back up to you. */
 import type { Command } from 'commander';
-import { resolveHome } from '../../core/home';
-import { loadOrCreateIdentity } from '../../core/identity/key-file';
-import { globalOptions, report } from '../context';
+import { globalOptions, report, withApp } from '../context';
 
 export function registerIdCommand(program: Command): void {
   program
@@ -10,7 +8,9 @@ export function registerIdCommand(program: Command): void {
     .description("print this home's peer ID (made on first use), for teammates who back up to you")
     .action(async (_options: object, command: Command) => {
       const global = globalOptions(command);
-      const identity = await loadOrCreateIdentity(resolveHome(global.home).dir);
-      report(global, { peerId: identity.peerId, publicKey: identity.publicKey.toString('base64') }, () => identity.peerId);
+      await withApp(global, async (app) => {
+        const identity = await app.identity();
+        report(global, { peerId: identity.peerId, publicKey: identity.publicKey.toString('base64') }, () => identity.peerId);
+      });
     });
 }

@@ -1,8 +1,8 @@
 /** `peer-backup pack PLAN --out FILE`: write a plan's archive to a file, e.g. to inspect it or to carry it by hand. */
 import type { Command } from 'commander';
-import { packToFile, type PackFileReport } from '../../core/pack';
-import { globalOptions, report, withStore } from '../context';
-import { formatBytes, table } from '../format';
+import { formatBytes, type PackFileReport } from '../../core/app';
+import { globalOptions, report, withApp } from '../context';
+import { table } from '../format';
 import { createProgressDisplay } from '../progress-bar';
 
 export function registerPackCommand(program: Command): void {
@@ -14,15 +14,14 @@ export function registerPackCommand(program: Command): void {
     .option('--force', 'replace the file if it exists')
     .action(async (planName: string, options: { out: string; force?: boolean }, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const plan = await store.plans.get(planName);
+      await withApp(global, async (app) => {
         const cancel = new AbortController();
         const onInterrupt = () => cancel.abort();
         process.once('SIGINT', onInterrupt);
         const display = createProgressDisplay();
         const started = Date.now();
         try {
-          const packed = await packToFile(plan, options.out, {
+          const packed = await app.plans.pack(planName, options.out, {
             force: options.force === true,
             signal: cancel.signal,
             onProgress: (progress) =>

@@ -1,10 +1,8 @@
 /** `peer-backup plan set|add-paths|remove-paths`: change a plan after it was made, as the settings panel does. */
 import type { Command } from 'commander';
-import { UserError } from '../../core/errors';
-import { designate, undesignate } from '../../core/plan/designate';
-import type { PlanChanges } from '../../core/store';
-import { globalOptions, report, withStore } from '../context';
-import { describePlan, resolveDestination } from '../plan-text';
+import { UserError, type PlanEdit } from '../../core/app';
+import { globalOptions, report, withApp } from '../context';
+import { describePlan } from '../plan-text';
 
 interface SetOptions {
   dest?: string;
@@ -30,15 +28,15 @@ export function registerPlanEditCommands(plan: Command): void {
     .action(async (name: string, options: SetOptions, command: Command) => {
       const global = globalOptions(command);
       if (options.enable && options.disable) throw new UserError('choose --enable or --disable, not both.');
-      await withStore(global, async (store) => {
-        const changes: PlanChanges = {};
-        if (options.dest !== undefined) changes.destination = await resolveDestination(store, options.dest);
+      await withApp(global, async (app) => {
+        const changes: PlanEdit = {};
+        if (options.dest !== undefined) changes.destination = options.dest;
         if (options.schedule !== undefined) changes.schedule = options.schedule;
         if (options.enable || options.disable) changes.enabled = options.enable === true;
         if (options.excludes !== undefined) changes.excludes = options.excludes.split(',').map((pattern) => pattern.trim()).filter(Boolean);
         if (options.respectGitignore !== undefined) changes.respectGitignore = options.respectGitignore;
         if (Object.keys(changes).length === 0) throw new UserError('nothing to change: give at least one option (see "peer-backup plan set --help").');
-        const updated = await store.plans.update(name, changes);
+        const updated = await app.plans.update(name, changes);
         report(global, updated, () => `Updated plan "${updated.name}".\n${describePlan(updated)}`);
       });
     });
@@ -50,9 +48,8 @@ export function registerPlanEditCommands(plan: Command): void {
     .argument('<paths...>')
     .action(async (name: string, paths: string[], _options: object, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const { items, notes } = await designate((await store.plans.get(name)).items, paths, process.cwd());
-        const updated = await store.plans.setItems(name, items);
+      await withApp(global, async (app) => {
+        const { plan: updated, notes } = await app.plans.addPaths(name, paths, process.cwd());
         report(global, updated, () => [...notes, describePlan(updated)].join('\n'));
       });
     });
@@ -64,8 +61,8 @@ export function registerPlanEditCommands(plan: Command): void {
     .argument('<paths...>')
     .action(async (name: string, paths: string[], _options: object, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const updated = await store.plans.setItems(name, undesignate((await store.plans.get(name)).items, paths, process.cwd()));
+      await withApp(global, async (app) => {
+        const updated = await app.plans.removePaths(name, paths, process.cwd());
         report(global, updated, () => describePlan(updated));
       });
     });

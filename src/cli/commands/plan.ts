@@ -1,9 +1,8 @@
 /** `peer-backup plan ...`: create, list, show and remove backup plans. */
 import { Command } from 'commander';
-import { defaultExcludes, manualSchedule } from '../../core/defaults';
-import { designate } from '../../core/plan/designate';
-import { globalOptions, report, withStore } from '../context';
-import { describePlan, resolveDestination } from '../plan-text';
+import { defaultExcludes, manualSchedule } from '../../core/app';
+import { globalOptions, report, withApp } from '../context';
+import { describePlan } from '../plan-text';
 import { registerPlanEditCommands } from './plan-edit';
 
 interface AddOptions {
@@ -29,16 +28,15 @@ export function registerPlanCommands(program: Command): void {
     .option('--respect-gitignore', 'also leave out what .gitignore files ignore')
     .action(async (name: string, paths: string[], options: AddOptions, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const destination = options.dest === undefined ? null : await resolveDestination(store, options.dest);
-        const { items, notes } = await designate([], paths, process.cwd());
-        const created = await store.plans.create({
+      await withApp(global, async (app) => {
+        const { plan: created, notes } = await app.plans.create({
           name,
-          destination,
+          paths,
+          base: process.cwd(),
+          destination: options.dest,
           schedule: options.schedule,
           excludes: [...(options.defaultExcludes ? defaultExcludes : []), ...options.exclude],
           respectGitignore: options.respectGitignore === true,
-          items,
         });
         report(global, created, () => [`Created plan "${created.name}".`, ...notes, describePlan(created)].join('\n'));
       });
@@ -49,8 +47,8 @@ export function registerPlanCommands(program: Command): void {
     .description('list the plans')
     .action(async (_options: object, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const plans = await store.plans.list();
+      await withApp(global, async (app) => {
+        const plans = await app.plans.list();
         report(global, plans, () =>
           plans.length === 0
             ? 'No plans yet: create one with "peer-backup plan add NAME PATH...".'
@@ -67,8 +65,8 @@ export function registerPlanCommands(program: Command): void {
     .argument('<name>')
     .action(async (name: string, _options: object, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        const found = await store.plans.get(name);
+      await withApp(global, async (app) => {
+        const found = await app.plans.get(name);
         report(global, found, () => describePlan(found));
       });
     });
@@ -79,8 +77,8 @@ export function registerPlanCommands(program: Command): void {
     .argument('<name>')
     .action(async (name: string, _options: object, command: Command) => {
       const global = globalOptions(command);
-      await withStore(global, async (store) => {
-        await store.plans.remove(name);
+      await withApp(global, async (app) => {
+        await app.plans.remove(name);
         report(global, { removed: name }, () => `Removed plan "${name}".`);
       });
     });

@@ -1,10 +1,7 @@
 /** `peer-backup receive`: store teammates' backups on this machine until stopped. */
 import type { Command } from 'commander';
-import { defaultReceiverPort } from '../../core/defaults';
-import { loadOrCreateIdentity } from '../../core/identity/key-file';
-import { resolveRegistryUrl } from '../../core/registry/registry-url';
-import { startReceiver } from '../../receiver/start';
-import { globalOptions, withStore } from '../context';
+import { defaultReceiverPort } from '../../core/app';
+import { globalOptions, withApp } from '../context';
 import { port as portOption } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
 
@@ -18,21 +15,20 @@ export function registerReceiveCommand(program: Command): void {
     .option('--registry <url>', 'the registry to announce to (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)')
     .action(async (options: { port: number; host?: string; storage?: string; registry?: string }, command: Command) => {
       const global = globalOptions(command);
-      const registryUrl = resolveRegistryUrl(options.registry);
-      await withStore(global, async (store, home) => {
-        const identity = await loadOrCreateIdentity(home.dir);
-        const receiver = await startReceiver({
-          store,
-          identity,
-          storageDir: options.storage ?? home.defaultStorageDir,
-          port: options.port,
-          host: options.host,
-          registryUrl,
-          log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
-        });
-        process.stdout.write(`receiver listening on http://127.0.0.1:${receiver.port} as ${identity.peerId}\n`);
-        await untilStopped();
-        await receiver.stop();
-      });
+      await withApp(
+        global,
+        async (app) => {
+          const receiver = await app.receiving.start({
+            port: options.port,
+            host: options.host,
+            storageDir: options.storage,
+            log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+          });
+          process.stdout.write(`receiver listening on http://127.0.0.1:${receiver.port} as ${(await app.identity()).peerId}\n`);
+          await untilStopped();
+          await receiver.stop();
+        },
+        options.registry,
+      );
     });
 }

@@ -1,11 +1,8 @@
 /** `peer-backup registry`: run the registry server until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { defaultRegistryPort } from '../../core/defaults';
-import { resolveHome } from '../../core/home';
+import { defaultRegistryPort, hostRegistry, resolveHome, type RunningRegistry } from '../../core/app';
 import { jsonLineLog } from '../../registry/log';
-import { startRegistry, type RunningRegistry } from '../../registry/server';
-import { openRegistryStore } from '../../registry/store';
 import { globalOptions } from '../context';
 import { integerFrom, port } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
@@ -30,21 +27,13 @@ export function registerRegistryCommand(program: Command): void {
     .action(async (options: RegistryCommandOptions, command: Command) => {
       const home = resolveHome(globalOptions(command).home);
       const dbFile = options.db === undefined ? join(home.dir, 'registry.db') : resolve(options.db);
-      const store = await openRegistryStore(dbFile);
       const log = jsonLineLog((line) => process.stdout.write(line));
-      let registry: RunningRegistry;
-      try {
-        registry = await startRegistry({ store, host: options.host, port: options.port, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit, log });
-      } catch (err) {
-        await store.close();
-        throw err;
-      }
+      const registry: RunningRegistry = await hostRegistry({ dbFile, host: options.host, port: options.port, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit, log });
       // The first line, plain, so scripts and tests can wait for it and read the port.
       process.stdout.write(`registry listening on ${registry.url}\n`);
       log({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });
       const signal = await untilStopped();
       await registry.close();
-      await store.close();
       log({ event: 'stopped', signal });
     });
 }

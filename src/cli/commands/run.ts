@@ -5,14 +5,9 @@
  * exits: for cron or a systemd timer.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../core/errors';
-import { runBackup, type RunnerContext } from '../../core/runner';
-import { duePlans, withPlanRunLease } from '../../core/schedule';
-import type { Run } from '../../core/store';
-import { globalOptions, report } from '../context';
-import { formatBytes } from '../format';
+import { formatBytes, UserError, type Run } from '../../core/app';
+import { globalOptions, registryOption, report, withApp } from '../context';
 import { createProgressDisplay } from '../progress-bar';
-import { registryOption, withRunnerContext } from '../runner-context';
 
 interface RunOptions {
   due?: boolean;
@@ -31,36 +26,44 @@ export function registerRunCommand(program: Command): void {
     .action(async (planName: string | undefined, options: RunOptions, command: Command) => {
       const global = globalOptions(command);
       if ((planName === undefined) === (options.due !== true)) throw new UserError('name one plan to run, or pass --due to run every plan that is due.');
-      await withRunnerContext(global, options.registry, async (context) => {
-        const cancel = new AbortController();
-        const onInterrupt = () => cancel.abort();
-        process.once('SIGINT', onInterrupt);
-        try {
-          const names = planName === undefined ? (await duePlans(context.store, Date.now())).map((plan) => plan.name) : [planName];
-          const runs: Run[] = [];
-          for (const name of names) runs.push(await runOne(context, name, options, cancel.signal));
-          report(global, planName === undefined ? runs : runs[0], () => (runs.length === 0 ? 'No plan is due.' : runs.map(describeRun).join('\n')));
-          const failed = runs.filter((run) => run.status !== 'succeeded');
-          if (failed.length > 0) {
-            throw new UserError(failed.map((run) => `plan "${run.planName}" ${run.status}: ${run.error}`).join('; '));
-          }
-        } finally {
-          process.off('SIGINT', onInterrupt);
-        }
-      });
+      const cancel = new AbortController();
+      const onInterrupt = () => cancel.abort();
+      process.once('SIGINT', onInterrupt);
+      const display = createProgressDisplay();
+      try {
+        await withApp(
+          global,
+          async (app) => {
+            const run = { signal: cancel.signal, onProgress: display.update };
+            if (planName !== undefined) {
+              const done = await app.runs.runNow(planName, { ...run, retry: options.retry });
+              display.stop();
+              report(global, done, () => describeRun(done));
+              failIfAny([done]);
+              return;
+            }
+            const due = await app.runs.runDue(run);
+            display.stop();
+            report(global, due, () =>
+              [
+                ...(due.runs.length === 0 ? ['No plan is due.'] : due.runs.map(describeRun)),
+                ...due.skipped.map((skip) => `${skip.plan}: not run: ${skip.why}`),
+              ].join('\n'),
+            );
+            failIfAny(due.runs);
+          },
+          options.registry,
+        );
+      } finally {
+        display.stop();
+        process.off('SIGINT', onInterrupt);
+      }
     });
 }
 
-async function runOne(context: RunnerContext, planName: string, options: RunOptions, signal: AbortSignal): Promise<Run> {
-  const plan = await context.store.plans.get(planName);
-  const display = createProgressDisplay();
-  try {
-    return await withPlanRunLease(context.store, plan, () =>
-      runBackup(context, plan.name, { signal, retryDelaysMs: options.retry ? undefined : [], onProgress: (progress) => display.update(progress) }),
-    );
-  } finally {
-    display.stop();
-  }
+function failIfAny(runs: Run[]): void {
+  const failed = runs.filter((run) => run.status !== 'succeeded');
+  if (failed.length > 0) throw new UserError(failed.map((run) => `plan "${run.planName}" ${run.status}: ${run.error}`).join('; '));
 }
 
 function describeRun(run: Run): string {

@@ -1,6 +1,5 @@
 /** "Show Backup History": the latest runs of every plan in a quick pick; choosing one shows its outcome in full. */
-import { formatBytes, formatDuration, formatTime } from '../../core/human-format';
-import type { Run } from '../../core/store';
+import { formatBytes, formatDuration, formatTime, type Run } from '../../core/app';
 import { offerLog, showLogAction } from '../report-errors';
 import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
@@ -18,7 +17,7 @@ export function historyCommands(context: CommandContext): [string, CommandHandle
     'peerBackup.showHistory': [
       'Show Backup History',
       async () => {
-        const runs = await (await services.store()).runs.list({ limit: 100 });
+        const runs = await services.app().runs.history({ limit: 100 });
         if (runs.length === 0) {
           void vsc.window.showInformationMessage('No backups have run yet.');
           return;

@@ -5,10 +5,7 @@
  */
 import { dirname } from 'node:path';
 import type * as vscode from 'vscode';
-import { UserError } from '../../core/errors';
-import { addPathsToPlan, planForSelection } from '../../core/plan/plan-for-paths';
-import { designate } from '../../core/plan/designate';
-import { manualSchedule } from '../../core/defaults';
+import { UserError } from '../../core/app';
 import { askPlanName, pickPlan, pickSchedule, pickTeammate } from '../pickers';
 import { whenChosen } from '../report-errors';
 import type { Vscode } from '../vscode-api';
@@ -26,27 +23,24 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
       'Add to Backup Plan',
       async (clicked?: vscode.Uri, selected?: vscode.Uri[]) => {
         const { paths, base } = selection(vsc, clicked, selected);
-        const store = await services.store();
+        const app = services.app();
         const newPlan = { label: '$(add) New Backup Plan...', value: undefined };
-        const plans = await store.plans.list();
+        const plans = await app.plans.list();
         const picked = await vsc.window.showQuickPick(
           [...plans.map((plan) => ({ label: plan.name, description: `${plan.items.length} path(s), ${plan.schedule}`, value: plan.name })), newPlan],
           { placeHolder: `Add ${describeCount(paths)} to which backup plan?` },
         );
         if (!picked) return;
-        let planName = picked.value;
-        let notes: string[];
-        if (planName === undefined) {
-          planName = await askPlanName(vsc, store, 'New Backup Plan');
-          if (planName === undefined) return;
-          const designation = await designate([], paths, base);
-          notes = designation.notes;
-          await store.plans.create({ name: planName, destination: null, schedule: manualSchedule, excludes: services.settings().defaultExcludes, items: designation.items });
+        let change;
+        if (picked.value === undefined) {
+          const name = await askPlanName(vsc, app, 'New Backup Plan');
+          if (name === undefined) return;
+          change = await app.plans.create({ name, paths, base, excludes: services.settings().defaultExcludes });
         } else {
-          notes = (await addPathsToPlan(store, planName, paths, base)).notes;
+          change = await app.plans.addPaths(picked.value, paths, base);
         }
         services.changed();
-        const plan = await store.plans.get(planName);
+        const { plan, notes } = change;
         const next = plan.destination ? '' : ' Choose the teammate it backs up to in the settings.';
         offerSettings(vsc.window.showInformationMessage(`Added ${describeCount(paths)} to plan "${plan.name}".${notes.map((note) => ` (${note}.)`).join('')}${next}`, openSettingsAction));
       },
@@ -56,10 +50,10 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
       'Back Up Now to Teammate',
       async (clicked?: vscode.Uri, selected?: vscode.Uri[]) => {
         const { paths, base } = selection(vsc, clicked, selected);
-        const store = await services.store();
-        const teammate = await pickTeammate(vsc, store, `Back up ${describeCount(paths)} to which teammate?`);
+        const app = services.app();
+        const teammate = await pickTeammate(vsc, app, `Back up ${describeCount(paths)} to which teammate?`);
         if (!teammate) return;
-        const { plan, created } = await planForSelection(store, { paths, base, destination: teammate, excludes: services.settings().defaultExcludes });
+        const { plan, created } = await app.plans.forSelection({ paths, base, teammate: teammate.peerId, excludes: services.settings().defaultExcludes });
         services.log.info(created ? `Made plan "${plan.name}" for this selection` : `Reusing plan "${plan.name}", which backs up this selection to ${teammate.label}`);
         services.changed();
         await runner.runNow(plan.name);
@@ -69,14 +63,14 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
     'peerBackup.createPlan': [
       'Create Backup Plan',
       async () => {
-        const store = await services.store();
-        const name = await askPlanName(vsc, store, 'Create Backup Plan (1/3)');
+        const app = services.app();
+        const name = await askPlanName(vsc, app, 'Create Backup Plan (1/3)');
         if (name === undefined) return;
-        const teammate = await pickTeammate(vsc, store, 'Create Backup Plan (2/3): back up to which teammate?');
+        const teammate = await pickTeammate(vsc, app, 'Create Backup Plan (2/3): back up to which teammate?');
         if (!teammate) return;
         const schedule = await pickSchedule(vsc, 'Create Backup Plan (3/3)');
         if (schedule === undefined) return;
-        await store.plans.create({ name, destination: teammate.peerId, schedule, excludes: services.settings().defaultExcludes, items: [] });
+        await app.plans.create({ name, paths: [], base: '', destination: teammate.peerId, schedule, excludes: services.settings().defaultExcludes });
         services.changed();
         offerSettings(
           vsc.window.showInformationMessage(
@@ -91,7 +85,7 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
       'Run Backup Plan Now',
       // The settings panel passes the plan's name; from the palette, the user picks one.
       async (planName?: string) => {
-        const name = typeof planName === 'string' ? planName : (await pickPlan(vsc, await services.store(), 'Back up which plan now?'))?.name;
+        const name = typeof planName === 'string' ? planName : (await pickPlan(vsc, services.app(), 'Back up which plan now?'))?.name;
         if (name !== undefined) await runner.runNow(name);
       },
     ],

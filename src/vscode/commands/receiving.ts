@@ -1,5 +1,5 @@
 /** Start/Stop Receiving: flip peerBackup.receiver.enabled; every open window follows the setting. */
-import { UserError } from '../../core/errors';
+import { UserError } from '../../core/app';
 import { writeSetting } from '../settings';
 import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 

@@ -1,8 +1,7 @@
 /** "Restore Snapshot...": pick a plan, one of its snapshots the teammate holds, and a folder to restore into. */
 import { readdir } from 'node:fs/promises';
-import { formatBytes, formatTime } from '../../core/human-format';
-import { listSnapshots, restoreSnapshot } from '../../core/restore';
-import { destinationLabels, pickPlan } from '../pickers';
+import { formatBytes, formatTime } from '../../core/app';
+import { pickPlan } from '../pickers';
 import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
 export function restoreCommands(context: CommandContext): [string, CommandHandler][] {
@@ -11,15 +10,15 @@ export function restoreCommands(context: CommandContext): [string, CommandHandle
     'peerBackup.restoreSnapshot': [
       'Restore Snapshot',
       async () => {
-        const runner = await services.runnerContext();
-        const plan = await pickPlan(vsc, runner.store, 'Restore a snapshot of which plan?', { withDestination: true });
+        const app = services.app();
+        const plan = await pickPlan(vsc, app, 'Restore a snapshot of which plan?', { withDestination: true });
         if (!plan?.destination) return;
         const peerId = plan.destination;
-        const teammate = (await destinationLabels(runner.store)).get(peerId) ?? peerId;
+        const teammate = (await app.teammates.labelOf(peerId)) ?? peerId;
         const receipts = await vsc.window.withProgress({ location: vsc.ProgressLocation.Notification, title: `Asking ${teammate} which snapshots they hold...` }, () =>
-          listSnapshots(runner, peerId),
+          app.snapshots.list({ plan: plan.name }),
         );
-        const ofPlan = receipts.filter((receipt) => receipt.plan === plan.name).sort((a, b) => b.storedAt - a.storedAt);
+        const ofPlan = receipts.sort((a, b) => b.storedAt - a.storedAt);
         if (ofPlan.length === 0) {
           void vsc.window.showInformationMessage(`${teammate} holds no snapshots of "${plan.name}" yet: run the plan first.`);
           return;
@@ -51,7 +50,7 @@ export function restoreCommands(context: CommandContext): [string, CommandHandle
           (_progress, token) => {
             const cancel = new AbortController();
             token.onCancellationRequested(() => cancel.abort());
-            return restoreSnapshot(runner, { peerId, snapshotId: snapshot.receipt.snapshotId, targetDir, overwrite, signal: cancel.signal });
+            return app.snapshots.restore({ teammate: peerId, snapshotId: snapshot.receipt.snapshotId, targetDir, overwrite, signal: cancel.signal });
           },
         );
         services.log.info(`Restored snapshot ${snapshot.receipt.snapshotId} (${extracted.files} files) into ${targetDir}`);

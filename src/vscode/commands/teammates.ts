@@ -1,5 +1,5 @@
 /** Teammate commands: add one to back up to, share my peer ID, and allow one to back up here. */
-import { formatBytes } from '../../core/human-format';
+import { formatBytes } from '../../core/app';
 import { askNewTeammate, askPeerId, askQuota } from '../pickers';
 import { whenChosen } from '../report-errors';
 import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
@@ -12,7 +12,7 @@ export function teammateCommands(context: CommandContext): [string, CommandHandl
     'peerBackup.addTeammate': [
       'Add Teammate',
       async () => {
-        const added = await askNewTeammate(vsc, await services.store());
+        const added = await askNewTeammate(vsc, services.app());
         if (!added) return;
         services.changed();
         void vsc.window.showInformationMessage(`Added ${added.label} (${added.peerId}). Their key is pinned at the first backup to them.`);
@@ -22,7 +22,7 @@ export function teammateCommands(context: CommandContext): [string, CommandHandl
     'peerBackup.copyPeerId': [
       'Copy My Peer ID',
       async () => {
-        const { peerId } = await services.identity();
+        const { peerId } = await services.app().identity();
         await vsc.env.clipboard.writeText(peerId);
         void vsc.window.showInformationMessage(`Copied your peer ID ${peerId}. A teammate who allows it can store your backups.`);
       },
@@ -35,9 +35,7 @@ export function teammateCommands(context: CommandContext): [string, CommandHandl
         if (peerId === undefined) return;
         const quotaBytes = await askQuota(vsc, 'Allow a Teammate to Back Up Here (2/2)', 'How much space they may use here, e.g. 10GB or 500MB');
         if (quotaBytes === undefined) return;
-        const store = await services.store();
-        const label = (await store.destinations.find(peerId))?.label ?? null;
-        await store.allowedSenders.allow(peerId, quotaBytes, label);
+        const { label } = await services.app().receiving.allow(peerId, quotaBytes);
         services.changed();
         const who = label ? `${label} (${peerId})` : peerId;
         const receiving = services.settings().receiverEnabled;

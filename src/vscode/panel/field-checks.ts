@@ -3,7 +3,7 @@
  * returns the parsed value or throws a UserError, and every failing field's
  * message comes back together, so the panel can show each next to its input.
  */
-import { UserError } from '../../core/errors';
+import { UserError } from '../../core/app';
 import type { FieldErrors } from './protocol';
 
 export class InvalidFields extends UserError {

@@ -5,7 +5,7 @@
  * requests, and answers each with one reply under the same request id.
  */
 import { z } from 'zod';
-import { UserError } from '../../core/errors';
+import { UserError } from '../../core/app';
 import { InvalidFields } from './field-checks';
 import type { PanelRequests, PanelState, Reply, RequestMethod, ToWebview } from './protocol';
 

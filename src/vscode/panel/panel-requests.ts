@@ -4,22 +4,22 @@
  * comes back to the panel under its own name, to be shown next to its input.
  */
 import { dirname } from 'node:path';
-import { UserError } from '../../core/errors';
-import { parsePeerId } from '../../core/identity/peer-id';
-import { undesignate } from '../../core/plan/designate';
-import { addPathsToPlan } from '../../core/plan/plan-for-paths';
-import { manualSchedule } from '../../core/defaults';
-import { parseQuota } from '../../core/quota';
-import { resolveRegistryUrl } from '../../core/registry/registry-url';
-import { describeSchedule, nextRuns, parseSchedule } from '../../core/schedule';
-import { checkPlanName } from '../../core/store/plans';
-import { formatTime } from '../../core/human-format';
+import {
+  checkNewTeammateLabel,
+  checkNewTeammatePeerId,
+  checkPlanName,
+  formatTime,
+  parsePeerId,
+  parseQuota,
+  previewSchedule,
+  resolveRegistryUrl,
+  UserError,
+} from '../../core/app';
 import { showError } from '../report-errors';
 import type { BackupRunner } from '../run-with-progress';
 import type { ReceiverSwitch } from '../receiver-switch';
 import type { Services } from '../services';
 import { checkPort, storageDirFor, writeSetting } from '../settings';
-import { checkNewTeammateLabel, checkNewTeammatePeerId } from '../teammate-checks';
 import { checkFields, invalidField } from './field-checks';
 import type { RequestHandlers } from './panel-controller';
 
@@ -31,7 +31,7 @@ export interface PanelContext {
 
 export function createRequestHandlers({ services, runner, receiver }: PanelContext): RequestHandlers {
   const { vsc } = services;
-  const store = () => services.store();
+  const app = () => services.app();
 
   /** Runs a change, then tells every surface (the panel included) to show the new state. */
   const changing = async (change: () => Promise<unknown>): Promise<null> => {
@@ -47,34 +47,32 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
     refresh: async () => changing(async () => undefined),
 
     previewSchedule: async ({ schedule }) => {
-      const checked = await checkFields({ schedule: () => parseSchedule(schedule) });
-      return { summary: describeSchedule(checked.schedule), nextRuns: nextRuns(checked.schedule, new Date(), 3).map(formatTime) };
+      const checked = await checkFields({ schedule: () => previewSchedule(schedule, new Date()) });
+      return { summary: checked.schedule.summary, nextRuns: checked.schedule.nextRuns.map(formatTime) };
     },
 
     createPlan: async ({ name }) => {
       const checked = await checkFields({ name: () => checkPlanName(name) });
-      const plans = await store();
-      if (await plans.plans.find(checked.name)) throw invalidField('name', `A plan named "${checked.name}" already exists: choose another name.`);
-      return changing(() =>
-        plans.plans.create({ name: checked.name, destination: null, schedule: manualSchedule, excludes: services.settings().defaultExcludes, items: [] }),
-      );
+      if ((await app().plans.list()).some((plan) => plan.name === checked.name)) {
+        throw invalidField('name', `A plan named "${checked.name}" already exists: choose another name.`);
+      }
+      return changing(() => app().plans.create({ name: checked.name, paths: [], base: '', excludes: services.settings().defaultExcludes }));
     },
 
     savePlan: async ({ plan, destination, schedule, excludes }) => {
-      const db = await store();
       const checked = await checkFields({
-        destination: async () => (destination.trim() === '' ? null : ((await db.destinations.find(destination.trim()))?.peerId ?? parsePeerId(destination))),
-        schedule: () => parseSchedule(schedule).spec,
+        destination: async () => (destination.trim() === '' ? '' : app().teammates.resolve(destination)),
+        schedule: () => previewSchedule(schedule, new Date(), 0).spec,
         excludes: () =>
           excludes
             .split('\n')
             .map((line) => line.trim())
             .filter((line) => line !== ''),
       });
-      return changing(() => db.plans.update(plan, checked));
+      return changing(() => app().plans.update(plan, checked));
     },
 
-    setPlanEnabled: async ({ plan, enabled }) => changing(async () => (await store()).plans.update(plan, { enabled })),
+    setPlanEnabled: async ({ plan, enabled }) => changing(() => app().plans.update(plan, { enabled })),
 
     addPaths: async ({ plan, kind }) => {
       const picked = await vsc.window.showOpenDialog({
@@ -88,20 +86,18 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
       if (!picked?.length) return { notes: [] };
       const folder = vsc.workspace.getWorkspaceFolder(picked[0]);
       const base = folder ? folder.uri.fsPath : dirname(picked[0].fsPath);
-      const { notes } = await addPathsToPlan(await store(), plan, picked.map((uri) => uri.fsPath), base);
+      const { notes } = await app().plans.addPaths(plan, picked.map((uri) => uri.fsPath), base);
       services.changed();
       return { notes };
     },
 
     removePath: async ({ plan, sourcePath }) => {
-      const db = await store();
-      const current = await db.plans.get(plan);
-      return changing(() => db.plans.setItems(plan, undesignate(current.items, [sourcePath], dirname(sourcePath))));
+      return changing(() => app().plans.removePaths(plan, [sourcePath], dirname(sourcePath)));
     },
 
     removePlan: async ({ plan }) => {
       if (!(await confirm(`Delete the plan "${plan}" and its run history? Snapshots your teammate already stores stay with them.`, 'Delete Plan'))) return null;
-      return changing(async () => (await store()).plans.remove(plan));
+      return changing(() => app().plans.remove(plan));
     },
 
     runPlan: async ({ plan }) => {
@@ -111,15 +107,14 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
     },
 
     addTeammate: async ({ label, peerId }) => {
-      const db = await store();
-      const teammates = await db.destinations.list();
+      const teammates = await app().teammates.list();
       const checked = await checkFields({ label: () => checkNewTeammateLabel(label, teammates), peerId: () => checkNewTeammatePeerId(peerId, teammates) });
-      return changing(() => db.destinations.add(checked.label, checked.peerId));
+      return changing(() => app().teammates.add(checked.label, checked.peerId));
     },
 
     removeTeammate: async ({ peerId }) => {
       if (!(await confirm(`Remove this teammate? Plans that back up to them keep their peer ID.`, 'Remove Teammate'))) return null;
-      return changing(async () => (await store()).destinations.remove(peerId));
+      return changing(() => app().teammates.remove(peerId));
     },
 
     setReceiving: async ({ enabled }) => {
@@ -148,19 +143,17 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
     },
 
     allowSender: async ({ peerId, label, quota }) => {
-      const db = await store();
       const checked = await checkFields({ peerId: () => parsePeerId(peerId), quota: () => parseQuota(quota) });
-      const name = label.trim() || (await db.destinations.find(checked.peerId))?.label || null;
-      return changing(() => db.allowedSenders.allow(checked.peerId, checked.quota, name));
+      return changing(() => app().receiving.allow(checked.peerId, checked.quota, label));
     },
 
     denySender: async ({ peerId }) => {
       if (!(await confirm('Stop this teammate from backing up here? Snapshots they already stored stay in the storage folder.', 'Stop Allowing'))) return null;
-      return changing(async () => (await store()).allowedSenders.deny(peerId));
+      return changing(() => app().receiving.deny(peerId));
     },
 
     copyPeerId: async () => {
-      await vsc.env.clipboard.writeText((await services.identity()).peerId);
+      await vsc.env.clipboard.writeText((await app().identity()).peerId);
       return null;
     },
 

@@ -1,9 +1,5 @@
 /** Gathers what the settings panel shows, formatted for display, so the webview only lays it out. */
-import { formatBytes, formatDuration, formatTime, timeAgo } from '../../core/human-format';
-import { describeSchedule, isPlanRunning, nextRuns, parseSchedule } from '../../core/schedule';
-import type { Plan, Run, Store } from '../../core/store';
-import { teammateStatuses } from '../../core/teammates';
-import { usageBySender } from '../../receiver/snapshot-storage';
+import { formatBytes, formatDuration, formatTime, previewSchedule, timeAgo, type AllowedSenderUsage, type App, type Plan, type Run } from '../../core/app';
 import type { ReceiverStatus } from '../receiver-switch';
 import { schedulePresets } from '../schedule-presets';
 import type { Services } from '../services';
@@ -14,24 +10,24 @@ const historyLength = 50;
 const nextRunsShown = 3;
 
 export async function gatherPanelState(services: Services, receiverStatus: ReceiverStatus): Promise<PanelState> {
-  const store = await services.store();
+  const app = services.app();
   const settings = services.settings();
   const now = new Date();
   const [identity, plans, runs, teammates, receiving] = await Promise.all([
-    services.identity().then(
+    app.identity().then(
       (loaded) => ({ peerId: loaded.peerId, problem: undefined }),
       (err: Error) => ({ peerId: undefined, problem: err.message }),
     ),
-    store.plans.list(),
-    store.runs.list({ limit: historyLength }),
-    teammateStatuses(store, services.registry()),
-    receivingView(services, store, receiverStatus),
+    app.plans.list(),
+    app.runs.history({ limit: historyLength }),
+    app.teammates.statuses(),
+    receivingView(services, app, receiverStatus),
   ]);
   return {
     peerId: identity.peerId,
     identityProblem: identity.problem,
     registryUrl: settings.registryUrl,
-    plans: await Promise.all(plans.map((plan) => planView(store, plan, runs, now))),
+    plans: await Promise.all(plans.map((plan) => planView(app, plan, runs, now))),
     teammates: teammates.map((teammate) => ({
       label: teammate.label,
       peerId: teammate.peerId,
@@ -47,13 +43,13 @@ export async function gatherPanelState(services: Services, receiverStatus: Recei
   };
 }
 
-async function planView(store: Store, plan: Plan, runs: Run[], now: Date): Promise<PlanView> {
+async function planView(app: App, plan: Plan, runs: Run[], now: Date): Promise<PlanView> {
   let scheduleSummary: string;
   let upcoming: string[] = [];
   try {
-    const schedule = parseSchedule(plan.schedule);
-    scheduleSummary = describeSchedule(schedule);
-    upcoming = nextRuns(schedule, now, nextRunsShown).map(formatTime);
+    const preview = previewSchedule(plan.schedule, now, nextRunsShown);
+    scheduleSummary = preview.summary;
+    upcoming = preview.nextRuns.map(formatTime);
   } catch (err) {
     scheduleSummary = `not scheduled: ${(err as Error).message}`;
   }
@@ -68,12 +64,12 @@ async function planView(store: Store, plan: Plan, runs: Run[], now: Date): Promi
     enabled: plan.enabled,
     excludes: plan.excludes,
     items: plan.items,
-    running: await isPlanRunning(store, plan.id),
+    running: await app.runs.isRunning(plan),
     lastRun: last && `${last.status} ${timeAgo(last.endedAt ?? last.startedAt, now)}${last.error ? `: ${last.error}` : ''}`,
   };
 }
 
-async function receivingView(services: Services, store: Store, status: ReceiverStatus): Promise<ReceivingView> {
+async function receivingView(services: Services, app: App, status: ReceiverStatus): Promise<ReceivingView> {
   const settings = services.settings();
   let storageDir = '';
   let problem: string | undefined;
@@ -82,8 +78,8 @@ async function receivingView(services: Services, store: Store, status: ReceiverS
   } catch (err) {
     problem = (err as Error).message;
   }
-  const used = storageDir ? await usageBySender(storageDir) : new Map<string, number>();
-  const allowed = await store.allowedSenders.list();
+  // An unusable storage folder has no usage to show; the detail line says what is wrong.
+  const allowed: AllowedSenderUsage[] = (await app.receiving.allowed(storageDir || undefined)).map((sender) => (storageDir ? sender : { ...sender, usedBytes: 0 }));
   return {
     enabled: settings.receiverEnabled,
     state: status.state,
@@ -91,16 +87,13 @@ async function receivingView(services: Services, store: Store, status: ReceiverS
     port: settings.receiverPort,
     storageFolder: settings.storageFolder,
     storageDir,
-    allowed: allowed.map((sender) => {
-      const usedBytes = used.get(sender.peerId) ?? 0;
-      return {
-        peerId: sender.peerId,
-        label: sender.label,
-        quota: formatBytes(sender.quotaBytes),
-        used: formatBytes(usedBytes),
-        usedPercent: Math.min(100, Math.round((usedBytes / sender.quotaBytes) * 100)),
-      };
-    }),
+    allowed: allowed.map((sender) => ({
+      peerId: sender.peerId,
+      label: sender.label,
+      quota: formatBytes(sender.quotaBytes),
+      used: formatBytes(sender.usedBytes),
+      usedPercent: Math.min(100, Math.round((sender.usedBytes / sender.quotaBytes) * 100)),
+    })),
   };
 }
 

@@ -1,0 +1,101 @@
+/**
+ * The door into the core. One App is made from a home, where its identity
+ * is kept and which registry to ask; the CLI and the extension call its use
+ * cases and only parse input and render output around them.
+ *
+ * The database and the identity open on first use, so an editor activates
+ * without touching the disk; a failure to open is reported to the caller and
+ * tried afresh on the next call.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { Home } from '../home';
+import { loadOrCreateIdentity } from '../identity/key-file';
+import type { Identity } from '../identity/keys';
+import { loadOrCreateSharedIdentity, type SecretSlot } from '../identity/shared-identity';
+import { RegistryClient } from '../registry/registry-client';
+import type { RunnerContext } from '../runner';
+import { openStore, type Store } from '../store';
+import { PlanService } from './plans';
+import { ReceivingService } from './receiving';
+import { RunService } from './runs';
+import { SnapshotService } from './snapshots';
+import { TeammateService } from './teammates';
+
+export interface AppOptions {
+  home: Home;
+  /** Where the private key is kept: the editor's secret storage, else identity.pem in the home. */
+  secretSlot?: SecretSlot;
+  /** The registry to ask, read at each use (an editor setting can change). */
+  registryUrl: () => string;
+  /** Create the home folder when missing; only for homes nobody typed (a typo must not start an empty database). */
+  createHome?: boolean;
+}
+
+export class App {
+  readonly plans: PlanService;
+  readonly teammates: TeammateService;
+  readonly runs: RunService;
+  readonly snapshots: SnapshotService;
+  readonly receiving: ReceivingService;
+
+  private storeOpening: Promise<Store> | undefined;
+  private identityLoading: Promise<Identity> | undefined;
+  private registryClient: RegistryClient | undefined;
+
+  constructor(private readonly options: AppOptions) {
+    this.plans = new PlanService(this);
+    this.teammates = new TeammateService(this);
+    this.runs = new RunService(this);
+    this.snapshots = new SnapshotService(this);
+    this.receiving = new ReceivingService(this);
+  }
+
+  get home(): Home {
+    return this.options.home;
+  }
+
+  store(): Promise<Store> {
+    this.storeOpening ??= this.openStore().catch((err: unknown) => {
+      this.storeOpening = undefined;
+      throw err;
+    });
+    return this.storeOpening;
+  }
+
+  identity(): Promise<Identity> {
+    this.identityLoading ??= this.loadIdentity().catch((err: unknown) => {
+      this.identityLoading = undefined;
+      throw err;
+    });
+    return this.identityLoading;
+  }
+
+  /** A client for the registry named now; kept while the name stays the same, so its look-up cache is reused. */
+  registry(): RegistryClient {
+    const url = this.options.registryUrl();
+    if (this.registryClient?.url !== url) this.registryClient = new RegistryClient(url);
+    return this.registryClient;
+  }
+
+  async runnerContext(): Promise<RunnerContext> {
+    return { store: await this.store(), identity: await this.identity(), registry: this.registry(), spoolDir: this.home.spoolDir };
+  }
+
+  /** Stops the scheduler, then closes the database. */
+  async close(): Promise<void> {
+    await this.runs.stopScheduler();
+    const opening = this.storeOpening;
+    this.storeOpening = undefined;
+    if (opening) await (await opening).close();
+  }
+
+  private async openStore(): Promise<Store> {
+    if (this.options.createHome) await mkdir(this.home.dir, { recursive: true, mode: 0o700 });
+    return openStore(this.home.databaseFile);
+  }
+
+  private async loadIdentity(): Promise<Identity> {
+    const slot = this.options.secretSlot;
+    return slot ? loadOrCreateSharedIdentity(slot, await this.store()) : loadOrCreateIdentity(this.home.dir);
+  }
+}

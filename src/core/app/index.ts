@@ -1,0 +1,32 @@
+/**
+ * The application layer: the only part of the core that front ends (the CLI
+ * and the extension) import. A lint rule keeps them to this file.
+ */
+export { App, type AppOptions } from './app';
+export type { NewPlanRequest, PlanChange, PlanEdit } from './plans';
+export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type TeammateStatus } from './teammates';
+export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
+export type { RestoreRequest } from './snapshots';
+export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
+export { hostRegistry, type HostRegistryOptions } from './registry-host';
+export { previewSchedule, type SchedulePreview } from './schedule-preview';
+
+// What front ends need to read input and render output; the logic stays behind the App.
+export * from '../defaults';
+export { codeOf, UserError, type ErrorCode } from '../errors';
+export { homeAt, resolveHome, type Home } from '../home';
+export { clockTime, formatBytes, formatDuration, formatTime, timeAgo } from '../human-format';
+export { describeProgress, type ProgressLine } from '../progress-text';
+export type { BackupSummary, SummaryState } from '../backup-summary';
+export { parsePeerId } from '../identity/peer-id';
+export type { SecretSlot } from '../identity/shared-identity';
+export { parseQuota } from '../quota';
+export { resolveRegistryUrl } from '../registry/registry-url';
+export type { RunPhase, RunProgress } from '../runner';
+export { localTimeZone, type RunReason, type SchedulerEvent } from '../schedule';
+export { checkPlanName } from '../store/plans';
+export type { AllowedSender, Destination, Plan, PlanItem, Run, RunStatus, SkippedPath } from '../store';
+export type { ExtractReport, PackFileReport, PackProgress } from '../pack';
+export type { Receipt } from '../transfer/receipt';
+export type { RunningReceiver } from '../../receiver/start';
+export type { RunningRegistry } from '../../registry/server';

@@ -1,0 +1,106 @@
+/**
+ * Teammate use cases: the people this machine backs up to (a label and a
+ * peer ID), how each stands, and naming one by label or peer ID.
+ *
+ * "Online" means the registry holds a live announcement from them, which is
+ * what the registry can tell; whether a connection then gets through is
+ * found out by the next backup.
+ */
+import { UserError, codeOf } from '../errors';
+import { formatTime } from '../human-format';
+import { parsePeerId } from '../identity/peer-id';
+import type { Destination } from '../store';
+import type { App } from './app';
+
+export type Reachability = 'online' | 'offline' | 'unknown';
+
+export interface TeammateStatus {
+  label: string;
+  peerId: string;
+  /** True once a handshake has pinned their key. */
+  keyPinned: boolean;
+  reachability: Reachability;
+  /** Why the state is unknown (registry unreachable, ...), or until when an online entry lasts. */
+  reachabilityDetail: string | undefined;
+  /** When the latest successful backup of a plan aimed at them ended. */
+  lastBackupAt: number | undefined;
+}
+
+export class TeammateService {
+  constructor(private readonly app: App) {}
+
+  async list(): Promise<Destination[]> {
+    return (await this.app.store()).destinations.list();
+  }
+
+  /** Adds a teammate after the same checks the editor runs as the user types. */
+  async add(label: string, peerId: string): Promise<Destination> {
+    const teammates = await this.list();
+    return (await this.app.store()).destinations.add(checkNewTeammateLabel(label, teammates), checkNewTeammatePeerId(peerId, teammates));
+  }
+
+  async remove(labelOrPeerId: string): Promise<void> {
+    await (await this.app.store()).destinations.remove(labelOrPeerId.trim());
+  }
+
+  /** A teammate by label or peer ID. */
+  async get(labelOrPeerId: string): Promise<Destination> {
+    const found = await this.find(labelOrPeerId);
+    if (!found) throw new UserError(`No teammate labelled or identified "${labelOrPeerId}": add them first ("peer-backup dest add LABEL PEER_ID").`, { code: 'not-found' });
+    return found;
+  }
+
+  async find(labelOrPeerId: string): Promise<Destination | undefined> {
+    return (await this.app.store()).destinations.find(labelOrPeerId.trim());
+  }
+
+  /** The peer ID a user means: a teammate's label, else a peer ID typed in full. */
+  async resolve(labelOrPeerId: string): Promise<string> {
+    return (await this.find(labelOrPeerId))?.peerId ?? parsePeerId(labelOrPeerId);
+  }
+
+  /** The label the user gave a peer, if they gave one. */
+  async labelOf(peerId: string): Promise<string | undefined> {
+    return (await this.find(peerId))?.label;
+  }
+
+  async statuses(): Promise<TeammateStatus[]> {
+    const store = await this.app.store();
+    const [destinations, lastBackups] = await Promise.all([store.destinations.list(), store.runs.lastSuccessByDestination()]);
+    return Promise.all(
+      destinations.map(async (destination) => ({
+        label: destination.label,
+        peerId: destination.peerId,
+        keyPinned: destination.publicKey !== null,
+        ...(await this.reachabilityOf(destination)),
+        lastBackupAt: lastBackups.get(destination.peerId),
+      })),
+    );
+  }
+
+  private async reachabilityOf(destination: Destination): Promise<Pick<TeammateStatus, 'reachability' | 'reachabilityDetail'>> {
+    try {
+      const record = await this.app.registry().lookup(destination.peerId);
+      return { reachability: 'online', reachabilityDetail: `announced until ${formatTime(record.expiresAt)}` };
+    } catch (err) {
+      if (codeOf(err) === 'peer-not-registered') return { reachability: 'offline', reachabilityDetail: undefined };
+      return { reachability: 'unknown', reachabilityDetail: (err as Error).message };
+    }
+  }
+}
+
+/** A new teammate's name: given, and not taken. */
+export function checkNewTeammateLabel(text: string, teammates: Destination[]): string {
+  const label = text.trim();
+  if (!label) throw new UserError('Give the teammate a name, for example alice.');
+  if (teammates.some((teammate) => teammate.label === label)) throw new UserError(`"${label}" is taken: choose another name.`, { code: 'conflict' });
+  return label;
+}
+
+/** A new teammate's peer ID: well formed, and not already a teammate. */
+export function checkNewTeammatePeerId(text: string, teammates: Destination[]): string {
+  const peerId = parsePeerId(text);
+  const known = teammates.find((teammate) => teammate.peerId === peerId);
+  if (known) throw new UserError(`This peer ID is already your teammate "${known.label}".`, { code: 'conflict' });
+  return peerId;
+}
