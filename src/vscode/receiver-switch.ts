@@ -7,6 +7,7 @@
  * retryMs, and takes over once the serving window closes. The bound port is
  * the lock; no lease could be more exact.
  */
+import { jsonLogger } from '../http-server';
 import { startReceiver, type RunningReceiver } from '../receiver/start';
 import type { Services } from './services';
 import { receiverPlace } from './settings';
@@ -78,7 +79,7 @@ export class ReceiverSwitch {
         storageDir: place.storageDir,
         port: place.port,
         registryUrl: settings.registryUrl,
-        log: (entry) => log.info(`receiver: ${JSON.stringify(entry)}`),
+        log: jsonLogger((line) => log.info(`receiver: ${line}`)),
       });
       this.running = { receiver, key };
       log.info(`Receiving backups on port ${receiver.port} into ${place.storageDir} as ${identity.peerId}`);

@@ -5,7 +5,7 @@ import { parsePeerId } from '../../core/identity/peer-id';
 import { parseQuota } from '../../core/quota';
 import { globalOptions, report, withStore } from '../context';
 import { formatBytes } from '../format';
-import { usageBySender } from '../../receiver/snapshot-storage';
+import { usageBySender } from '../../core/receive';
 
 export function registerAllowCommands(program: Command): void {
   program

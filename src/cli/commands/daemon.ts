@@ -9,6 +9,7 @@ import { defaultReceiverPort } from '../../core/defaults';
 import { runBackup } from '../../core/runner';
 import { outcomeOf, Scheduler, type SchedulerEvent } from '../../core/schedule';
 import { resolveRegistryUrl } from '../../core/registry/registry-url';
+import { jsonLogger } from '../../http-server';
 import { startReceiver, type RunningReceiver } from '../../receiver/start';
 import { globalOptions } from '../context';
 import { port as portOption } from '../option-parsers';
@@ -37,7 +38,8 @@ export function registerDaemonCommand(program: Command): void {
     .action(async (options: DaemonOptions, command: Command) => {
       const global = globalOptions(command);
       const both = !options.receive && !options.schedule;
-      const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
+      const logger = jsonLogger((line) => process.stdout.write(`${line}\n`));
+      const log = (entry: Record<string, unknown>) => logger.info(entry);
       await withRunnerContext(global, options.registry, async (context, home) => {
         let receiver: RunningReceiver | undefined;
         let scheduler: Scheduler | undefined;
@@ -49,7 +51,7 @@ export function registerDaemonCommand(program: Command): void {
             port: options.port,
             host: options.host,
             registryUrl: resolveRegistryUrl(options.registry),
-            log,
+            log: logger,
           });
           log({ event: 'receiving', port: receiver.port, peerId: context.identity.peerId });
         }

@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { defaultReceiverPort } from '../../core/defaults';
 import { loadOrCreateIdentity } from '../../core/identity/key-file';
 import { resolveRegistryUrl } from '../../core/registry/registry-url';
+import { jsonLogger } from '../../http-server';
 import { startReceiver } from '../../receiver/start';
 import { globalOptions, withStore } from '../context';
 import { port as portOption } from '../option-parsers';
@@ -28,7 +29,7 @@ export function registerReceiveCommand(program: Command): void {
           port: options.port,
           host: options.host,
           registryUrl,
-          log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+          log: jsonLogger((line) => process.stdout.write(`${line}\n`)),
         });
         process.stdout.write(`receiver listening on http://127.0.0.1:${receiver.port} as ${identity.peerId}\n`);
         await untilStopped();

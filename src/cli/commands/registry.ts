@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { defaultRegistryPort } from '../../core/defaults';
 import { resolveHome } from '../../core/home';
-import { jsonLineLog } from '../../registry/log';
+import { jsonLogger } from '../../http-server';
 import { startRegistry, type RunningRegistry } from '../../registry/server';
 import { openRegistryStore } from '../../registry/store';
 import { globalOptions } from '../context';
@@ -31,7 +31,7 @@ export function registerRegistryCommand(program: Command): void {
       const home = resolveHome(globalOptions(command).home);
       const dbFile = options.db === undefined ? join(home.dir, 'registry.db') : resolve(options.db);
       const store = await openRegistryStore(dbFile);
-      const log = jsonLineLog((line) => process.stdout.write(line));
+      const log = jsonLogger((line) => process.stdout.write(`${line}\n`));
       let registry: RunningRegistry;
       try {
         registry = await startRegistry({ store, host: options.host, port: options.port, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit, log });
@@ -41,10 +41,10 @@ export function registerRegistryCommand(program: Command): void {
       }
       // The first line, plain, so scripts and tests can wait for it and read the port.
       process.stdout.write(`registry listening on ${registry.url}\n`);
-      log({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });
+      log.info({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });
       const signal = await untilStopped();
       await registry.close();
       await store.close();
-      log({ event: 'stopped', signal });
+      log.info({ event: 'stopped', signal });
     });
 }

@@ -3,7 +3,7 @@ import { formatBytes, formatDuration, formatTime, timeAgo } from '../../core/hum
 import { describeSchedule, isPlanRunning, nextRuns, parseSchedule } from '../../core/schedule';
 import type { Plan, Run, Store } from '../../core/store';
 import { teammateStatuses } from '../../core/teammates';
-import { usageBySender } from '../../receiver/snapshot-storage';
+import { usageBySender } from '../../core/receive';
 import type { ReceiverStatus } from '../receiver-switch';
 import { schedulePresets } from '../schedule-presets';
 import type { Services } from '../services';
