@@ -5,6 +5,7 @@
  * between reading the totals and adding to them.
  */
 import { UserError } from '../errors';
+import { formatBytes } from '../human-format';
 
 /** Free space kept back so a backup never fills the teammate's disk to the last byte. */
 export const diskReserveBytes = 256 * 1024 * 1024;
@@ -50,7 +51,10 @@ export class SpaceLedger {
     }
     const free = freeDiskBytes - this.inFlight;
     if (length + diskReserveBytes > free) {
-      throw new UserError(`the receiver's disk has ${Math.max(free, 0)} bytes free, too little for ${length} more; your teammate must free space`, { code: 'disk-full' });
+      throw new UserError(
+        `the receiver's disk has ${formatBytes(Math.max(free, 0))} free and keeps ${formatBytes(diskReserveBytes)} of it spare, too little for ${formatBytes(length)} more; your teammate must free space`,
+        { code: 'disk-full' },
+      );
     }
     this.add(this.reserved, sender, length);
     this.inFlight += length;
