@@ -39,6 +39,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Extra fields for this request's log line; set them with noteForLog. */
     logFields: Record<string, unknown> | null;
+    /** The client's address, kept for the log: the socket forgets it once closed. */
+    remote: string;
   }
 }
 
@@ -66,20 +68,22 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
   app.decorateRequest('logFields', null);
+  app.decorateRequest('remote', '');
+  app.addHook('onRequest', (request, _reply, done) => {
+    request.remote = plainIp(request.socket.remoteAddress ?? '');
+    done();
+  });
 
   app.setErrorHandler((error: FastifyError, request, reply) => refuse(request, reply, refusalFor(error, request)));
   app.setNotFoundHandler((request, reply) => refuse(request, reply, options.notFound(request)));
   app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
-    request.log[status >= 500 ? 'error' : 'info']({
-      event: 'request',
-      method: request.method,
-      path: request.url.slice(0, 200),
-      status,
-      ms: Math.round(reply.elapsedTime * 100) / 100,
-      remote: plainIp(request.socket.remoteAddress ?? ''),
-      ...request.logFields,
-    });
+    request.log[status >= 500 ? 'error' : 'info']({ event: 'request', ...describeRequest(request), status, ms: Math.round(reply.elapsedTime * 100) / 100, ...request.logFields });
+    done();
+  });
+  // The client went away before its answer: no status to log, but the request is worth a line.
+  app.addHook('onRequestAbort', (request, done) => {
+    request.log.info({ event: 'request-aborted', ...describeRequest(request), ...request.logFields });
     done();
   });
   return app;
@@ -90,6 +94,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     noteForLog(request, { error: error.stack ?? String(error) });
     return new HttpError(500, 'internal', `the ${options.name} failed on this request: its log has the details`);
   }
+}
+
+function describeRequest(request: FastifyRequest): Record<string, unknown> {
+  return { method: request.method, path: request.url.slice(0, 200), remote: request.remote };
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, refusal: HttpError): void {
@@ -122,6 +130,7 @@ function describeClientError(error: NodeJS.ErrnoException, limits: ServerLimits)
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return [408, 'request-timeout', 'the request did not arrive in time: send it whole, promptly'];
     case 'ECONNRESET':
+    case 'HPE_INVALID_EOF_STATE': // the client closed mid-request; the route logs it as aborted
       return [0, '', ''];
     default:
       return [400, 'bad-http', 'the request is not valid HTTP/1.1'];
