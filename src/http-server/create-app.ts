@@ -20,7 +20,7 @@ export interface ServerLimits {
   idleTimeoutMs: number;
   /** An idle keep-alive connection is closed after this long. */
   keepAliveTimeoutMs: number;
-  /** The most a body parser reads into memory. */
+  /** The most a body parser reads into memory; larger bodies get 413. */
   bodyLimitBytes: number;
 }
 

@@ -54,9 +54,9 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
   const onRequest = authenticateSender({ identity, store, now: options.now ?? Date.now, maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000 });
   app.removeAllContentTypeParsers();
 
-  // The hello body is small and its exact bytes are hashed, so it is read whole, whatever its Content-Type.
+  // The hello body is small (bodyLimitBytes) and its exact bytes are hashed, so it is read whole, whatever its Content-Type.
   void app.register(async (scope) => {
-    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxHelloBytes }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
     scope.post('/v1/hello', { onRequest }, async (request): Promise<HelloReply> => {
       const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
       if (createHash('sha256').update(body).digest('hex') !== request.headers[headers.contentSha256]) {

@@ -5,7 +5,7 @@
  */
 import type { FastifyError, FastifyInstance, HTTPMethods } from 'fastify';
 import { UserError } from '../core/errors';
-import { createHttpApp, HttpError, listen, plainIp, type Logger } from '../http-server';
+import { createHttpApp, HttpError, listen, type Logger } from '../http-server';
 import { perAddressLimit } from './rate-limit';
 import { announceRoute, maxAnnounceBytes, replayMemoryMs } from './routes/announce';
 import { lookupRoute } from './routes/lookup';
@@ -58,12 +58,12 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   if (options.rateLimitPerMinute > 0) {
     const limit = perAddressLimit(options.rateLimitPerMinute);
     app.addHook('onRequest', (request, _reply, done) => {
-      limit(plainIp(request.socket.remoteAddress ?? '')).then(() => done(), done);
+      limit(request.remote).then(() => done(), done);
     });
   }
-  // Announcements are JSON whatever the Content-Type says, and small.
+  // Announcements are JSON whatever the Content-Type says, and at most bodyLimitBytes.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxAnnounceBytes }, (_request, body, done) => {
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
       done(null, JSON.parse(body.toString()));
     } catch {
