@@ -3,14 +3,14 @@
  * peer announced in the registry. Shared by the CLI (`receive`, `daemon`)
  * and the extension.
  */
-import type { AddressInfo } from 'node:net';
+import { UserError } from '../core/errors';
 import type { Identity } from '../core/identity/keys';
+import { SnapshotStorage } from '../core/receive';
 import { Announcer } from '../core/registry/announcer';
 import { RegistryClient } from '../core/registry/registry-client';
 import type { Store } from '../core/store';
-import { UserError } from '../core/errors';
+import { listen, type Logger } from '../http-server';
 import { createReceiverServer } from './server';
-import { SnapshotStorage } from './snapshot-storage';
 
 export interface ReceiverSettings {
   store: Store;
@@ -20,7 +20,8 @@ export interface ReceiverSettings {
   /** The interface to listen on; every interface by default, since teammates connect from other machines. */
   host?: string;
   registryUrl: string;
-  log: (entry: Record<string, unknown>) => void;
+  /** Request lines and the `cleaned-storage`, `announced` and `announce-failed` events (make one with jsonLogger). */
+  log: Logger;
 }
 
 export interface RunningReceiver {
@@ -30,20 +31,17 @@ export interface RunningReceiver {
 }
 
 export async function startReceiver(settings: ReceiverSettings): Promise<RunningReceiver> {
+  const { log } = settings;
   const storage = new SnapshotStorage(settings.storageDir, settings.identity);
   const cleaned = await storage.init();
-  if (cleaned.removedTempFiles || cleaned.removedUnreceipted) settings.log({ at: new Date().toISOString(), event: 'cleaned-storage', ...cleaned });
-  const server = createReceiverServer({ identity: settings.identity, storage, store: settings.store, log: settings.log });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`) : err),
-    );
-    server.listen(settings.port, settings.host ?? '::', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  if (cleaned.removedTempFiles || cleaned.removedUnreceipted) log.info({ event: 'cleaned-storage', ...cleaned });
+  const app = createReceiverServer({ identity: settings.identity, storage, store: settings.store, log });
+  const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
+    err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
+  );
   const announcer = new Announcer(new RegistryClient(settings.registryUrl), settings.identity, port, {
-    onAnnounced: (reply) => settings.log({ at: new Date().toISOString(), event: 'announced', addresses: reply.addresses, reannounceAfter: reply.reannounceAfter }),
-    onError: (err) => settings.log({ at: new Date().toISOString(), level: 'warn', event: 'announce-failed', error: err.message }),
+    onAnnounced: (reply) => log.info({ event: 'announced', addresses: reply.addresses, reannounceAfter: reply.reannounceAfter }),
+    onError: (err) => log.warn({ event: 'announce-failed', error: err.message }),
   });
   announcer.start();
   return {
@@ -51,10 +49,7 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
     url: `http://127.0.0.1:${port}`,
     stop: async () => {
       await announcer.stop();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await app.close();
     },
   };
 }

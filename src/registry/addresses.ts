@@ -5,6 +5,7 @@
  */
 import { BlockList } from 'node:net';
 import type { PeerAddress } from '../core/registry/protocol';
+import { plainIp } from '../http-server';
 
 /** Hosts meaning "wherever I am": replaced by the request's source address. */
 const unspecifiedHosts = new Set(['', '0.0.0.0', '::']);
@@ -13,12 +14,6 @@ const unspecifiedHosts = new Set(['', '0.0.0.0', '::']);
 const loopback = subnets(['127.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6']);
 /** Never a peer's address. */
 const multicast = subnets(['224.0.0.0', 4, 'ipv4'], ['ff00::', 8, 'ipv6']);
-
-/** Dual-stack sockets report IPv4 peers as '::ffff:10.0.0.7'; store the plain '10.0.0.7'. */
-export function plainIp(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  return mapped ? mapped[1] : address;
-}
 
 export function isLoopback(ip: string): boolean {
   return loopback.check(ip, family(ip));

@@ -1,6 +1,6 @@
 /** Per-address request limits, so one noisy or hostile host cannot starve the others. */
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { HttpError } from './http';
+import { HttpError } from '../http-server';
 
 /** Returns a check that throws a 429 (with Retry-After) once `address` exceeds `perMinute` requests. */
 export function perAddressLimit(perMinute: number): (address: string) => Promise<void> {

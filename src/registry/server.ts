@@ -1,19 +1,13 @@
 /**
- * The registry server: node:http with find-my-way routes, limits on every
- * request (header size, time, body size, rate per address), JSON replies and
- * one structured log line per request.
+ * The registry server: a thin HTTP adapter over the registry store, with
+ * limits on every request (header size, time, body size, rate per address)
+ * and one structured log line per request.
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { performance } from 'node:perf_hooks';
-import Router, { type HTTPMethod } from 'find-my-way';
+import type { FastifyError, FastifyInstance, HTTPMethods } from 'fastify';
 import { UserError } from '../core/errors';
-import { plainIp } from './addresses';
-import { HttpError, sendJson, type Reply } from './http';
-import type { Log } from './log';
+import { createHttpApp, HttpError, listen, type Logger } from '../http-server';
 import { perAddressLimit } from './rate-limit';
-import { announceRoute, replayMemoryMs } from './routes/announce';
+import { announceRoute, maxAnnounceBytes, replayMemoryMs } from './routes/announce';
 import { lookupRoute } from './routes/lookup';
 import type { RegistryStore } from './store/registry-store';
 
@@ -23,7 +17,8 @@ export interface RegistryServerOptions {
   ttlSeconds: number;
   /** Requests a minute from one address; 0 turns limiting off. */
   rateLimitPerMinute: number;
-  log: Log;
+  /** Where request lines and `purged`/`error` events go (make one with jsonLogger). */
+  log: Logger;
   now?: () => number;
 }
 
@@ -40,121 +35,90 @@ export interface RunningRegistry {
 /** How often expired entries are deleted; look-ups never return them either way. */
 const purgeIntervalMs = 60_000;
 
-export function createRegistryServer(options: RegistryServerOptions): Server {
+const allMethods: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+
+export function createRegistryServer(options: RegistryServerOptions): FastifyInstance {
   const now = options.now ?? Date.now;
-  const router = Router({ ignoreTrailingSlash: true });
-  const announce = announceRoute({ store: options.store, ttlMs: options.ttlSeconds * 1000, now });
-  const lookup = lookupRoute({ store: options.store, now });
-  router.on('POST', '/v1/announce', (req) => announce(req));
-  router.on('GET', '/v1/peers/:peerId', (_req, _res, params) => lookup(params.peerId ?? ''));
-  const limit = options.rateLimitPerMinute > 0 ? perAddressLimit(options.rateLimitPerMinute) : undefined;
-
-  const server = createServer(
-    {
-      maxHeaderSize: 8 * 1024, // larger headers get 431, through clientError below
-      headersTimeout: 10_000,
-      requestTimeout: 15_000, // a whole request, body included; announcements are tiny
-      keepAliveTimeout: 5_000,
+  const app = createHttpApp({
+    name: 'registry',
+    logger: options.log,
+    limits: {
+      maxHeaderBytes: 8 * 1024, // larger headers get 431
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 15_000, // a whole request, body included; announcements are tiny
+      idleTimeoutMs: 0,
+      keepAliveTimeoutMs: 5_000,
+      bodyLimitBytes: maxAnnounceBytes,
     },
-    async (req, res) => {
-      const started = performance.now();
-      const remote = plainIp(req.socket.remoteAddress ?? '');
-      let reply: Reply;
-      let failure: string | undefined;
-      try {
-        await limit?.(remote);
-        reply = await route(req, res);
-      } catch (err) {
-        if (err instanceof HttpError) {
-          reply = err.toReply();
-          failure = err.message;
-        } else {
-          reply = { status: 500, body: { error: 'internal', message: 'the registry failed on this request: its log has the details' } };
-          failure = (err as Error).stack ?? String(err);
-        }
-      }
-      if (!res.destroyed) sendJson(res, reply);
-      options.log({
-        event: 'request',
-        method: req.method,
-        path: req.url?.slice(0, 200),
-        status: reply.status,
-        ms: Math.round((performance.now() - started) * 100) / 100,
-        remote,
-        ...(reply.peer && { peer: reply.peer }),
-        ...(failure && { error: failure }),
-      });
-    },
-  );
-  // Requests node rejects before any handler runs still get a JSON reason.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    const [status, code, message] = describeClientError(err);
-    if (status === 0 || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    options.log({ event: 'request', status, remote: plainIp((socket as Socket).remoteAddress ?? ''), error: message });
-    const text = JSON.stringify({ error: code, message });
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
-        `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
-    );
+    notFound: (request) =>
+      new HttpError(404, 'no-such-endpoint', `no endpoint ${request.method} ${request.url}: the registry has POST /v1/announce and GET /v1/peers/PEER-ID`),
+    describeError,
   });
-  return server;
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<Reply> {
-    const url = req.url ?? '/';
-    const found = router.find(req.method as HTTPMethod, url);
-    if (found) return found.handler(req, res, found.params, found.store, found.searchParams) as Promise<Reply>;
-    const allowed = (['GET', 'POST'] as const).filter((method) => router.find(method, url) !== null);
-    if (allowed.length) {
-      throw new HttpError(405, 'method-not-allowed', `${req.method} is not allowed on ${url}: use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
-    }
-    throw new HttpError(404, 'no-such-endpoint', `no endpoint ${req.method} ${url}: the registry has POST /v1/announce and GET /v1/peers/PEER-ID`);
+  if (options.rateLimitPerMinute > 0) {
+    const limit = perAddressLimit(options.rateLimitPerMinute);
+    app.addHook('onRequest', (request, _reply, done) => {
+      limit(request.remote).then(() => done(), done);
+    });
   }
+  // Announcements are JSON whatever the Content-Type says, and at most bodyLimitBytes.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, JSON.parse(body.toString()));
+    } catch {
+      done(new HttpError(400, 'not-json', 'the body is not JSON: send a JSON object with Content-Type: application/json'));
+    }
+  });
+
+  app.post('/v1/announce', announceRoute({ store: options.store, ttlMs: options.ttlSeconds * 1000, now }));
+  app.get('/v1/peers/:peerId', lookupRoute({ store: options.store, now }));
+  refuseOtherMethods(app, '/v1/announce', ['POST']);
+  refuseOtherMethods(app, '/v1/peers/:peerId', ['GET']);
+  return app;
 }
 
 /** Creates the server, listens, and deletes expired entries in the background until closed. */
 export async function startRegistry(options: RegistryOptions): Promise<RunningRegistry> {
   const now = options.now ?? Date.now;
-  const server = createRegistryServer(options);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => reject(describeListenError(err, options.host, options.port)));
-    server.listen(options.port, options.host, () => resolve());
-  });
+  const app = createRegistryServer(options);
+  const { url } = await listen(app, options.host, options.port, (err) => describeListenError(err, options.host, options.port));
   const purge = setInterval(async () => {
     try {
       const deleted = await options.store.deleteExpiredBefore(now() - replayMemoryMs);
-      if (deleted > 0) options.log({ event: 'purged', entries: deleted });
+      if (deleted > 0) options.log.info({ event: 'purged', entries: deleted });
     } catch (err) {
-      options.log({ event: 'error', error: (err as Error).stack ?? String(err) });
+      options.log.error({ event: 'error', error: (err as Error).stack ?? String(err) });
     }
   }, purgeIntervalMs).unref();
-  const { port } = server.address() as AddressInfo;
-  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   return {
-    url: `http://${host}:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        clearInterval(purge);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    url,
+    close: async () => {
+      clearInterval(purge);
+      await app.close();
+    },
   };
 }
 
-/** [status, code, message] for what node's parser refused; status 0 means just drop the connection. */
-function describeClientError(err: NodeJS.ErrnoException): [number, string, string] {
-  switch (err.code) {
-    case 'HPE_HEADER_OVERFLOW':
-      return [431, 'headers-too-large', 'the request headers are over 8 KB: send fewer or shorter headers'];
-    case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return [408, 'request-timeout', 'the request did not arrive in time: send it whole, promptly'];
-    case 'ECONNRESET':
-      return [0, '', ''];
-    default:
-      return [400, 'bad-http', 'the request is not valid HTTP/1.1'];
+/** A known path asked with the wrong method gets 405 and an Allow header naming the right one. */
+function refuseOtherMethods(app: FastifyInstance, url: string, allowed: HTTPMethods[]): void {
+  app.route({
+    method: allMethods.filter((method) => !allowed.includes(method)),
+    url,
+    handler: async (request) => {
+      throw new HttpError(405, 'method-not-allowed', `${request.method} is not allowed on ${request.url}: use ${allowed.join(' or ')}`, { allow: allowed.join(', ') });
+    },
+  });
+}
+
+/** The registry's codes for what fastify itself refuses. */
+function describeError(error: FastifyError): HttpError | undefined {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return new HttpError(413, 'body-too-large', `the body is over ${maxAnnounceBytes} bytes; an announcement is far smaller`);
   }
+  if (error.code === 'FST_ERR_CTP_INVALID_CONTENT_LENGTH') return new HttpError(400, 'body-length-mismatch', 'the body is not as long as its Content-Length says');
+  const status = error.statusCode ?? 500;
+  return status >= 400 && status < 500 ? new HttpError(status, 'bad-http', `the request cannot be used as sent: ${error.message}`) : undefined;
 }
 
 function describeListenError(err: NodeJS.ErrnoException, host: string, port: number): Error {

@@ -8,7 +8,7 @@
  * the lock; no lease could be more exact.
  */
 import { Mutex } from 'async-mutex';
-import type { RunningReceiver } from '../core/app';
+import { jsonLogger, type RunningReceiver } from '../core/app';
 import type { Services } from './services';
 import { receiverPlace } from './settings';
 
@@ -72,7 +72,7 @@ export class ReceiverSwitch {
       const receiver = await app.receiving.start({
         storageDir: place.storageDir,
         port: place.port,
-        log: (entry) => log.info(`receiver: ${JSON.stringify(entry)}`),
+        log: jsonLogger((line) => log.info(`receiver: ${line}`)),
       });
       const { peerId } = await app.identity();
       this.running = { receiver, key };

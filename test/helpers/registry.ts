@@ -1,28 +1,29 @@
 /** A real registry server (real SQLite file) inside the test process, on a free loopback port. */
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { LogEntry } from '../../src/registry/log';
+import { jsonLogger } from '../../src/http-server';
 import { startRegistry, type RegistryServerOptions } from '../../src/registry/server';
 import { openRegistryStore } from '../../src/registry/store';
 import { tempDir } from './temp';
 
 export interface TestRegistry {
   url: string;
-  logs: LogEntry[];
+  /** Its log lines, parsed. */
+  logs: Record<string, unknown>[];
   /** Stops the server early; the test's end stops it otherwise. */
   close(): Promise<void>;
 }
 
 export async function startTestRegistry(t: TestContext, options: Partial<Omit<RegistryServerOptions, 'store' | 'log'>> = {}): Promise<TestRegistry> {
   const store = await openRegistryStore(join(tempDir(t), 'registry.db'));
-  const logs: LogEntry[] = [];
+  const logs: Record<string, unknown>[] = [];
   const registry = await startRegistry({
     store,
     host: '127.0.0.1',
     port: 0,
     ttlSeconds: 3600,
     rateLimitPerMinute: 0,
-    log: (entry) => logs.push(entry),
+    log: jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)),
     ...options,
   });
   let closed: Promise<void> | undefined;

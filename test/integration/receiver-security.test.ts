@@ -7,9 +7,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import axios from 'axios';
 import { generateIdentity, type Identity } from '../../src/core/identity/keys';
+import { isReceiverErrorCode } from '../../src/core/transfer/receiver-error-codes';
 import { signRequest } from '../../src/core/transfer/signing';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 
@@ -39,6 +41,7 @@ test('a body that differs from the signed hash is refused and nothing is stored'
   const tampered = Buffer.alloc(1000, 2);
   const response = await upload(url, receiver.peerId, sender, 'snap-1', tampered, signed);
   assert.equal(response.status, 400);
+  assert.equal(response.data.error, 'bad-request');
   assert.match(response.data.message, /SHA-256/);
   assert.deepEqual(stored(), ['.tmp']);
 
@@ -52,6 +55,7 @@ test('a replayed request is refused even though its signature is valid', async (
   assert.equal((await http.get(`${url}/v1/snapshots`, { headers })).status, 200);
   const replay = await http.get(`${url}/v1/snapshots`, { headers });
   assert.equal(replay.status, 401);
+  assert.equal(replay.data.error, 'replayed');
   assert.match(replay.data.message, /replayed/);
 });
 
@@ -63,6 +67,7 @@ test('a request signed for another receiver or too long ago is refused', async (
   const stale = signRequest(sender, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: empty, receiverPeerId: receiver.peerId }, Date.now() - 60 * 60_000);
   const response = await http.get(`${url}/v1/snapshots`, { headers: stale });
   assert.equal(response.status, 401);
+  assert.equal(response.data.error, 'unauthenticated');
   assert.match(response.data.message, /clock/);
 });
 
@@ -70,6 +75,7 @@ test('an upload over quota is refused up front with 507 and nothing is stored', 
   const { url, receiver, sender, stored } = await setUp(t, '2KB');
   const response = await upload(url, receiver.peerId, sender, 'too-big', Buffer.alloc(5000, 3));
   assert.equal(response.status, 507);
+  assert.equal(response.data.error, 'quota-exceeded');
   assert.match(response.data.message, /does not fit the space granted/);
   assert.deepEqual(stored(), ['.tmp']);
 });
@@ -83,4 +89,36 @@ test('one sender cannot list or download another sender\'s snapshots', async (t)
   assert.deepEqual(list.data, { snapshots: [] });
   const download = await http.get(`${url}/v1/snapshots/mine`, { headers: signRequest(other, { method: 'GET', path: '/v1/snapshots/mine', length: 0, sha256: empty, receiverPeerId: receiver.peerId }) });
   assert.equal(download.status, 404);
+  assert.equal(download.data.error, 'not-found');
+});
+
+test('other refusals each carry their stable code', async (t) => {
+  const { url, receiver, sender, stored } = await setUp(t, '1MB');
+  const sign = (identity: Identity, method: string, path: string, body: Buffer) =>
+    signRequest(identity, { method, path, length: body.length, sha256: createHash('sha256').update(body).digest('hex'), receiverPeerId: receiver.peerId });
+
+  const stranger = await upload(url, receiver.peerId, generateIdentity(), 'theirs', Buffer.alloc(10));
+  assert.deepEqual([stranger.status, stranger.data.error], [403, 'not-allowed']);
+  assert.match(stranger.data.message, /is not allowed to store here; .* "peer-backup allow .* --quota 10GB"/);
+
+  assert.equal((await upload(url, receiver.peerId, sender, 'taken', Buffer.alloc(10, 1))).status, 201);
+  const taken = await upload(url, receiver.peerId, sender, 'taken', Buffer.alloc(10, 2));
+  assert.deepEqual([taken.status, taken.data.error], [409, 'conflict']);
+
+  const path = '/v1/snapshots/streamed?plan=nightly';
+  const body = Buffer.alloc(10);
+  const chunked = await http.put(`${url}${path}`, Readable.from([body]), { headers: sign(sender, 'PUT', path, body) });
+  assert.deepEqual([chunked.status, chunked.data.error], [411, 'length-required']);
+
+  const bigHello = Buffer.alloc(5000, 32);
+  const hello = await http.post(`${url}/v1/hello`, bigHello, { headers: { 'content-type': 'application/json', ...sign(sender, 'POST', '/v1/hello', bigHello) } });
+  assert.deepEqual([hello.status, hello.data.error], [413, 'too-large']);
+
+  const unsigned = await http.get(`${url}/v1/snapshots`);
+  assert.deepEqual([unsigned.status, unsigned.data.error], [401, 'unauthenticated']);
+  const nowhere = await http.get(`${url}/v2/anything`);
+  assert.deepEqual([nowhere.status, nowhere.data.error], [404, 'not-found']);
+
+  for (const reply of [stranger, taken, chunked, hello, unsigned, nowhere]) assert.ok(isReceiverErrorCode(reply.data.error), reply.data.error);
+  assert.deepEqual(stored(), ['.tmp', sender.peerId, `${sender.peerId}/taken.receipt.json`, `${sender.peerId}/taken.tar.gz`]);
 });

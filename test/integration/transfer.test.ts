@@ -1,12 +1,16 @@
 /**
- * Issue C's journey through real processes on loopback: one registry, one
+ * A backup's journey through real processes on loopback: one registry, one
  * receiver home, two sender homes; every check reads what is really on disk.
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
+import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
+import { RegistryClient } from '../../src/core/registry/registry-client';
 import type { Run } from '../../src/core/store';
 import { runCli, runCliJson } from '../helpers/cli';
 import { writeFixtureTree } from '../helpers/fixture-tree';
@@ -106,28 +110,61 @@ test('a registry entry pointing at another machine: the sender aborts before sen
   assert.doesNotMatch(fake.output(), /"method":"PUT"/);
 });
 
-test('a receiver killed mid-upload keeps nothing partial, and the next run succeeds', async (t) => {
+/**
+ * A TCP link to `port` on loopback that passes on the first `budget` bytes
+ * each client sends and then holds the rest back, so an upload through it
+ * stays in flight, however fast the machine, until the test ends it.
+ */
+async function stallingLink(t: TestContext, port: number, budget: number): Promise<number> {
+  const link = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    let left = budget;
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk.subarray(0, Math.max(left, 0)));
+      left -= chunk.length;
+      if (left <= 0) client.pause();
+    });
+    upstream.pipe(client);
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => link.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => link.close(resolve)));
+  return (link.address() as AddressInfo).port;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+test('a receiver killed mid-upload keeps nothing partial, and the next run succeeds', { timeout: 60_000 }, async (t) => {
   const registry = await startRegistry(t);
   const receiver = await makeHome(t);
   const sender = await makeHome(t);
   await allow(receiver.home, sender.peerId, '1GB');
   const first = await startReceiver(t, receiver.home, registry.url);
+  // The registry now sends senders through a link that stalls the upload part-way.
+  const linkPort = await stallingLink(t, first.port, 256 * 1024);
+  await new RegistryClient(registry.url, { now: () => Date.now() + 1 }).announce(await loadOrCreateIdentity(receiver.home), linkPort);
 
   const work = join(tempDir(t), 'big');
   mkdirSync(work);
-  // Incompressible, so the upload is large enough to interrupt.
-  writeFileSync(join(work, 'random.bin'), execFileSync('head', ['-c', String(200 * 1024 * 1024), '/dev/urandom'], { maxBuffer: 300 * 1024 * 1024 }));
+  // Incompressible, so the archive is far larger than what the link lets through.
+  writeFileSync(join(work, 'random.bin'), randomBytes(4 * 1024 * 1024));
   const env = { PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registry.url };
   await runCli(['plan', 'add', 'big', work, '--dest', receiver.peerId], { env });
 
   const tmp = join(receiver.home, 'storage', '.tmp');
   const running = runCli(['run', 'big', '--no-retry'], { env });
-  while (!existsSync(tmp) || readdirSync(tmp).length === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+  await until(() => readdirSync(tmp).length > 0); // the upload has begun, and cannot finish
   await first.stop('SIGKILL');
   const failed = await running;
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /broke off|offline/);
 
+  // Restarted, it announces its own port again and clears the half-received upload.
   await startReceiver(t, receiver.home, registry.url, first.port);
   assert.deepEqual(readdirSync(tmp), [], 'temp files survived the restart');
   assert.equal(existsSync(join(receiver.home, 'storage', sender.peerId)) ? readdirSync(join(receiver.home, 'storage', sender.peerId)).length : 0, 0);

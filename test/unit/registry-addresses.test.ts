@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { plainIp, reachableAddresses } from '../../src/registry/addresses';
+import { plainIp } from '../../src/http-server';
+import { reachableAddresses } from '../../src/registry/addresses';
 
 test('empty and unspecified hosts become the address the announcement came from', () => {
   const announced = [

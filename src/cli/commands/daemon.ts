@@ -5,7 +5,7 @@
  * schedules (docs/SCHEDULING.md).
  */
 import type { Command } from 'commander';
-import { defaultReceiverPort, type RunningReceiver, type SchedulerEvent } from '../../core/app';
+import { defaultReceiverPort, jsonLogger, type RunningReceiver, type SchedulerEvent } from '../../core/app';
 import { globalOptions, registryOption, withApp } from '../context';
 import { port as portOption } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
@@ -32,14 +32,15 @@ export function registerDaemonCommand(program: Command): void {
     .action(async (options: DaemonOptions, command: Command) => {
       const global = globalOptions(command);
       const both = !options.receive && !options.schedule;
-      const log = (entry: Record<string, unknown>) => process.stdout.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`);
+      const logger = jsonLogger((line) => process.stdout.write(`${line}\n`));
+      const log = (entry: Record<string, unknown>) => logger.info(entry);
       await withApp(
         global,
         async (app) => {
           let receiver: RunningReceiver | undefined;
           const { peerId } = await app.identity();
           if (both || options.receive) {
-            receiver = await app.receiving.start({ port: options.port, host: options.host, storageDir: options.storage, log });
+            receiver = await app.receiving.start({ port: options.port, host: options.host, storageDir: options.storage, log: logger });
             log({ event: 'receiving', port: receiver.port, peerId });
           }
           if (both || options.schedule) {

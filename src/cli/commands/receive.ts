@@ -1,6 +1,6 @@
 /** `peer-backup receive`: store teammates' backups on this machine until stopped. */
 import type { Command } from 'commander';
-import { defaultReceiverPort } from '../../core/app';
+import { defaultReceiverPort, jsonLogger } from '../../core/app';
 import { globalOptions, withApp } from '../context';
 import { port as portOption } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
@@ -22,7 +22,7 @@ export function registerReceiveCommand(program: Command): void {
             port: options.port,
             host: options.host,
             storageDir: options.storage,
-            log: (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+            log: jsonLogger((line) => process.stdout.write(`${line}\n`)),
           });
           process.stdout.write(`receiver listening on http://127.0.0.1:${receiver.port} as ${(await app.identity()).peerId}\n`);
           await untilStopped();

@@ -1,8 +1,7 @@
 /** `peer-backup registry`: run the registry server until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { defaultRegistryPort, hostRegistry, resolveHome, type RunningRegistry } from '../../core/app';
-import { jsonLineLog } from '../../registry/log';
+import { defaultRegistryPort, hostRegistry, jsonLogger, resolveHome, type RunningRegistry } from '../../core/app';
 import { globalOptions } from '../context';
 import { integerFrom, port } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
@@ -27,13 +26,13 @@ export function registerRegistryCommand(program: Command): void {
     .action(async (options: RegistryCommandOptions, command: Command) => {
       const home = resolveHome(globalOptions(command).home);
       const dbFile = options.db === undefined ? join(home.dir, 'registry.db') : resolve(options.db);
-      const log = jsonLineLog((line) => process.stdout.write(line));
+      const log = jsonLogger((line) => process.stdout.write(`${line}\n`));
       const registry: RunningRegistry = await hostRegistry({ dbFile, host: options.host, port: options.port, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit, log });
       // The first line, plain, so scripts and tests can wait for it and read the port.
       process.stdout.write(`registry listening on ${registry.url}\n`);
-      log({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });
+      log.info({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });
       const signal = await untilStopped();
       await registry.close();
-      log({ event: 'stopped', signal });
+      log.info({ event: 'stopped', signal });
     });
 }

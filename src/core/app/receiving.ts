@@ -4,11 +4,12 @@
  * announcing to the registry).
  */
 import { UserError } from '../errors';
+import type { Logger } from '../log';
 import { parsePeerId } from '../identity/peer-id';
 import { parseQuota } from '../quota';
 import type { AllowedSender } from '../store';
 import { startReceiver, type RunningReceiver } from '../../receiver/start';
-import { usageBySender } from '../../receiver/snapshot-storage';
+import { usageBySender } from '../receive';
 import type { App } from './app';
 
 export interface AllowedSenderUsage extends AllowedSender {
@@ -21,7 +22,7 @@ export interface ReceiveOptions {
   host?: string;
   /** Where snapshots are kept; storage/ in the home by default. */
   storageDir?: string;
-  log: (entry: Record<string, unknown>) => void;
+  log: Logger;
 }
 
 export class ReceivingService {

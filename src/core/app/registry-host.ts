@@ -1,7 +1,7 @@
 /** Running the registry server on this machine, with its own database (SQLite by default). */
 import { openRegistryStore } from '../../registry/store';
 import { startRegistry, type RunningRegistry } from '../../registry/server';
-import type { Log } from '../../registry/log';
+import type { Logger } from '../log';
 
 export interface HostRegistryOptions {
   dbFile: string;
@@ -9,7 +9,7 @@ export interface HostRegistryOptions {
   port: number;
   ttlSeconds: number;
   rateLimitPerMinute: number;
-  log: Log;
+  log: Logger;
 }
 
 /** Opens the registry's database and serves it; stopping closes both. */

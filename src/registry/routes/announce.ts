@@ -1,9 +1,9 @@
 /** POST /v1/announce: store a peer's signed addresses, if they are authentic and new. */
-import type { IncomingMessage } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { openAnnouncement } from '../../core/registry/announcement';
 import type { AnnounceReply } from '../../core/registry/protocol';
+import { HttpError, noteForLog } from '../../http-server';
 import { reachableAddresses } from '../addresses';
-import { HttpError, readJsonBody, type Reply } from '../http';
 import type { RegistryStore } from '../store/registry-store';
 
 /** A signed announcement is far below this (16 addresses come to about 2 KB). */
@@ -28,14 +28,15 @@ export interface AnnounceDependencies {
 }
 
 export function announceRoute({ store, ttlMs, now }: AnnounceDependencies) {
-  return async (req: IncomingMessage): Promise<Reply> => {
-    const opened = openAnnouncement(await readJsonBody(req, maxAnnounceBytes));
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<AnnounceReply> => {
+    const opened = openAnnouncement(request.body);
     if (!opened.ok) {
       throw opened.problem === 'malformed'
         ? new HttpError(400, 'malformed-announcement', opened.message)
         : new HttpError(403, 'unauthentic-announcement', opened.message);
     }
     const { peerId, publicKey, time } = opened.announcement;
+    noteForLog(request, { peer: peerId });
     const receivedAt = now();
     const skew = time - receivedAt;
     if (Math.abs(skew) > maxClockSkewMs) {
@@ -46,7 +47,7 @@ export function announceRoute({ store, ttlMs, now }: AnnounceDependencies) {
           `(at most ${maxClockSkewMs / 1000} s either way): set this machine's clock right`,
       );
     }
-    const addresses = reachableAddresses(opened.announcement.addresses, req.socket.remoteAddress ?? '');
+    const addresses = reachableAddresses(opened.announcement.addresses, request.socket.remoteAddress ?? '');
     if (addresses.length === 0) {
       throw new HttpError(
         400,
@@ -64,7 +65,7 @@ export function announceRoute({ store, ttlMs, now }: AnnounceDependencies) {
       );
     }
     const reannounceAfter = Math.max(1, Math.floor(ttlMs / 3 / 1000));
-    const body: AnnounceReply = { peerId, addresses, lastSeen: receivedAt, expiresAt, reannounceAfter };
-    return { status: 200, body, headers: { 'reannounce-after': String(reannounceAfter) }, peer: peerId };
+    void reply.header('reannounce-after', String(reannounceAfter));
+    return { peerId, addresses, lastSeen: receivedAt, expiresAt, reannounceAfter };
   };
 }

@@ -1,7 +1,8 @@
 /** GET /v1/peers/:peerId: a peer's key and addresses. Needs no key: the answer is public and untrusted. */
+import type { FastifyRequest } from 'fastify';
 import { parsePeerId } from '../../core/identity/peer-id';
 import type { PeerRecord } from '../../core/registry/protocol';
-import { HttpError, type Reply } from '../http';
+import { HttpError, noteForLog } from '../../http-server';
 import type { RegistryStore } from '../store/registry-store';
 
 export interface LookupDependencies {
@@ -10,24 +11,24 @@ export interface LookupDependencies {
 }
 
 export function lookupRoute({ store, now }: LookupDependencies) {
-  return async (given: string): Promise<Reply> => {
+  return async (request: FastifyRequest<{ Params: { peerId: string } }>): Promise<PeerRecord> => {
     let peerId: string;
     try {
-      peerId = parsePeerId(given);
+      peerId = parsePeerId(request.params.peerId);
     } catch (err) {
       throw new HttpError(400, 'malformed-peer-id', (err as Error).message);
     }
+    noteForLog(request, { peer: peerId });
     const entry = await store.find(peerId, now());
     if (!entry) {
       throw new HttpError(404, 'peer-not-registered', `peer ${peerId} is not registered here, or its entry expired: it announces itself while it is receiving`);
     }
-    const body: PeerRecord = {
+    return {
       peerId,
       publicKey: entry.publicKey.toString('base64'),
       addresses: entry.addresses,
       lastSeen: entry.lastSeen,
       expiresAt: entry.expiresAt,
     };
-    return { status: 200, body, peer: peerId };
   };
 }

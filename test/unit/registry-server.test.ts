@@ -1,0 +1,47 @@
+/** The registry server in this process, with its clock injected: expiry to the millisecond, and its log lines. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { generateIdentity } from '../../src/core/identity/keys';
+import { RegistryClient } from '../../src/core/registry/registry-client';
+import { startTestRegistry } from '../helpers/registry';
+
+test('an entry is served until its expiry and not a millisecond longer', async (t) => {
+  let now = Date.now();
+  const registry = await startTestRegistry(t, { ttlSeconds: 60, now: () => now });
+  const alice = generateIdentity();
+  const reply = await new RegistryClient(registry.url).announce(alice, 7001);
+  assert.equal(reply.expiresAt, now + 60_000);
+  const status = async () => (await fetch(`${registry.url}/v1/peers/${alice.peerId}`)).status;
+
+  assert.equal(await status(), 200);
+  now = reply.expiresAt - 1;
+  assert.equal(await status(), 200);
+  now = reply.expiresAt;
+  assert.equal(await status(), 404);
+});
+
+test('each request is one JSON log line: event, method, path, status, ms, remote, and the peer it was about', { timeout: 10_000 }, async (t) => {
+  const registry = await startTestRegistry(t);
+  const alice = generateIdentity();
+  await new RegistryClient(registry.url).announce(alice, 7001);
+  await fetch(`${registry.url}/v1/peers/${alice.peerId}`);
+  await fetch(`${registry.url}/v1/nothing`);
+  // The line is written once the reply is sent, so the client may see the reply first.
+  const requestLines = () => registry.logs.filter((entry) => entry.event === 'request');
+  while (requestLines().length < 3) await new Promise((resolve) => setImmediate(resolve));
+
+  const requests = requestLines();
+  assert.deepEqual(
+    requests.map(({ level, method, path, status, peer, remote }) => ({ level, method, path, status, peer, remote })),
+    [
+      { level: 'info', method: 'POST', path: '/v1/announce', status: 200, peer: alice.peerId, remote: '127.0.0.1' },
+      { level: 'info', method: 'GET', path: `/v1/peers/${alice.peerId}`, status: 200, peer: alice.peerId, remote: '127.0.0.1' },
+      { level: 'info', method: 'GET', path: '/v1/nothing', status: 404, peer: undefined, remote: '127.0.0.1' },
+    ],
+  );
+  for (const entry of requests) {
+    assert.equal(typeof entry.ms, 'number');
+    assert.match(String(entry.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  }
+  assert.match(String(requests[2].error), /no endpoint GET \/v1\/nothing/);
+});
