@@ -8,13 +8,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import { UserError } from '../errors';
+import { UserError, type ErrorCode } from '../errors';
 import { verifySignature, type Identity } from '../identity/keys';
 import { peerIdOf } from '../identity/peer-id';
 import type { PeerAddress } from '../registry/protocol';
 import { helloProofBytes, helloReplySchema, type HelloReply } from './hello';
 import { addressUrl, orderAddresses } from './peer-addresses';
 import { receiptSchema, type Receipt } from './receipt';
+import { isReceiverErrorCode, type ReceiverErrorCode } from './receiver-error-codes';
 import { openStatement, signRequest, type SignedStatement } from './signing';
 
 /** A receiver that answered our challenge with the destination's key. */
@@ -129,9 +130,7 @@ export class PeerClient {
       if (options.signal?.aborted) throw new UserError('the backup was cancelled; the receiver keeps nothing partial', { code: 'cancelled' });
       throw new UserError(`the upload to ${peer.url} broke off after ${sent} of ${archive.size} bytes: ${describeNetworkError(err)}`, { code: 'transfer-failed' });
     }
-    if (response.status === 403) throw new UserError(errorText(response), { code: 'not-allowed' });
-    if (response.status === 507) throw new UserError(errorText(response), { code: 'quota-exceeded' });
-    if (response.status !== 201) throw new UserError(`${peer.url} refused the upload (${response.status}): ${errorText(response)}`, { code: 'transfer-failed' });
+    if (response.status !== 201) throw refusal(response, `${peer.url} refused the upload`);
     const signed = response.data?.receipt as SignedStatement | undefined;
     const receipt = signed && receiptSchema.safeParse(openStatement(signed, peer.publicKey));
     const matches =
@@ -150,7 +149,7 @@ export class PeerClient {
   /** Receipts of this sender's snapshots on the peer, each checked against the peer's key. */
   async listSnapshots(peer: VerifiedPeer, signal?: AbortSignal): Promise<Receipt[]> {
     const response = await this.http.get(`${peer.url}/v1/snapshots`, { headers: this.sign('GET', '/v1/snapshots', Buffer.alloc(0), peer.peerId), signal, responseType: 'json' });
-    if (response.status !== 200) throw new UserError(`${peer.url} refused to list snapshots (${response.status}): ${errorText(response)}`);
+    if (response.status !== 200) throw refusal(response, `${peer.url} refused to list snapshots`);
     const signedList = (response.data?.snapshots ?? []) as SignedStatement[];
     return signedList.flatMap((signed) => {
       const parsed = receiptSchema.safeParse(openStatement(signed, peer.publicKey));
@@ -185,6 +184,23 @@ function describeNetworkError(err: unknown): string {
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED' || (err as Error).name === 'TimeoutError' || code === 'ERR_CANCELED') return 'no answer in time';
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
   return (err as Error).message;
+}
+
+/** The receiver's stable code says what the refusal means for the user; an unknown one is a failed transfer. */
+const refusalCodes: Partial<Record<ReceiverErrorCode, ErrorCode>> = {
+  'not-allowed': 'not-allowed',
+  'quota-exceeded': 'quota-exceeded',
+  'disk-full': 'disk-full',
+  conflict: 'conflict',
+  'not-found': 'not-found',
+};
+
+function refusal(response: AxiosResponse, what: string): UserError {
+  const code = (response.data as { error?: unknown } | undefined)?.error;
+  const mapped = isReceiverErrorCode(code) ? refusalCodes[code] : undefined;
+  // Refusals that name the user's next step are shown as the receiver worded them.
+  if (mapped) return new UserError(errorText(response), { code: mapped });
+  return new UserError(`${what} (${response.status}): ${errorText(response)}`, { code: 'transfer-failed' });
 }
 
 function errorText(response: AxiosResponse): string {
