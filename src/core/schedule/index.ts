@@ -4,4 +4,4 @@ export { Scheduler, type RunPlan, type RunReason, type SchedulerEvent, type Sche
 export type { RunPlanOutcome } from './retry';
 export { isPlanRunning, withPlanRunLease } from './plan-run-lease';
 export { outcomeOf } from './run-outcome';
-export { duePlans } from './due';
+export { duePlans, type DuePlan, type DuePlans } from './due';
