@@ -21,7 +21,7 @@ export const packagedVsixPath = join(repoRoot, 'dist-vsix', `${manifest.name}-li
 /** The browser Playwright drives: PEER_BACKUP_CHROMIUM, else Debian's (scripts/setup-e2e.sh installs it). */
 export const chromiumPath = process.env.PEER_BACKUP_CHROMIUM ?? '/usr/bin/chromium';
 const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-// The workbench is slow to settle on two busy cores; waits are for readiness, not speed.
+// The workbench can be slow to settle on a busy machine; waits are for readiness, not speed.
 const uiTimeoutMs = 30_000;
 const maxListScrolls = 20;
 const menuCloseMs = 3_000;
