@@ -12,7 +12,7 @@ readonly stamps_dir=$tools_dir/.setup-stamps-$CODE_SERVER_VERSION
 readonly vscode_dir=$tools_dir/node_modules/code-server/lib/vscode
 # The browser Playwright drives; the e2e harness reads the same variable.
 readonly chromium=${PEER_BACKUP_CHROMIUM:-/usr/bin/chromium}
-# Keep npm quiet about audits and funding: they need hosts this machine cannot reach.
+# Keep npm quiet about audits and funding: they need hosts beyond the registry.
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
 log() { printf '[setup-e2e] %s\n' "$*"; }
