@@ -3,7 +3,6 @@
 # registry and Debian: Debian's Chromium (for Playwright) and code-server, which
 # bundles the VS Code the tests drive, into .tools/code-server.
 # Safe to run twice: each phase leaves a stamp and is skipped once stamped.
-# The install steps follow /work/shared/e2e-vscode.md, which says why each is needed.
 set -euo pipefail
 
 readonly CODE_SERVER_VERSION=4.100.3 # the last release that runs on Node 20
@@ -11,7 +10,9 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly tools_dir=$root/.tools/code-server
 readonly stamps_dir=$tools_dir/.setup-stamps-$CODE_SERVER_VERSION
 readonly vscode_dir=$tools_dir/node_modules/code-server/lib/vscode
-# Keep npm quiet about audits and funding: they need hosts this machine cannot reach.
+# The browser Playwright drives; the e2e harness reads the same variable.
+readonly chromium=${PEER_BACKUP_CHROMIUM:-/usr/bin/chromium}
+# Keep npm quiet about audits and funding: they need hosts beyond the registry.
 export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
 log() { printf '[setup-e2e] %s\n' "$*"; }
@@ -50,8 +51,10 @@ install_code_server_package() {
   (cd "$tools_dir" && npm install --no-save --ignore-scripts "code-server@$CODE_SERVER_VERSION")
 }
 
+# code-server loads argon2, a native module, at startup: build it for this Node.
 rebuild_argon2() { (cd "$tools_dir" && npm rebuild argon2); }
 
+# The VS Code that code-server bundles has dependencies of its own, which the package leaves out.
 install_vscode_dependencies() { (cd "$vscode_dir" && npm install --omit=dev --ignore-scripts); }
 
 provide_ripgrep() {
@@ -70,6 +73,7 @@ provide_ripgrep() {
 # node-pty's install step runs `npx node-gyp`, which would stop to ask without npm_config_yes.
 rebuild_vscode_native_modules() { (cd "$vscode_dir" && npm_config_yes=true npm rebuild); }
 
+# The editor's built-in extensions have dependencies of their own too.
 install_builtin_extension_dependencies() { (cd "$vscode_dir/extensions" && npm install --omit=dev); }
 
 total_started=$SECONDS
@@ -80,7 +84,13 @@ if [[ -d $tools_dir && ! -d $stamps_dir ]]; then
   rm -rf "$tools_dir"
 fi
 
-[[ -x /usr/bin/chromium ]] || need_apt_package chromium
+if [[ ! -x $chromium ]]; then
+  if [[ $chromium != /usr/bin/chromium ]]; then
+    log "PEER_BACKUP_CHROMIUM=$chromium is not an executable"
+    exit 1
+  fi
+  need_apt_package chromium
+fi
 command -v rg >/dev/null || need_apt_package ripgrep
 need_apt_package libkrb5-dev # the `kerberos` module that the editor ships compiles against it
 if ((${#apt_packages_missing[@]})); then

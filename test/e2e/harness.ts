@@ -18,8 +18,10 @@ export const extensionVersion = manifest.version;
 /** Where `npm run package` writes the VSIX. */
 export const packagedVsixPath = join(repoRoot, 'dist-vsix', `${manifest.name}-linux-x64-${manifest.version}.vsix`);
 
+/** The browser Playwright drives: PEER_BACKUP_CHROMIUM, else Debian's (scripts/setup-e2e.sh installs it). */
+export const chromiumPath = process.env.PEER_BACKUP_CHROMIUM ?? '/usr/bin/chromium';
 const chromiumArgs = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-// The workbench is slow to settle on two busy cores; waits are for readiness, not speed.
+// The workbench can be slow to settle on a busy machine; waits are for readiness, not speed.
 const uiTimeoutMs = 30_000;
 const maxListScrolls = 20;
 const menuCloseMs = 3_000;
@@ -43,7 +45,7 @@ export async function startEditor(options: EditorOptions): Promise<Editor> {
   try {
     await installExtension(profile, options.vsixPath);
     server = await startCodeServer(profile, options.workspaceDir);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: chromiumArgs });
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(uiTimeoutMs);
     await page.goto(server.url);

@@ -1,5 +1,5 @@
 /**
- * Issue F's journey in a real VS Code: designate a folder from the explorer,
+ * The journey in a real VS Code: designate a folder from the explorer,
  * set the plan up in the settings panel, back it up to a teammate's real
  * receiver, check what the teammate stored with GNU tar, restore it into a
  * new folder, and see a clear reason when the teammate is offline. Every

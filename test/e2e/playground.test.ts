@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
-import { clickMenuItem } from './harness';
+import { chromiumPath, clickMenuItem } from './harness';
 
 const root = resolve(__dirname, '../..');
 const artifacts = join(root, 'test-artifacts', 'e2e', 'playground');
@@ -44,7 +44,7 @@ test('the playground: open the printed URL, Back Up Now to Teammate, then Ctrl-C
     playground.once('exit', (code) => fail(new Error(`the playground exited (${code}):\n${output}`)));
   });
 
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  const browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.setDefaultTimeout(60_000);

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { test, type TestContext } from 'node:test';
 import { openStore, type Store } from '../../src/core/store';
 import { tempDir } from '../helpers/temp';
+import { withRawDatabase } from '../helpers/raw-database';
 
 const worker = resolve(__dirname, 'schedule-worker.ts');
 
@@ -46,8 +47,8 @@ class SchedulerProcess {
     return this.child.pid!;
   }
 
-  /** The first event of `type` from now on. */
-  next(type: string, timeoutMs = 8000): Promise<WorkerEvent> {
+  /** The first event of `type` from now on; the bound is generous, for a busy machine. */
+  next(type: string, timeoutMs = 60_000): Promise<WorkerEvent> {
     return new Promise((resolveEvent, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`pid ${this.pid}: no ${type} within ${timeoutMs} ms; events ${JSON.stringify(this.events)}; stderr ${this.stderr}`)),
@@ -87,7 +88,7 @@ async function databaseWithPlan(t: TestContext): Promise<{ file: string; store: 
   const file = join(tempDir(t), 'peer-backup.db');
   const store = await openStore(file);
   t.after(() => store.close());
-  await store.plans.create({ name: 'often', destination: null, schedule: '* * * * * *', excludes: [], items: [{ sourcePath: '/work/src', archivePath: 'src' }] });
+  await store.plans.create({ name: 'often', destination: null, schedule: '* * * * * *', excludes: [], items: [{ sourcePath: tempDir(t), archivePath: 'src' }] });
   return { file, store };
 }
 
@@ -98,14 +99,15 @@ function startWorker(t: TestContext, file: string, leaseTtlMs: number): Schedule
 }
 
 async function runs(store: Store): Promise<{ owner_pid: number; status: string }[]> {
-  return store.db.all('SELECT owner_pid, status FROM runs ORDER BY id');
+  return withRawDatabase(store.file, (db) => db.all('SELECT owner_pid, status FROM runs ORDER BY id'));
 }
 
+// A lease far longer than the test: the holder keeps it however slow the machine.
 test('two scheduler processes over one database: one holds the lease, and each slot runs once', async (t) => {
   const { file, store } = await databaseWithPlan(t);
-  const first = startWorker(t, file, 3000);
+  const first = startWorker(t, file, 600_000);
   assert.equal((await first.next('started')).holder, true);
-  const second = startWorker(t, file, 3000);
+  const second = startWorker(t, file, 600_000);
   assert.equal((await second.next('started')).holder, false);
 
   for (let slot = 0; slot < 3; slot++) await first.next('run-finished');
@@ -125,12 +127,15 @@ test('two scheduler processes over one database: one holds the lease, and each s
 // its lease; the next process takes over once it expires. (A holder frozen
 // mid-transaction would hold SQLite's write lock too, so killing is the
 // faithful way to make a lease stale from outside; stepping down on finding
-// the lease gone is covered in test/unit/schedule-scheduler.test.ts.)
+// the lease gone is covered in test/unit/schedule-scheduler.test.ts.) The
+// lease is renewed every 3 s and lasts 9 s: a live holder keeps it through a
+// 6 s stall, and the dead one's is taken over within about 12 s.
 test('a lease holder that dies is taken over once its lease expires, and no slot runs twice', async (t) => {
   const { file, store } = await databaseWithPlan(t);
-  const first = startWorker(t, file, 900);
+  const leaseTtlMs = 9000;
+  const first = startWorker(t, file, leaseTtlMs);
   assert.equal((await first.next('started')).holder, true);
-  const second = startWorker(t, file, 900);
+  const second = startWorker(t, file, leaseTtlMs);
   assert.equal((await second.next('started')).holder, false);
 
   await first.next('run-finished');

@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     store,
     leaseTtlMs: Number(leaseTtlMs),
     catchUpDelayMs: 0,
+    retryDelaysMs: [60_000],
     onEvent: print,
     runPlan: async (planName) => {
       const plan = await store.plans.get(planName);

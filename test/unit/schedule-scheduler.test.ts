@@ -1,34 +1,56 @@
 /**
  * The scheduler over a real SQLite file. Catch-up, retries and wake-ups are
- * driven by a clock the test moves; firing at a slot uses node-schedule's
- * real timers with a seconds-level cron, so no test waits more than a few
- * seconds.
+ * driven by clocks the test moves; firing at a slot uses real timers with a
+ * seconds-level cron. Tests wait for the events they expect, never for a
+ * fixed time, except to watch that something does not happen.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { planRunLeaseName } from '../../src/core/schedule/plan-run-lease';
-import type { RunPlanOutcome } from '../../src/core/schedule/retry';
+import type { RunPlanOutcome } from '../../src/core/schedule/run-outcome';
 import { Scheduler, schedulerLeaseName, type RunPlan, type SchedulerEvent, type SchedulerOptions } from '../../src/core/schedule/scheduler';
 import { openStore, type Store } from '../../src/core/store';
 import { tempDir } from '../helpers/temp';
+import { withRawDatabase } from '../helpers/raw-database';
 
-const items = [{ sourcePath: '/work/src', archivePath: 'src' }];
 const everySecond = '* * * * * *';
 
-/** A wall clock the test sets; `real` follows Date.now(). */
-class Clock {
-  private offset: number | undefined;
-  set(date: Date): void {
-    this.offset = date.getTime();
-  }
-  advance(ms: number): void {
-    this.offset = this.now() + ms;
-  }
-  readonly now = (): number => this.offset ?? Date.now();
+/** Generous: a busy machine may take seconds for what usually takes milliseconds. */
+const eventTimeoutMs = 30_000;
+
+/** A plan's items: one folder, a temporary one (the scheduler never reads it). */
+function itemsIn(t: TestContext) {
+  return [{ sourcePath: tempDir(t), archivePath: 'src' }];
 }
 
-/** Collects a scheduler's events and waits for the one a test expects. */
+/**
+ * The two clocks a scheduler reads, both following real time until the test
+ * moves them: the wall clock, and elapsed time, which stands still while the
+ * machine sleeps.
+ */
+class Clock {
+  private wallShift = 0;
+  private elapsedShift = 0;
+  readonly now = (): number => Date.now() + this.wallShift;
+  readonly elapsed = (): number => performance.now() + this.elapsedShift;
+  /** Sets the wall clock (before a scheduler starts: with one running, that is a jump). */
+  set(date: Date): void {
+    this.wallShift = date.getTime() - Date.now();
+  }
+  /** Time passes, as during a long run: both clocks move. */
+  pass(ms: number): void {
+    this.wallShift += ms;
+    this.elapsedShift += ms;
+  }
+  /** The machine sleeps: the wall clock moves on, elapsed time does not. */
+  sleep(ms: number): void {
+    this.wallShift += ms;
+  }
+}
+
+/** Collects a scheduler's events and waits for the ones a test expects. */
 class Events {
   readonly seen: SchedulerEvent[] = [];
   private waiters: { match: (event: SchedulerEvent) => boolean; resolve: (event: SchedulerEvent) => void }[] = [];
@@ -41,9 +63,17 @@ class Events {
     }
   };
 
-  /** The first event from now on (or already seen, with `includeSeen`) that matches. */
-  next<T extends SchedulerEvent['type']>(type: T, match: (event: Extract<SchedulerEvent, { type: T }>) => boolean = () => true, timeoutMs = 5000) {
+  /** Where the events seen so far end: `next(..., since)` also finds the events recorded after it. */
+  mark(): number {
+    return this.seen.length;
+  }
+
+  /** The first matching event recorded at or after `since` (by default, from now on). */
+  next<T extends SchedulerEvent['type']>(type: T, match: (event: Extract<SchedulerEvent, { type: T }>) => boolean = () => true, since = this.seen.length) {
+    const timeoutMs = eventTimeoutMs;
     return new Promise<Extract<SchedulerEvent, { type: T }>>((resolve, reject) => {
+      const seen = this.seen.slice(since).find((event) => event.type === type && match(event as Extract<SchedulerEvent, { type: T }>));
+      if (seen) return resolve(seen as Extract<SchedulerEvent, { type: T }>);
       const timer = setTimeout(() => reject(new Error(`no ${type} event within ${timeoutMs} ms; saw ${JSON.stringify(this.seen)}`)), timeoutMs);
       this.waiters.push({
         match: (event) => event.type === type && match(event as Extract<SchedulerEvent, { type: T }>),
@@ -55,12 +85,17 @@ class Events {
     });
   }
 
-  of<T extends SchedulerEvent['type']>(type: T): Extract<SchedulerEvent, { type: T }>[] {
-    return this.seen.filter((event) => event.type === type) as Extract<SchedulerEvent, { type: T }>[];
+  of<T extends SchedulerEvent['type']>(type: T, since = 0): Extract<SchedulerEvent, { type: T }>[] {
+    return this.seen.slice(since).filter((event) => event.type === type) as Extract<SchedulerEvent, { type: T }>[];
+  }
+
+  /** Resolves once every run started so far has finished. */
+  async runsSettled(): Promise<void> {
+    while (this.of('run-finished').length < this.of('run-started').length) await this.next('run-finished');
   }
 }
 
-/** What the lead's runner does, minus the backup: a runs row from start to finish. */
+/** What the real runner does, minus the backup: a runs row from start to finish. */
 function recordingRunner(store: Store, decide: (planName: string, signal: AbortSignal) => RunPlanOutcome | Promise<RunPlanOutcome> = () => ({ status: 'succeeded' })): RunPlan {
   return async (planName, signal) => {
     const plan = await store.plans.get(planName);
@@ -92,8 +127,8 @@ async function openTestStore(t: TestContext, clock: Clock, file = join(tempDir(t
   return store;
 }
 
-function startScheduler(t: TestContext, options: SchedulerOptions): Scheduler {
-  const scheduler = new Scheduler({ leaseTtlMs: 1500, catchUpDelayMs: 0, retryDelaysMs: [5], ...options });
+function startScheduler(t: TestContext, clock: Clock, options: Omit<SchedulerOptions, 'now' | 'elapsed' | 'retryDelaysMs'> & Partial<Pick<SchedulerOptions, 'retryDelaysMs'>>): Scheduler {
+  const scheduler = new Scheduler({ leaseTtlMs: 1500, catchUpDelayMs: 0, retryDelaysMs: [5], now: clock.now, elapsed: clock.elapsed, ...options });
   defer(t, () => scheduler.stop());
   return scheduler;
 }
@@ -106,16 +141,16 @@ async function runsOf(store: Store, planName: string) {
 test('a due plan runs at its slot; a manual plan does not', async (t) => {
   const clock = new Clock();
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items });
-  await store.plans.create({ name: 'by-hand', destination: null, schedule: 'manual', excludes: [], items });
+  await store.plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items: itemsIn(t) });
+  await store.plans.create({ name: 'by-hand', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: events.record });
+  const scheduler = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events.record });
   await scheduler.start();
   assert.equal(scheduler.isLeaseHolder, true);
 
   // (On a slow start a second may have passed since the plan was made: that slot is caught up first.)
-  await events.next('run-started', (event) => event.plan === 'often' && event.reason === 'scheduled');
-  await events.next('run-finished', (event) => event.plan === 'often');
+  await events.next('run-started', (event) => event.plan === 'often' && event.reason === 'scheduled', 0);
+  await events.next('run-finished', (event) => event.plan === 'often', 0);
   await scheduler.stop();
   assert.ok((await runsOf(store, 'often')).every((run) => run.status === 'succeeded'));
   assert.ok((await runsOf(store, 'often')).length >= 1);
@@ -126,14 +161,14 @@ test('a plan whose slot passed while nothing ran is caught up exactly once, and 
   const clock = new Clock();
   clock.set(new Date(2030, 0, 7, 1, 0)); // Monday 01:00
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'nightly', destination: null, schedule: 'daily 02:00', excludes: [], items });
+  await store.plans.create({ name: 'nightly', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
   clock.set(new Date(2030, 0, 9, 9, 30)); // Wednesday 09:30: Monday's, Tuesday's and Wednesday's 02:00 all missed
 
   const firstEvents = new Events();
-  const first = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: firstEvents.record });
+  const first = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: firstEvents.record });
   await first.start();
-  assert.deepEqual((await firstEvents.next('caught-up')).plans, ['nightly']);
-  const started = await firstEvents.next('run-started');
+  assert.deepEqual((await firstEvents.next('caught-up', undefined, 0)).plans, ['nightly']);
+  const started = await firstEvents.next('run-started', undefined, 0);
   assert.equal(started.reason, 'catch-up');
   assert.deepEqual(started.slot, new Date(2030, 0, 9, 2, 0));
   await first.stop();
@@ -141,54 +176,77 @@ test('a plan whose slot passed while nothing ran is caught up exactly once, and 
 
   // The editor opens again the same morning: nothing left to catch up.
   const secondEvents = new Events();
-  const second = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: secondEvents.record });
+  const second = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: secondEvents.record });
   await second.start();
-  assert.deepEqual((await secondEvents.next('caught-up')).plans, []);
+  assert.deepEqual((await secondEvents.next('caught-up', undefined, 0)).plans, []);
   assert.equal((await runsOf(store, 'nightly')).length, 1);
 
-  // The machine sleeps until Thursday 09:30 and wakes: the jump is noticed at the next beat.
-  clock.advance(24 * 3600_000);
-  const jumped = await secondEvents.next('clock-jumped');
-  assert.ok(jumped.byMs > 23 * 3600_000);
-  assert.deepEqual((await secondEvents.next('caught-up')).plans, ['nightly']);
-  const woke = await secondEvents.next('run-finished');
+  // The machine sleeps until Thursday 09:30 and wakes: the jump is noticed at the next beat, whenever it falls.
+  const wake = secondEvents.mark();
+  clock.sleep(24 * 3600_000);
+  const jumped = await secondEvents.next('clock-jumped', undefined, wake);
+  assert.ok(Math.abs(jumped.byMs - 24 * 3600_000) < 1000, `jumped by ${jumped.byMs} ms`);
+  assert.deepEqual((await secondEvents.next('caught-up', undefined, wake)).plans, ['nightly']);
+  const woke = await secondEvents.next('run-finished', undefined, wake);
   assert.equal(woke.outcome.status, 'succeeded');
   assert.equal((await runsOf(store, 'nightly')).length, 2);
+  assert.equal(secondEvents.of('clock-jumped').length, 1);
 });
 
 test('catch-up leaves alone disabled and manual plans, plans created after the slot, and plans that succeeded since', async (t) => {
   const clock = new Clock();
   clock.set(new Date(2030, 0, 7, 1, 0));
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'missed', destination: null, schedule: 'daily 02:00', excludes: [], items });
-  await store.plans.create({ name: 'disabled', destination: null, schedule: 'daily 02:00', enabled: false, excludes: [], items });
-  await store.plans.create({ name: 'by-hand', destination: null, schedule: 'manual', excludes: [], items });
-  const done = await store.plans.create({ name: 'done', destination: null, schedule: 'daily 02:00', excludes: [], items });
+  await store.plans.create({ name: 'missed', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
+  await store.plans.create({ name: 'disabled', destination: null, schedule: 'daily 02:00', enabled: false, excludes: [], items: itemsIn(t) });
+  await store.plans.create({ name: 'by-hand', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
+  const done = await store.plans.create({ name: 'done', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
   clock.set(new Date(2030, 0, 7, 8, 0));
   await store.runs.finish(await store.runs.start(done.id), { status: 'succeeded' }); // "Run now" at 08:00
   clock.set(new Date(2030, 0, 7, 9, 0));
-  await store.plans.create({ name: 'new', destination: null, schedule: 'daily 02:00', excludes: [], items });
+  await store.plans.create({ name: 'new', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
   clock.set(new Date(2030, 0, 7, 9, 30));
 
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: events.record });
+  const scheduler = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events.record });
   await scheduler.start();
-  assert.deepEqual((await events.next('caught-up')).plans, ['missed']);
-  await events.next('run-finished');
+  assert.deepEqual((await events.next('caught-up', undefined, 0)).plans, ['missed']);
+  await events.next('run-finished', undefined, 0);
   for (const name of ['disabled', 'by-hand', 'new']) assert.equal((await runsOf(store, name)).length, 0, name);
   assert.equal((await runsOf(store, 'done')).length, 1);
+});
+
+test('a plan whose stored schedule no longer parses is reported, and the others are still caught up', async (t) => {
+  const clock = new Clock();
+  clock.set(new Date(2030, 0, 7, 1, 0));
+  const store = await openTestStore(t, clock);
+  await store.plans.create({ name: 'broken', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
+  await store.plans.create({ name: 'nightly', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
+  await withRawDatabase(store.file, (db) => db.run("UPDATE plans SET schedule = 'fortnightly' WHERE name = 'broken'"));
+  clock.set(new Date(2030, 0, 7, 9, 30));
+
+  const events = new Events();
+  const scheduler = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events.record });
+  await scheduler.start();
+  assert.deepEqual((await events.next('caught-up', undefined, 0)).plans, ['nightly']);
+  await events.next('run-finished', undefined, 0);
+  assert.deepEqual(
+    events.of('error').map((event) => event.error.message),
+    ['plan "broken" is not scheduled: "fortnightly" is not a schedule: use manual, hourly, "daily 02:00", "weekly mon 09:00", "every 15 minutes", or a cron expression such as "30 2 * * 1-5".'],
+  );
+  assert.equal((await runsOf(store, 'broken')).length, 0);
 });
 
 test('a disabled plan never runs at its slots', async (t) => {
   const clock = new Clock();
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'on', destination: null, schedule: everySecond, excludes: [], items });
-  await store.plans.create({ name: 'off', destination: null, schedule: everySecond, enabled: false, excludes: [], items });
+  await store.plans.create({ name: 'on', destination: null, schedule: everySecond, excludes: [], items: itemsIn(t) });
+  await store.plans.create({ name: 'off', destination: null, schedule: everySecond, enabled: false, excludes: [], items: itemsIn(t) });
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: events.record });
+  const scheduler = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events.record });
   await scheduler.start();
-  await events.next('run-finished', (event) => event.plan === 'on' && event.attempt === 1);
-  await events.next('run-finished', (event) => event.plan === 'on' && event.attempt === 1);
+  await events.next('run-finished', (event) => event.plan === 'on', 0);
+  await events.next('run-finished', (event) => event.plan === 'on');
   await scheduler.stop();
   assert.ok((await runsOf(store, 'on')).length >= 2);
   assert.equal((await runsOf(store, 'off')).length, 0);
@@ -199,17 +257,17 @@ test('a peer that stays away is retried with backoff until the next slot, each a
   const clock = new Clock();
   clock.set(new Date(2030, 0, 7, 1, 0));
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'nightly', destination: null, schedule: 'daily 02:00', excludes: [], items });
+  await store.plans.create({ name: 'nightly', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
   clock.set(new Date(2030, 0, 7, 9, 0));
-  // Each attempt "takes" 8 hours: 09:00, 17:00 and 01:00 start before Tuesday's 02:00 slot; a fourth would not.
+  // Each attempt takes 8 hours: 09:00, 17:00 and 01:00 start before Tuesday's 02:00 slot; a fourth would not.
   const runPlan = recordingRunner(store, () => {
-    clock.advance(8 * 3600_000);
+    clock.pass(8 * 3600_000);
     return { status: 'failed', error: 'peer offline: no answer from 192.0.2.7:7443', retryable: true };
   });
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan, now: clock.now, onEvent: events.record, retryDelaysMs: [5, 10] });
+  const scheduler = startScheduler(t, clock, { store, runPlan, onEvent: events.record, retryDelaysMs: [5, 10] });
   await scheduler.start();
-  const last = await events.next('run-finished', (event) => event.retryInMs === undefined);
+  const last = await events.next('run-finished', (event) => event.retryInMs === undefined, 0);
   assert.equal(last.attempt, 3);
   assert.deepEqual(
     events.of('run-finished').map((event) => event.retryInMs),
@@ -224,13 +282,13 @@ test('a failure that time will not fix is not retried', async (t) => {
   const clock = new Clock();
   clock.set(new Date(2030, 0, 7, 1, 0));
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'nightly', destination: null, schedule: 'daily 02:00', excludes: [], items });
+  await store.plans.create({ name: 'nightly', destination: null, schedule: 'daily 02:00', excludes: [], items: itemsIn(t) });
   clock.set(new Date(2030, 0, 7, 9, 0));
   const runPlan = recordingRunner(store, () => ({ status: 'failed', error: 'plan "nightly" has no destination', retryable: false }));
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan, now: clock.now, onEvent: events.record });
+  const scheduler = startScheduler(t, clock, { store, runPlan, onEvent: events.record });
   await scheduler.start();
-  const finished = await events.next('run-finished');
+  const finished = await events.next('run-finished', undefined, 0);
   assert.equal(finished.retryInMs, undefined);
   await scheduler.stop();
   assert.equal((await runsOf(store, 'nightly')).length, 1);
@@ -240,16 +298,16 @@ test('two schedulers over one database: one holds the lease, and each slot runs 
   const clock = new Clock();
   const file = join(tempDir(t), 'peer-backup.db');
   const stores = [await openTestStore(t, clock, file), await openTestStore(t, clock, file)];
-  await stores[0].plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items });
+  await stores[0].plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items: itemsIn(t) });
   const events = [new Events(), new Events()];
   const schedulers = stores.map((store, index) =>
-    startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: events[index].record, leaseTtlMs: 5000 }),
+    startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events[index].record, leaseTtlMs: 60_000 }),
   );
   await Promise.all(schedulers.map((scheduler) => scheduler.start()));
   assert.deepEqual(schedulers.map((scheduler) => scheduler.isLeaseHolder).sort(), [false, true]);
 
   const holder = schedulers.findIndex((scheduler) => scheduler.isLeaseHolder);
-  for (let slot = 0; slot < 3; slot++) await events[holder].next('run-finished');
+  while (events[holder].of('run-finished').length < 3) await events[holder].next('run-finished');
   await Promise.all(schedulers.map((scheduler) => scheduler.stop()));
   assert.equal(events[1 - holder].of('run-started').length, 0);
   const slots = events[holder].of('run-started').map((event) => event.slot.getTime());
@@ -260,38 +318,37 @@ test('two schedulers over one database: one holds the lease, and each slot runs 
 test('a stale lease is taken over, and the old holder stops scheduling when it finds the lease gone', async (t) => {
   const clock = new Clock();
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items });
+  await store.plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items: itemsIn(t) });
   // A holder that went silent (its window froze) with 1 s left on its lease.
   await store.leases.acquire(schedulerLeaseName, 'frozen-window', 1000);
   const staleAt = (await store.leases.current(schedulerLeaseName))!.expiresAt;
 
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: events.record, leaseTtlMs: 300 });
+  const scheduler = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events.record, leaseTtlMs: 300 });
   await scheduler.start();
   assert.equal(scheduler.isLeaseHolder, false);
-  await events.next('lease-acquired');
+  await events.next('lease-acquired', undefined, 0);
   assert.ok(Date.now() >= staleAt, 'not taken before it expired');
-  await events.next('run-finished');
+  await events.next('run-finished', undefined, 0);
 
   // Another process takes the lease (as if this one had slept past it): this one steps down.
-  await store.db.run('UPDATE leases SET holder = ?, expires_at = ? WHERE name = ?', ['other-window', Date.now() + 60_000, schedulerLeaseName]);
+  await withRawDatabase(store.file, (db) => db.run('UPDATE leases SET holder = ?, expires_at = ? WHERE name = ?', ['other-window', Date.now() + 60_000, schedulerLeaseName]));
   await events.next('lease-lost');
   assert.equal(scheduler.isLeaseHolder, false);
-  const runsAtLoss = (await runsOf(store, 'often')).length;
-  const lostAt = Date.now();
-  // Two more slots pass; give any run already started a moment to be recorded.
-  await new Promise((resolve) => setTimeout(resolve, 2200));
-  const later = (await runsOf(store, 'often')).filter((run) => run.startedAt > lostAt + 100);
-  assert.equal(later.length, 0, `runs after losing the lease: ${runsAtLoss} then ${later.length} more`);
+  const lost = events.mark();
+  await sleep(2200); // two more slots come: nothing may start at them
+  await events.runsSettled();
+  assert.deepEqual(events.of('run-started', lost), []);
+  assert.equal((await runsOf(store, 'often')).length, events.of('run-started').length);
 });
 
 test('a plan already running in another process is skipped, not run twice', async (t) => {
   const clock = new Clock();
   const store = await openTestStore(t, clock);
-  const plan = await store.plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items });
+  const plan = await store.plans.create({ name: 'often', destination: null, schedule: everySecond, excludes: [], items: itemsIn(t) });
   await store.leases.acquire(planRunLeaseName(plan.id), 'cli-run-now', 60_000);
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: events.record });
+  const scheduler = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events.record });
   await scheduler.start();
   const skipped = await events.next('run-skipped');
   assert.match(skipped.why, /already running in another window or process/);
@@ -302,26 +359,28 @@ test('a plan already running in another process is skipped, not run twice', asyn
 test('changing a plan re-plans it: manual to every second runs, disabling stops it', async (t) => {
   const clock = new Clock();
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'later', destination: null, schedule: 'manual', excludes: [], items });
+  await store.plans.create({ name: 'later', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan: recordingRunner(store), now: clock.now, onEvent: events.record });
+  const scheduler = startScheduler(t, clock, { store, runPlan: recordingRunner(store), onEvent: events.record });
   await scheduler.start();
+  const planned = events.mark();
   await store.plans.update('later', { schedule: everySecond });
   await scheduler.replan();
-  await events.next('run-finished', (event) => event.plan === 'later');
+  await events.next('run-finished', (event) => event.plan === 'later', planned);
 
   await store.plans.update('later', { enabled: false });
   await scheduler.replan();
-  await new Promise((resolve) => setTimeout(resolve, 100)); // a run started just before may still finish
-  const count = (await runsOf(store, 'later')).length;
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  assert.equal((await runsOf(store, 'later')).length, count);
+  const disabled = events.mark();
+  await sleep(1500); // a slot or two come: nothing may start at them
+  await events.runsSettled();
+  assert.deepEqual(events.of('run-started', disabled), []);
+  assert.equal((await runsOf(store, 'later')).length, events.of('run-started').length);
 });
 
 test('stop() aborts the run in progress and frees the lease for the next window', async (t) => {
   const clock = new Clock();
   const store = await openTestStore(t, clock);
-  await store.plans.create({ name: 'long', destination: null, schedule: everySecond, excludes: [], items });
+  await store.plans.create({ name: 'long', destination: null, schedule: everySecond, excludes: [], items: itemsIn(t) });
   const runPlan = recordingRunner(
     store,
     (_name, signal) =>
@@ -332,9 +391,9 @@ test('stop() aborts the run in progress and frees the lease for the next window'
       }),
   );
   const events = new Events();
-  const scheduler = startScheduler(t, { store, runPlan, now: clock.now, onEvent: events.record });
+  const scheduler = startScheduler(t, clock, { store, runPlan, onEvent: events.record });
   await scheduler.start();
-  await events.next('run-started');
+  await events.next('run-started', undefined, 0);
   await scheduler.stop();
   assert.deepEqual((await runsOf(store, 'long')).map((run) => run.status), ['cancelled']);
   assert.equal(await store.leases.current(schedulerLeaseName), undefined);

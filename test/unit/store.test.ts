@@ -3,23 +3,27 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { UserError } from '../../src/core/errors';
 import { openStore } from '../../src/core/store';
 import { Database } from '../../src/core/store/database';
 import { schemaVersion } from '../../src/core/store/migrations';
 import { tempDir } from '../helpers/temp';
+import { withRawDatabase } from '../helpers/raw-database';
 
-const items = [{ sourcePath: '/work/src', archivePath: 'src' }];
+/** A plan's items: one temporary folder (the store never reads it). */
+function itemsIn(t: TestContext) {
+  return [{ sourcePath: tempDir(t), archivePath: 'src' }];
+}
 
 test('a new database gets the whole schema, WAL and foreign keys, and reopening changes nothing', async (t) => {
   const file = join(tempDir(t), 'peer-backup.db');
   const store = await openStore(file);
-  await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: [], items });
-  assert.equal((await store.db.get<{ user_version: number }>('PRAGMA user_version'))?.user_version, schemaVersion);
-  assert.equal((await store.db.get<{ journal_mode: string }>('PRAGMA journal_mode'))?.journal_mode, 'wal');
-  assert.equal((await store.db.get<{ foreign_keys: number }>('PRAGMA foreign_keys'))?.foreign_keys, 1);
-  assert.equal((await store.db.get<{ synchronous: number }>('PRAGMA synchronous'))?.synchronous, 2); // FULL
+  await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
+  assert.equal((await withRawDatabase(store.file, (db) => db.get<{ user_version: number }>('PRAGMA user_version')))?.user_version, schemaVersion);
+  assert.equal((await withRawDatabase(store.file, (db) => db.get<{ journal_mode: string }>('PRAGMA journal_mode')))?.journal_mode, 'wal');
+  assert.equal((await withRawDatabase(store.file, (db) => db.get<{ foreign_keys: number }>('PRAGMA foreign_keys')))?.foreign_keys, 1);
+  assert.equal((await withRawDatabase(store.file, (db) => db.get<{ synchronous: number }>('PRAGMA synchronous')))?.synchronous, 2); // FULL
   await store.close();
 
   const again = await openStore(file);
@@ -30,33 +34,34 @@ test('a new database gets the whole schema, WAL and foreign keys, and reopening 
 test('a duplicate plan name is refused by name and leaves the first plan intact', async (t) => {
   const store = await openStore(join(tempDir(t), 'db'));
   t.after(() => store.close());
+  const items = itemsIn(t);
   await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: ['node_modules/'], items });
   await assert.rejects(
-    store.plans.create({ name: 'nightly', destination: null, schedule: 'hourly', excludes: [], items: [{ sourcePath: '/x', archivePath: 'x' }] }),
+    store.plans.create({ name: 'nightly', destination: null, schedule: 'hourly', excludes: [], items: itemsIn(t) }),
     (err: Error) => err instanceof UserError && /"nightly" already exists/.test(err.message),
   );
   const [plan] = await store.plans.list();
   assert.equal(plan.schedule, 'manual');
   assert.deepEqual(plan.items, items);
-  assert.equal((await store.db.get<{ n: number }>('SELECT count(*) AS n FROM plan_items'))?.n, 1);
+  assert.equal((await withRawDatabase(store.file, (db) => db.get<{ n: number }>('SELECT count(*) AS n FROM plan_items')))?.n, 1);
 });
 
 test('an unknown plan is answered with the plans that exist', async (t) => {
   const store = await openStore(join(tempDir(t), 'db'));
   t.after(() => store.close());
-  await store.plans.create({ name: 'daily', destination: null, schedule: 'manual', excludes: [], items });
+  await store.plans.create({ name: 'daily', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
   await assert.rejects(store.plans.get('nigthly'), /No plan named "nigthly" \(known plans: daily\)/);
 });
 
 test('removing a plan removes its items and runs', async (t) => {
   const store = await openStore(join(tempDir(t), 'db'));
   t.after(() => store.close());
-  const plan = await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: [], items });
+  const plan = await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
   const runId = await store.runs.start(plan.id);
   await store.runs.finish(runId, { status: 'succeeded', files: 3, bytes: 10 });
   await store.plans.remove('nightly');
-  assert.equal((await store.db.get<{ n: number }>('SELECT count(*) AS n FROM plan_items'))?.n, 0);
-  assert.equal((await store.db.get<{ n: number }>('SELECT count(*) AS n FROM runs'))?.n, 0);
+  assert.equal((await withRawDatabase(store.file, (db) => db.get<{ n: number }>('SELECT count(*) AS n FROM plan_items')))?.n, 0);
+  assert.equal((await withRawDatabase(store.file, (db) => db.get<{ n: number }>('SELECT count(*) AS n FROM runs')))?.n, 0);
 });
 
 test('a file that is not SQLite is named in the error and left byte-for-byte unchanged', async (t) => {
@@ -99,11 +104,11 @@ test('concurrent transactions on one connection do not interleave: a failing one
 test('a run left running by a process that died is marked interrupted when the database is opened; a live one is not', async (t) => {
   const file = join(tempDir(t), 'db');
   const store = await openStore(file);
-  const plan = await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: [], items });
+  const plan = await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
   const live = await store.runs.start(plan.id); // this test process: alive
   const dead = await store.runs.start(plan.id);
   const gonePid = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString();
-  await store.db.run('UPDATE runs SET owner_pid = ? WHERE id = ?', [Number(gonePid), dead]);
+  await withRawDatabase(store.file, (db) => db.run('UPDATE runs SET owner_pid = ? WHERE id = ?', [Number(gonePid), dead]));
   await store.close();
 
   const reopened = await openStore(file);

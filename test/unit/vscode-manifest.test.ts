@@ -1,63 +1,68 @@
+/**
+ * What the extension manifest (package.json) must get right, checked against
+ * the code rather than copied: commands match their handlers, commands that
+ * need an Explorer item stay out of the palette, and the settings' defaults
+ * are the core's.
+ */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl } from '../../src/core/defaults';
 import { activateInFakeEditor } from '../helpers/fake-vscode';
 import { tempDir } from '../helpers/temp';
 
 interface Manifest {
   activationEvents: string[];
   contributes: {
-    commands: { command: string; title: string; category: string }[];
+    commands: { command: string; title: string; category?: string }[];
     menus: Record<string, { command: string; when?: string }[]>;
-    configuration: { properties: Record<string, { default: unknown }> };
+    configuration: { properties: Record<string, { default?: unknown; markdownDescription?: string }> };
   };
 }
 
 const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as Manifest;
+const { commands, menus, configuration } = manifest.contributes;
 
-/** The titles the issue names; end-to-end tests find the commands by them. */
-const titles: Record<string, string> = {
-  'peerBackup.addToPlan': 'Add to Backup Plan...',
-  'peerBackup.backUpNow': 'Back Up Now to Teammate...',
-  'peerBackup.createPlan': 'Create Backup Plan',
-  'peerBackup.runPlan': 'Run Backup Plan Now',
-  'peerBackup.openSettings': 'Open Settings',
-  'peerBackup.restoreSnapshot': 'Restore Snapshot...',
-  'peerBackup.addTeammate': 'Add Teammate',
-  'peerBackup.copyPeerId': 'Copy My Peer ID',
-  'peerBackup.allowTeammate': 'Allow a Teammate to Back Up Here',
-  'peerBackup.startReceiving': 'Start Receiving',
-  'peerBackup.stopReceiving': 'Stop Receiving',
-  'peerBackup.showHistory': 'Show Backup History',
-  'peerBackup.showLog': 'Show Log',
-};
-
-test('every contributed command has a handler, a title as in the issue, and the Peer Backup category', async (t) => {
+test('every contributed command has a handler and the Peer Backup category, and every handler is contributed', async (t) => {
   const { editor } = await activateInFakeEditor(t, { workspaceDir: tempDir(t), storageDir: tempDir(t) });
-  const contributed = Object.fromEntries(manifest.contributes.commands.map((command) => [command.command, command.title]));
-  assert.deepEqual(contributed, titles);
-  assert.deepEqual([...editor.commands.keys()].sort(), Object.keys(titles).sort());
-  assert.ok(manifest.contributes.commands.every((command) => command.category === 'Peer Backup'));
+  const contributed = commands.map((command) => command.command).sort();
+  assert.deepEqual([...editor.commands.keys()].sort(), contributed);
+  for (const command of commands) {
+    assert.equal(command.category, 'Peer Backup', command.command);
+    assert.ok(command.title.trim(), `${command.command} has a title`);
+  }
+  assert.equal(new Set(commands.map((command) => command.title)).size, commands.length, 'titles are unique');
 });
 
-test('the Explorer entries are in its context menu and hidden from the palette, which needs no URI', () => {
-  const explorer = manifest.contributes.menus['explorer/context'].map((entry) => entry.command);
-  assert.deepEqual(explorer, ['peerBackup.addToPlan', 'peerBackup.backUpNow']);
-  assert.ok(manifest.contributes.menus['explorer/context'].every((entry) => entry.when));
-  const hidden = manifest.contributes.menus.commandPalette.filter((entry) => entry.when === 'false').map((entry) => entry.command);
-  assert.deepEqual(hidden.sort(), explorer.sort());
+test('commands run on an Explorer item are hidden from the palette, which has no item to give them', () => {
+  const explorer = menus['explorer/context'];
+  assert.ok(explorer.length > 0);
+  for (const entry of explorer) {
+    assert.ok(entry.when, `${entry.command} is offered only on files it can back up`);
+    const palette = menus.commandPalette.find((each) => each.command === entry.command);
+    assert.equal(palette?.when, 'false', `${entry.command} is hidden from the palette`);
+  }
 });
 
-test('activation is not "*", and the settings are contributed with their defaults', () => {
+test('menus name contributed commands, and their conditions name contributed settings', () => {
+  const contributed = new Set(commands.map((command) => command.command));
+  for (const entry of Object.values(menus).flat()) {
+    assert.ok(contributed.has(entry.command), entry.command);
+    for (const [, setting] of (entry.when ?? '').matchAll(/config\.([\w.]+)/g)) assert.ok(setting in configuration.properties, `${entry.command}: ${setting}`);
+  }
+});
+
+test('settings default to the core defaults, receiving is off until asked for, and activation is not "*"', () => {
+  const defaults = Object.fromEntries(Object.entries(configuration.properties).map(([key, property]) => [key, property.default]));
+  assert.equal(defaults['peerBackup.registryUrl'], defaultRegistryUrl);
+  assert.equal(defaults['peerBackup.receiver.port'], defaultReceiverPort);
+  assert.deepEqual(defaults['peerBackup.defaultExcludes'], defaultExcludes);
+  assert.equal(defaults['peerBackup.receiver.enabled'], false);
+  for (const [key, property] of Object.entries(configuration.properties)) {
+    assert.ok(key.startsWith('peerBackup.'), key);
+    assert.ok('default' in property, `${key} has a default`);
+    assert.ok(property.markdownDescription, `${key} is described`);
+  }
   assert.ok(!manifest.activationEvents.includes('*'));
-  const defaults = Object.fromEntries(Object.entries(manifest.contributes.configuration.properties).map(([key, property]) => [key, property.default]));
-  assert.deepEqual(defaults, {
-    'peerBackup.registryUrl': 'http://127.0.0.1:7420',
-    'peerBackup.receiver.enabled': false,
-    'peerBackup.receiver.port': 7421,
-    'peerBackup.receiver.storageFolder': '',
-    'peerBackup.defaultExcludes': ['node_modules/'],
-    'peerBackup.home': '',
-  });
 });

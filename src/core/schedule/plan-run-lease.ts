@@ -6,7 +6,6 @@
  * the TTL instead of blocking the plan for ever.
  */
 import { randomUUID } from 'node:crypto';
-import { UserError } from '../errors';
 import type { Store } from '../store';
 
 /** How long a lease outlives a holder that stopped renewing it (crashed, frozen); renewed every third of it. */
@@ -39,15 +38,4 @@ export async function tryWithPlanRunLease<T>(
     clearInterval(renewal);
     await store.leases.release(name, holder);
   }
-}
-
-/** For runs a person asked for: an already running plan is their error, said plainly. */
-export async function withPlanRunLease<T>(store: Store, plan: { id: number; name: string }, body: () => Promise<T>): Promise<T> {
-  const outcome = await tryWithPlanRunLease(store, plan.id, body);
-  if (!outcome.ran) {
-    throw new UserError(
-      `Plan "${plan.name}" is already running in this or another window, or in the CLI: wait for it to finish ("peer-backup history ${plan.name}" shows it).`,
-    );
-  }
-  return outcome.value;
 }

@@ -1,13 +1,13 @@
 /**
- * The scheduler: one node-schedule job per enabled plan, run only by the
+ * The scheduler: a slot timer per enabled plan, run only by the
  * process that holds the "scheduler" lease, so that several editor windows
  * and a CLI daemon over one database start each slot once
  * (docs/SCHEDULING.md).
  *
  * A heartbeat every third of the lease's TTL renews the lease (or tries to
  * take it over), re-reads the plans so edits made by any process re-plan the
- * jobs, and notices the wall clock jumping: timers run on a clock that stops
- * while the machine sleeps, so after a wake the jobs are planned afresh and
+ * timers, and notices the wall clock jumping: timers run on a clock that stops
+ * while the machine sleeps, so after a wake the timers are planned afresh and
  * missed slots caught up.
  *
  * The scheduler does not know how a backup is done: `runPlan` does it, and
@@ -15,12 +15,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { scheduleJob, type Job } from 'node-schedule';
+import { Mutex } from 'async-mutex';
 import type { Plan, Store } from '../store';
-import { missedSlot } from './catch-up';
+import { duePlans } from './due';
 import { defaultLeaseTtlMs, tryWithPlanRunLease } from './plan-run-lease';
-import { defaultRetryDelaysMs, runWithRetries, type RunPlanOutcome } from './retry';
-import { nextRuns, parseSchedule, type Schedule } from './spec';
+import { retrying } from '../retry';
+import type { RunPlanOutcome } from './run-outcome';
+import { fireAtSlots, type SlotTimer } from './slot-timer';
+import { nextRun, parseSchedule, type CronSchedule, type Schedule } from './spec';
 
 export type RunPlan = (planName: string, signal: AbortSignal) => Promise<RunPlanOutcome>;
 
@@ -42,10 +44,12 @@ export interface SchedulerOptions {
   runPlan: RunPlan;
   /** The wall clock (ms) for due-ness and jump detection; tests pass their own. */
   now?: () => number;
+  /** Time passed (ms) on a clock that is never set and, like timers, stops while the machine sleeps; tests pass their own. */
+  elapsed?: () => number;
   /** How long the scheduler's lease, and each run's plan lease, outlive a silent holder. */
   leaseTtlMs?: number;
-  /** Pauses between attempts when the peer is away; the last repeats. */
-  retryDelaysMs?: readonly number[];
+  /** Pauses between attempts when the peer is away (the last repeats); the caller's retry policy. */
+  retryDelaysMs: readonly number[];
   /** Catch-up waits this long after the lease is taken, so an opening editor settles first. */
   catchUpDelayMs?: number;
   onEvent?: (event: SchedulerEvent) => void;
@@ -57,13 +61,14 @@ interface PlannedJob {
   /** The spec the job was planned from; a different one means re-plan. */
   spec: string;
   /** Undefined for a manual plan or an unusable spec. */
-  job: Job | undefined;
+  timer: SlotTimer | undefined;
 }
 
 export class Scheduler {
   private readonly store: Store;
   private readonly runPlan: RunPlan;
   private readonly now: () => number;
+  private readonly elapsed: () => number;
   private readonly leaseTtlMs: number;
   private readonly beatMs: number;
   private readonly retryDelaysMs: readonly number[];
@@ -77,15 +82,18 @@ export class Scheduler {
   private readonly jobs = new Map<number, PlannedJob>();
   /** Plans this process is running now, so a slot never starts a second run beside one. */
   private readonly inFlight = new Set<number>();
+  /** The latest slot served per plan: a timer and catch-up can name the same slot, and it runs once. */
+  private readonly servedUpTo = new Map<number, number>();
   /** Runs and pending catch-ups, awaited by stop(). */
   private readonly pending = new Set<Promise<void>>();
   /** Aborts runs in progress when the scheduler stops. */
   private readonly stopping = new AbortController();
-  private syncQueue: Promise<void> = Promise.resolve();
+  /** Held while the jobs are brought in line with the plans, so two syncs never plan one plan twice. */
+  private readonly planning = new Mutex();
   private beatTimer: NodeJS.Timeout | undefined;
   private beating: Promise<void> = Promise.resolve();
-  /** When the previous heartbeat ended: the next should start beatMs later. */
-  private lastBeatEnd: number | undefined;
+  /** Wall-clock time minus elapsed time at the previous beat: it moves only when the wall clock jumps. */
+  private clockOffset: number | undefined;
   private started = false;
   private stopped = false;
 
@@ -93,9 +101,10 @@ export class Scheduler {
     this.store = options.store;
     this.runPlan = options.runPlan;
     this.now = options.now ?? Date.now;
+    this.elapsed = options.elapsed ?? (() => performance.now());
     this.leaseTtlMs = options.leaseTtlMs ?? defaultLeaseTtlMs;
     this.beatMs = this.leaseTtlMs / 3;
-    this.retryDelaysMs = options.retryDelaysMs ?? defaultRetryDelaysMs;
+    this.retryDelaysMs = options.retryDelaysMs;
     this.catchUpDelayMs = options.catchUpDelayMs ?? 10_000;
     this.onEvent = options.onEvent ?? (() => undefined);
   }
@@ -131,17 +140,13 @@ export class Scheduler {
   private async beat(): Promise<void> {
     this.beating = this.heartbeat().catch((err: unknown) => this.emit({ type: 'error', error: asError(err) }));
     await this.beating;
-    this.lastBeatEnd = this.now();
     if (!this.stopped) this.beatTimer = setTimeout(() => void this.beat(), this.beatMs);
   }
 
   private async heartbeat(): Promise<void> {
-    // A beat starts beatMs after the last one ended; far later (or earlier than
-    // it ended) means the machine slept or the clock was set. A slow database
-    // delays the end of a beat, not the wait between beats, so it is no jump.
-    const sinceLast = this.lastBeatEnd === undefined ? undefined : this.now() - this.lastBeatEnd;
-    const jumped = sinceLast !== undefined && (sinceLast < 0 || sinceLast > 2 * this.beatMs);
-    if (jumped) this.emit({ type: 'clock-jumped', byMs: sinceLast - this.beatMs });
+    const jumpMs = this.clockJump();
+    const jumped = Math.abs(jumpMs) > this.beatMs;
+    if (jumped) this.emit({ type: 'clock-jumped', byMs: Math.round(jumpMs) });
 
     const held = await this.store.leases.acquire(schedulerLeaseName, this.holder, this.leaseTtlMs);
     if (this.stopped) return;
@@ -161,33 +166,49 @@ export class Scheduler {
   }
 
   /**
+   * How far the wall clock moved since the previous beat beyond the time that
+   * passed: the machine slept (timers and elapsed time stood still) or the
+   * clock was set. A late beat on a busy machine moves both clocks alike, and
+   * a jump during a beat counts at the next.
+   */
+  private clockJump(): number {
+    const offset = this.now() - this.elapsed();
+    const jump = this.clockOffset === undefined ? 0 : offset - this.clockOffset;
+    this.clockOffset = offset;
+    return jump;
+  }
+
+  /**
    * Brings the jobs in line with the plans: a job per enabled plan, planned
    * again when its spec changed, or for all plans when `replanAll` (after a
-   * clock jump). Serialized, so two syncs never plan one plan twice.
+   * clock jump).
    */
   private syncJobs(replanAll: boolean): Promise<void> {
-    const sync = this.syncQueue.then(async () => {
+    return this.planning.runExclusive(async () => {
       const plans = await this.store.plans.list();
       if (!this.tenure) return;
       const enabled = new Map(plans.filter((plan) => plan.enabled).map((plan) => [plan.id, plan]));
       for (const [planId, planned] of this.jobs) {
         if (replanAll || enabled.get(planId)?.schedule !== planned.spec) {
-          planned.job?.cancel();
+          planned.timer?.cancel();
           this.jobs.delete(planId);
         }
       }
       for (const plan of enabled.values()) {
-        if (!this.jobs.has(plan.id)) this.jobs.set(plan.id, { spec: plan.schedule, job: this.planJob(plan) });
+        if (!this.jobs.has(plan.id)) this.jobs.set(plan.id, { spec: plan.schedule, timer: this.planJob(plan) });
       }
     });
-    this.syncQueue = sync.catch(() => undefined);
-    return sync;
   }
 
-  private planJob(plan: Plan): Job | undefined {
+  private planJob(plan: Plan): SlotTimer | undefined {
     const schedule = this.usableSchedule(plan, true);
     if (schedule?.kind !== 'cron') return undefined;
-    return scheduleJob(schedule.cron, (fireDate) => this.serve(plan, fireDate, 'scheduled')) ?? undefined;
+    return fireAtSlots(schedule, (slot) => this.serve(plan, slot, 'scheduled'));
+  }
+
+  /** True while the plan, as stored now, has a job: not disabled, edited or dropped with the lease since. */
+  private isPlanned(plan: Plan): boolean {
+    return this.jobs.get(plan.id)?.spec === plan.schedule;
   }
 
   private catchUpSoon(tenure: AbortController): void {
@@ -200,24 +221,19 @@ export class Scheduler {
   }
 
   private async catchUp(tenure: AbortController): Promise<void> {
-    const at = this.now();
-    const due: string[] = [];
-    for (const plan of await this.store.plans.list()) {
-      const schedule = plan.enabled ? this.usableSchedule(plan, false) : undefined;
-      if (!schedule) continue;
-      const slot = missedSlot(schedule, plan, await this.store.runs.lastSucceededStart(plan.id), at);
-      if (slot && !tenure.signal.aborted) {
-        due.push(plan.name);
-        this.serve(plan, slot, 'catch-up');
-      }
-    }
-    this.emit({ type: 'caught-up', plans: due });
+    // Plans whose schedule no longer parses were reported when their jobs were planned.
+    const { due } = await duePlans(this.store, this.now());
+    const caughtUp = tenure.signal.aborted ? [] : due;
+    for (const plan of caughtUp) this.serve(plan, plan.missedSlot, 'catch-up');
+    this.emit({ type: 'caught-up', plans: caughtUp.map((plan) => plan.name) });
   }
 
   /** Starts serving one slot of a plan in the background. */
   private serve(plan: Plan, slot: Date, reason: RunReason): void {
     const tenure = this.tenure;
     if (!tenure) return;
+    if (slot.getTime() <= (this.servedUpTo.get(plan.id) ?? -Infinity)) return;
+    this.servedUpTo.set(plan.id, slot.getTime());
     if (this.inFlight.has(plan.id)) {
       this.emit({ type: 'run-skipped', plan: plan.name, why: 'its previous run is still going' });
       return;
@@ -240,23 +256,27 @@ export class Scheduler {
     const plan = (await this.store.plans.list()).find((each) => each.id === planId);
     const schedule = plan?.enabled ? this.usableSchedule(plan, false) : undefined;
     if (!plan || schedule?.kind !== 'cron') return;
-    const claimed = await tryWithPlanRunLease(this.store, plan.id, () => this.attempts(plan, schedule, slot, reason, tenure), this.leaseTtlMs);
+    // Checked in the same step as the first attempt starts: no run starts once the lease is lost or the plan re-planned.
+    const run = async () => (tenure.signal.aborted || !this.isPlanned(plan) ? undefined : this.attempts(plan, schedule, slot, reason, tenure));
+    const claimed = await tryWithPlanRunLease(this.store, plan.id, run, this.leaseTtlMs);
     if (!claimed.ran) this.emit({ type: 'run-skipped', plan: plan.name, why: 'it is already running in another window or process' });
   }
 
   /** Runs the plan for one slot, retrying a peer that is away until the next slot comes. */
-  private attempts(plan: Plan, schedule: Schedule, slot: Date, reason: RunReason, tenure: AbortController): Promise<RunPlanOutcome> {
-    const [nextSlot] = nextRuns(schedule, slot, 1);
+  private attempts(plan: Plan, schedule: CronSchedule, slot: Date, reason: RunReason, tenure: AbortController): Promise<RunPlanOutcome> {
+    const nextSlot = nextRun(schedule, slot);
     const attempt = (attemptNumber: number) => {
       this.emit({ type: 'run-started', plan: plan.name, reason, slot, attempt: attemptNumber });
       return this.runPlan(plan.name, this.stopping.signal);
     };
-    return runWithRetries(attempt, {
-      delaysMs: this.retryDelaysMs,
-      until: nextSlot.getTime(),
+    return retrying(attempt, {
+      policy: { delaysMs: this.retryDelaysMs, until: nextSlot.getTime() },
+      shouldRetry: (result) => result.ok && result.value.status === 'failed' && result.value.retryable === true,
       now: this.now,
       signal: tenure.signal,
-      onAttempted: (outcome, attemptNumber, retryInMs) => this.emit({ type: 'run-finished', plan: plan.name, attempt: attemptNumber, outcome, retryInMs }),
+      onAttempted: (result, attemptNumber, retryInMs) => {
+        if (result.ok) this.emit({ type: 'run-finished', plan: plan.name, attempt: attemptNumber, outcome: result.value, retryInMs });
+      },
     });
   }
 
@@ -280,7 +300,7 @@ export class Scheduler {
   private endTenure(): void {
     this.tenure?.abort();
     this.tenure = undefined;
-    for (const planned of this.jobs.values()) planned.job?.cancel();
+    for (const planned of this.jobs.values()) planned.timer?.cancel();
     this.jobs.clear();
   }
 

@@ -1,8 +1,9 @@
 /**
  * Schedule specs: the words a user types for "when" (presets or a cron
- * expression) and the cron expression each one fires on. Previews and
- * catch-up use cron-parser, the same parser node-schedule fires jobs with, so
- * the times a user is shown are the times that fire. All times are local.
+ * expression) and the cron expression each one fires on. nextRun is the one
+ * answer to "when next": previews list its answers and the scheduler fires at
+ * them (slot-timer.ts), so the times a user is shown are the times that fire.
+ * All times are local.
  */
 import { parseExpression } from 'cron-parser';
 import { UserError } from '../errors';
@@ -18,6 +19,8 @@ export type Schedule =
       cron: string;
       summary: string;
     };
+
+export type CronSchedule = Extract<Schedule, { kind: 'cron' }>;
 
 const examples = 'manual, hourly, "daily 02:00", "weekly mon 09:00", "every 15 minutes", or a cron expression such as "30 2 * * 1-5"';
 
@@ -53,11 +56,17 @@ export function parseSchedule(text: string): Schedule {
   throw new UserError(`"${text}" is not a schedule: use ${examples}.`);
 }
 
-/** The next `count` times the schedule fires after `from`; none for a manual plan. */
+/** The first time the schedule fires strictly after `after`. */
+export function nextRun(schedule: CronSchedule, after: Date): Date {
+  return parseExpression(schedule.cron, { currentDate: after }).next().toDate();
+}
+
+/** The next `count` times the schedule fires after `from`, each found from the one before as the scheduler does; none for a manual plan. */
 export function nextRuns(schedule: Schedule, from: Date, count: number): Date[] {
   if (schedule.kind === 'manual') return [];
-  const times = parseExpression(schedule.cron, { currentDate: from });
-  return Array.from({ length: count }, () => times.next().toDate());
+  const runs: Date[] = [];
+  for (let after = from; runs.length < count; after = runs[runs.length - 1]) runs.push(nextRun(schedule, after));
+  return runs;
 }
 
 /** The latest time the schedule fired strictly before `before`; undefined for a manual plan. */
