@@ -60,13 +60,14 @@ test('run --due runs each due plan once; a second call finds nothing due', async
   await db.run('UPDATE plans SET updated_at = ?', [Date.now() - 2 * 3600_000]);
   await db.close();
 
-  const first = await runCliJson<Run[]>(['run', '--due'], { env });
-  assert.deepEqual(first.map((run) => [run.planName, run.status]), [['daily', 'succeeded']]);
+  const first = await runCliJson<{ runs: Run[]; skipped: unknown[] }>(['run', '--due'], { env });
+  assert.deepEqual(first.runs.map((run) => [run.planName, run.status]), [['daily', 'succeeded']]);
+  assert.deepEqual(first.skipped, []);
   const second = await runCli(['run', '--due'], { env });
   assert.equal(second.code, 0, second.stderr);
   assert.match(second.stdout, /No plan is due/);
   const history = await runCliJson<Run[]>(['history'], { env });
-  assert.deepEqual(history.map((run) => run.id), [first[0].id]);
+  assert.deepEqual(history.map((run) => run.id), [first.runs[0].id]);
 });
 
 test('run needs a plan or --due, and names an unknown plan', async (t) => {
