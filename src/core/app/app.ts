@@ -41,6 +41,7 @@ export class App {
   private storeOpening: Promise<Store> | undefined;
   private identityLoading: Promise<Identity> | undefined;
   private registryClient: RegistryClient | undefined;
+  private closed = false;
 
   constructor(private readonly options: AppOptions) {
     this.plans = new PlanService(this);
@@ -55,6 +56,8 @@ export class App {
   }
 
   store(): Promise<Store> {
+    // Work that outlives close() (a timer, a late refresh) must not open the database again.
+    if (this.closed) return Promise.reject(new Error('Peer Backup is shutting down'));
     this.storeOpening ??= this.openStore().catch((err: unknown) => {
       this.storeOpening = undefined;
       throw err;
@@ -83,6 +86,7 @@ export class App {
 
   /** Stops the scheduler, then closes the database. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.runs.stopScheduler();
     const opening = this.storeOpening;
     this.storeOpening = undefined;

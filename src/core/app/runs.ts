@@ -35,6 +35,8 @@ export interface SchedulerOptions {
 
 export class RunService {
   private scheduler: Scheduler | undefined;
+  /** A start in progress, which stopScheduler() waits for, so a scheduler never starts after it was stopped. */
+  private starting: Promise<void> | undefined;
 
   constructor(private readonly app: App) {}
 
@@ -63,7 +65,16 @@ export class RunService {
 
   /** Starts scheduling this home's plans (one scheduler per database runs them; see Scheduler). */
   async startScheduler(options: SchedulerOptions): Promise<void> {
-    if (this.scheduler) throw new Error('the scheduler is already started');
+    if (this.scheduler || this.starting) throw new Error('the scheduler is already started');
+    this.starting = this.start(options);
+    try {
+      await this.starting;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private async start(options: SchedulerOptions): Promise<void> {
     const scheduler = new Scheduler({
       store: await this.app.store(),
       retryDelaysMs: scheduledRunRetryDelaysMs,
@@ -90,6 +101,7 @@ export class RunService {
   }
 
   async stopScheduler(): Promise<void> {
+    await this.starting?.catch(() => undefined);
     const scheduler = this.scheduler;
     this.scheduler = undefined;
     await scheduler?.stop();
