@@ -14,7 +14,7 @@ function dailySlotAgo(ms: number): string {
 async function appWithDuePlans(t: import('node:test').TestContext, names: string[]): Promise<App> {
   const app = new App({ home: homeAt(tempDir(t)), registryUrl: () => 'http://127.0.0.1:9' });
   t.after(() => app.close());
-  for (const name of names) await app.plans.create({ name, paths: [], base: tempDir(t), schedule: dailySlotAgo(30 * 60_000), excludes: [] });
+  for (const name of names) await app.plans.create({ name, schedule: dailySlotAgo(30 * 60_000), excludes: [] });
   // Saved two hours ago, so the slot half an hour ago counts as missed.
   await withRawDatabase((await app.store()).file, (db) => db.run('UPDATE plans SET updated_at = ?', [Date.now() - 2 * 3600_000]));
   return app;

@@ -8,10 +8,10 @@ import type { App } from './app';
 
 export interface NewPlanRequest {
   name: string;
-  /** Files and folders, relative to `base`. */
-  paths: string[];
+  /** Files and folders, relative to `base`; none to designate them later. */
+  paths?: string[];
   /** The workspace folder, or the CLI's working directory: archive paths are relative to it. */
-  base: string;
+  base?: string;
   /** A teammate's label or peer ID. */
   destination?: string;
   schedule?: string;
@@ -41,7 +41,7 @@ export class PlanService {
 
   async create(request: NewPlanRequest): Promise<PlanChange> {
     const destination = request.destination === undefined ? null : await this.app.teammates.resolve(request.destination);
-    const { items, notes } = await designate([], request.paths, request.base);
+    const { items, notes } = await designate([], request.paths ?? [], request.base ?? process.cwd());
     const plan = await (await this.app.store()).plans.create({
       name: request.name,
       destination,

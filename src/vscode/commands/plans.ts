@@ -70,7 +70,7 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
         if (!teammate) return;
         const schedule = await pickSchedule(vsc, 'Create Backup Plan (3/3)');
         if (schedule === undefined) return;
-        await app.plans.create({ name, paths: [], base: '', destination: teammate.peerId, schedule, excludes: services.settings().defaultExcludes });
+        await app.plans.create({ name, destination: teammate.peerId, schedule, excludes: services.settings().defaultExcludes });
         services.changed();
         offerSettings(
           vsc.window.showInformationMessage(

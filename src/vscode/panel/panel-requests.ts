@@ -56,7 +56,7 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
       if ((await app().plans.list()).some((plan) => plan.name === checked.name)) {
         throw invalidField('name', `A plan named "${checked.name}" already exists: choose another name.`);
       }
-      return changing(() => app().plans.create({ name: checked.name, paths: [], base: '', excludes: services.settings().defaultExcludes }));
+      return changing(() => app().plans.create({ name: checked.name, excludes: services.settings().defaultExcludes }));
     },
 
     savePlan: async ({ plan, destination, schedule, excludes }) => {
