@@ -121,9 +121,16 @@ test('designate, configure, back up, verify, restore, and see why a backup faile
     await editor.page.locator('.quick-input-list .monaco-list-row').first().waitFor();
     await editor.screenshot('pick-snapshot');
     await editor.page.locator('.quick-input-list .monaco-list-row').first().click();
-    // code-server's folder dialog is a quick input holding a path.
+    // code-server's folder dialog is a quick input holding a path. It writes
+    // its starting folder into the input once it has read it, which can land
+    // after a fill: wait for that first, then fill until the value holds.
     const pathInput = editor.page.locator('.quick-input-widget input');
-    await pathInput.fill(`${target}/`);
+    for (const deadline = Date.now() + 30_000; (await pathInput.inputValue()) === '' && Date.now() < deadline; ) await sleep(100);
+    for (let attempt = 0; attempt < 20 && (await pathInput.inputValue()) !== `${target}/`; attempt++) {
+      await pathInput.fill(`${target}/`);
+      await sleep(200);
+    }
+    assert.equal(await pathInput.inputValue(), `${target}/`, 'the folder dialog kept replacing the typed path');
     await editor.screenshot('choose-folder');
     await editor.page.locator('.quick-input-widget .monaco-button', { hasText: 'Restore Here' }).click();
     const dialog = editor.page.locator('.quick-input-widget');
