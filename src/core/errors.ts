@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'damaged'
   /** A plan with no designated paths. */
   | 'nothing-to-back-up'
+  /** A designated file or folder is gone: moved or deleted since it was designated. */
+  | 'source-missing'
   /** A plan with no teammate to send to. */
   | 'no-destination'
   /** The plan is already running in this or another process. */

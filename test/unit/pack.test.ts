@@ -10,6 +10,7 @@ import { chmodSync, createWriteStream, mkdirSync, readdirSync, readlinkSync, rmS
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
+import { UserError } from '../../src/core/errors';
 import { packArchive, type Manifest, type PackOptions, type PackReport } from '../../src/core/pack';
 import { tempDir } from '../helpers/temp';
 
@@ -279,15 +280,26 @@ test('a consumer that destroys the stream early stops the packer and rejects the
   assert.deepEqual(openDescriptorsUnder(dir), []);
 });
 
-test('an item that no longer exists is skipped and reported', async (t) => {
+test('a designated path that no longer exists fails the pack with source-missing, naming it and the command that drops it', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'here.txt'), 'here');
-  const { listing, report } = await packToDisk(dir, options([
+  mkdirSync(join(dir, 'folder'));
+  const handle = packArchive(options([
     { sourcePath: join(dir, 'gone'), archivePath: 'gone' },
     { sourcePath: join(dir, 'here.txt'), archivePath: 'here.txt' },
+    { sourcePath: join(dir, 'folder', 'moved away'), archivePath: 'moved away' },
   ]));
-  assert.deepEqual(listing, ['here.txt', '.peer-backup/manifest.json']);
-  assert.deepEqual(report.skipped.map((each) => each.path), [join(dir, 'gone')]);
+  await assert.rejects(pipeline(handle.stream, createWriteStream(join(dir, 'archive.tar.gz'))));
+  await assert.rejects(handle.result, (err: unknown) => {
+    assert.ok(err instanceof UserError);
+    assert.equal(err.code, 'source-missing');
+    assert.equal(
+      err.message,
+      `These designated paths were moved or deleted: ${join(dir, 'gone')}, ${join(dir, 'folder', 'moved away')}. ` +
+        `Restore them, or remove them from the plan with \`peer-backup plan remove-paths test ${join(dir, 'gone')} '${join(dir, 'folder', 'moved away')}'\`.`,
+    );
+    return true;
+  });
 });
 
 test('packing the same tree twice gives the same entries in the same order', async (t) => {

@@ -15,6 +15,7 @@
 import { lstat, readFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { displayName } from './byte-names';
 
 /** The .gitignore rules of one folder. */
 interface FolderRules {
@@ -48,14 +49,14 @@ export class Exclusion {
       if (at === repositoryRoot) break;
     }
     let scope: GitignoreScope = [];
-    for (const ancestor of ancestors) scope = await this.enter(scope, ancestor);
+    for (const ancestor of ancestors) scope = await this.enter(scope, Buffer.from(ancestor));
     return scope;
   }
 
-  /** The scope inside `folder`: the enclosing scope plus the folder's own .gitignore, if any. */
-  async enter(scope: GitignoreScope, folder: string): Promise<GitignoreScope> {
+  /** The scope inside `folder` (its path as bytes): the enclosing scope plus the folder's own .gitignore, if any. */
+  async enter(scope: GitignoreScope, folder: Buffer): Promise<GitignoreScope> {
     if (!this.respectGitignore) return scope;
-    const file = join(folder, '.gitignore');
+    const file = Buffer.concat([folder, Buffer.from('/.gitignore')]);
     let text: string;
     try {
       // Like git, read only a regular file: a FIFO named .gitignore would block the read forever.
@@ -63,19 +64,23 @@ export class Exclusion {
       text = await readFile(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.onUnreadable(file, `could not be read (${code}), so its rules were not applied`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') this.onUnreadable(displayName(file), `could not be read (${code}), so its rules were not applied`);
       return scope;
     }
-    return [...scope, { folder, rules: ignore().add(text) }];
+    return [...scope, { folder: displayName(folder), rules: ignore().add(text) }];
   }
 
-  /** `pathInItem` is the '/'-separated path below the designated folder being walked. */
-  isExcluded(scope: GitignoreScope, sourcePath: string, pathInItem: string, isFolder: boolean): boolean {
+  /**
+   * `pathInItem` is the '/'-separated path below the designated folder being walked. Rules are text, so names
+   * are matched as UTF-8, a name that is not valid UTF-8 with U+FFFD for its invalid bytes.
+   */
+  isExcluded(scope: GitignoreScope, sourcePath: Buffer, pathInItem: string, isFolder: boolean): boolean {
     const suffix = isFolder ? '/' : '';
     if (this.planRules.ignores(pathInItem + suffix)) return true;
+    const path = scope.length > 0 ? displayName(sourcePath) : '';
     for (let level = scope.length - 1; level >= 0; level--) {
       const { folder, rules } = scope[level]!;
-      const verdict = rules.test(relative(folder, sourcePath).split(sep).join('/') + suffix);
+      const verdict = rules.test(relative(folder, path).split(sep).join('/') + suffix);
       if (verdict.ignored) return true;
       if (verdict.unignored) return false;
     }

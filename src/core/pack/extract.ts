@@ -14,10 +14,15 @@
  * links, devices, FIFOs, anything written through a symlink, duplicate
  * entries, archives without a valid manifest, and archives over the limits.
  * Modes lose setuid, setgid and sticky bits.
+ *
+ * Names are handled as bytes (byte strings, see byte-names.ts), so a name
+ * that is not valid UTF-8 is restored exactly. Paths are reached through
+ * FolderPaths, so a tree deeper than PATH_MAX restores like any other. Runs
+ * of zeros in file content are left as holes (sparse-writer.ts).
  */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, mkdir, mkdtemp, open, realpath, rm, symlink, lutimes } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, open, realpath, symlink, lutimes } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -25,10 +30,14 @@ import { extract as createTarExtract, type Header } from 'tar-stream';
 import { UserError } from '../errors';
 import type { SkippedPath } from '../store';
 import { reservedArchiveRoot } from '../plan/designate';
+import { displayByteString, fromByteString, toByteString } from './byte-names';
 import { checkEntryName, checkLinkTarget, quoted } from './entry-names';
+import { FolderPaths } from './folder-paths';
 import { manifestArchivePath, parseManifest, type Manifest } from './manifest';
 import { findManifestMismatch, type ExtractedEntry } from './manifest-check';
 import { applyDirectoryMetadata, moveIntoPlace, type DirectoryMetadata } from './move-into-place';
+import { removeTree } from './remove-tree';
+import { SparseWriter } from './sparse-writer';
 
 export interface ExtractLimits {
   /** Entries of any kind, the manifest included. */
@@ -78,10 +87,12 @@ export async function extractArchive(input: Readable, targetDir: string, options
   // The real path, so the target itself may be reached through a symlink the user chose.
   const root = await realpath(target);
   const staging = await mkdtemp(join(root, '.peer-backup-restore-'));
+  const rootPaths = new FolderPaths(root);
+  const stagingPaths = new FolderPaths(staging);
   try {
     let staged: Staged;
     try {
-      staged = await extractToStaging(input, staging, root, options, limits);
+      staged = await extractToStaging(input, stagingPaths, rootPaths, options, limits);
     } catch (err) {
       if (err instanceof RefusedArchive) throw new UserError(`Refused to restore into ${target}: the archive ${err.message}. Nothing was written.`);
       if (err instanceof UserError || options.signal?.aborted) throw err;
@@ -89,8 +100,8 @@ export async function extractArchive(input: Readable, targetDir: string, options
     }
     const moved: string[] = [];
     try {
-      await moveIntoPlace(staging, root, options.overwrite, moved);
-      await applyDirectoryMetadata(root, staged.directories);
+      await moveIntoPlace(stagingPaths, rootPaths, options.overwrite, moved);
+      await applyDirectoryMetadata(rootPaths, staged.directories);
     } catch (err) {
       if (moved.length === 0) throw err;
       const shown = moved.slice(0, 5).join(', ') + (moved.length > 5 ? ` and ${moved.length - 5} more` : '');
@@ -100,7 +111,15 @@ export async function extractArchive(input: Readable, targetDir: string, options
     const { manifest, counts, refusedLinks } = staged;
     return { ...counts, plan: manifest.plan, createdAt: manifest.createdAt, skipped: manifest.skipped, changed: manifest.changed, refusedLinks };
   } finally {
-    await rm(staging, { recursive: true, force: true });
+    await rootPaths.close();
+    await stagingPaths.close();
+    // Through fresh anchors: the old ones may have moved into the target with their folders.
+    const leftovers = new FolderPaths(staging);
+    try {
+      await removeTree(leftovers);
+    } finally {
+      await leftovers.close();
+    }
   }
 }
 
@@ -111,9 +130,11 @@ interface Staged {
   refusedLinks: SkippedPath[];
 }
 
-async function extractToStaging(input: Readable, staging: string, root: string, options: ExtractOptions, limits: ExtractLimits): Promise<Staged> {
+async function extractToStaging(input: Readable, staging: FolderPaths, root: FolderPaths, options: ExtractOptions, limits: ExtractLimits): Promise<Staged> {
   const gunzip = createGunzip();
-  const tarExtract = createTarExtract();
+  // latin1 reads each name byte as one character: names come out as byte strings, whatever their encoding.
+  const extractOptions: Parameters<typeof createTarExtract>[0] & { filenameEncoding: BufferEncoding } = { filenameEncoding: 'latin1' };
+  const tarExtract = createTarExtract(extractOptions);
   const fail = (err: Error) => tarExtract.destroy(err);
   input.once('error', fail);
   gunzip.once('error', fail);
@@ -125,6 +146,8 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
   const directories: DirectoryMetadata[] = [];
   const counts = { files: 0, directories: 0, symlinks: 0, bytes: 0 };
   const refusedLinks: SkippedPath[] = [];
+  /** The paths of refusedLinks, as byte strings. */
+  const notRecreated: string[] = [];
   const knownFolders = new Set<string>();
   let manifest: Manifest | undefined;
   let entries = 0;
@@ -133,22 +156,23 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
     options.signal?.throwIfAborted();
     for await (const entry of tarExtract) {
       const header = entry.header;
-      if (manifest !== undefined) throw new RefusedArchive(`has entries after its manifest (${quoted(header.name)})`);
+      const entryName = nameOf(header);
+      if (manifest !== undefined) throw new RefusedArchive(`has entries after its manifest (${shown(entryName)})`);
       if (++entries > limits.maxEntries) throw new RefusedArchive(`has more than ${limits.maxEntries} entries, the limit for a restore`);
       declaredBytes += header.size;
       if (declaredBytes > limits.maxBytes) throw new RefusedArchive(`holds more than ${limits.maxBytes} bytes, the limit for a restore`);
 
-      const name = checkEntryName(header.name);
-      if ('problem' in name) throw new RefusedArchive(`has an entry ${quoted(header.name)} that ${name.problem}`);
+      const name = checkEntryName(entryName);
+      if ('problem' in name) throw new RefusedArchive(`has an entry ${shown(entryName)} that ${name.problem}`);
       const path = name.ok;
       if (path === manifestArchivePath && header.type === 'file') {
         manifest = await readManifest(entry);
         continue;
       }
-      if (path.split('/')[0] === reservedArchiveRoot) throw new RefusedArchive(`has an entry ${quoted(path)} under ${reservedArchiveRoot}/, which is reserved`);
-      if (extracted.has(path)) throw new RefusedArchive(`has the entry ${quoted(path)} twice`);
-      const throughLink = refusedLinks.find((link) => path.startsWith(`${link.path}/`));
-      if (throughLink) throw new RefusedArchive(`has an entry ${quoted(path)} written through ${quoted(throughLink.path)}, which is not a folder`);
+      if (path.split('/')[0] === reservedArchiveRoot) throw new RefusedArchive(`has an entry ${shown(path)} under ${reservedArchiveRoot}/, which is reserved`);
+      if (extracted.has(path)) throw new RefusedArchive(`has the entry ${shown(path)} twice`);
+      const throughLink = notRecreated.find((link) => path.startsWith(`${link}/`));
+      if (throughLink) throw new RefusedArchive(`has an entry ${shown(path)} written through ${shown(throughLink)}, which is not a folder`);
       await refuseIfInTheWay(root, path, header.type === 'directory', options.overwrite);
       await makeParents(staging, path, knownFolders);
       const mode = header.mode & 0o777;
@@ -171,23 +195,24 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
         }
         case 'symlink': {
           await drain(entry);
-          const linkname = header.linkname ?? '';
+          const linkname = linkNameOf(header);
           const target = checkLinkTarget(path, linkname);
           if ('problem' in target) {
-            if (linkname === '' || linkname.includes('\0')) throw new RefusedArchive(`has an entry ${quoted(path)} that ${target.problem}`);
+            if (linkname === '' || linkname.includes('\0')) throw new RefusedArchive(`has an entry ${shown(path)} that ${target.problem}`);
             // A link out of the folder (a virtualenv's absolute link, say) is not recreated, but the rest of the snapshot is.
-            refusedLinks.push({ path, reason: `not recreated: it ${target.problem}` });
+            refusedLinks.push({ path: displayByteString(path), reason: `not recreated: it ${target.problem}` });
+            notRecreated.push(path);
             extracted.set(path, { type: 'symlink', target: linkname });
             break;
           }
-          await symlink(target.ok, join(staging, path));
-          await lutimes(join(staging, path), header.mtime, header.mtime);
+          await symlink(fromByteString(target.ok), await staging.of(path));
+          await lutimes(await staging.of(path), header.mtime, header.mtime);
           extracted.set(path, { type: 'symlink', target: target.ok });
           counts.symlinks++;
           break;
         }
         default:
-          throw new RefusedArchive(`has an entry ${quoted(path)} that ${refusedTypeReason(header.type)}`);
+          throw new RefusedArchive(`has an entry ${shown(path)} that ${refusedTypeReason(header.type)}`);
       }
     }
   } catch (err) {
@@ -209,18 +234,19 @@ async function extractToStaging(input: Readable, staging: string, root: string, 
 type EntryStream = AsyncIterable<unknown>;
 
 /** Fails early when the entry would land on something in the target that may not be replaced. */
-async function refuseIfInTheWay(root: string, path: string, isFolder: boolean, overwrite: boolean): Promise<void> {
+async function refuseIfInTheWay(root: FolderPaths, path: string, isFolder: boolean, overwrite: boolean): Promise<void> {
   let existing;
   try {
-    existing = await lstat(join(root, path));
+    existing = await lstat(await root.of(path));
   } catch {
     return;
   }
   if (isFolder && existing.isDirectory()) return;
+  const where = join(root.folder, displayByteString(path));
   if (existing.isDirectory()) {
-    throw new UserError(`${join(root, path)} is a folder, but the snapshot has a file there: move that folder away, or restore into an empty folder.`);
+    throw new UserError(`${where} is a folder, but the snapshot has a file there: move that folder away, or restore into an empty folder.`);
   }
-  if (!overwrite) throw new UserError(`${join(root, path)} already exists: pass --overwrite to replace it, or restore into an empty folder.`);
+  if (!overwrite) throw new UserError(`${where} already exists: pass --overwrite to replace it, or restore into an empty folder.`);
 }
 
 /**
@@ -228,54 +254,56 @@ async function refuseIfInTheWay(root: string, path: string, isFolder: boolean, o
  * with lstat: a parent that is a symlink or a file means the archive is
  * trying to write through it.
  */
-async function makeParents(staging: string, path: string, knownFolders: Set<string>): Promise<void> {
+async function makeParents(staging: FolderPaths, path: string, knownFolders: Set<string>): Promise<void> {
   const parts = path.split('/');
   for (let depth = 1; depth < parts.length; depth++) {
     const parent = parts.slice(0, depth).join('/');
     if (knownFolders.has(parent)) continue;
     let stats;
     try {
-      stats = await lstat(join(staging, parent));
+      stats = await lstat(await staging.of(parent));
     } catch {
-      await mkdir(join(staging, parent), { mode: 0o755 });
+      await mkdir(await staging.of(parent), { mode: 0o755 });
       knownFolders.add(parent);
       continue;
     }
-    if (!stats.isDirectory()) throw new RefusedArchive(`has an entry ${quoted(path)} that would be written through ${quoted(parent)}, which is not a folder`);
+    if (!stats.isDirectory()) throw new RefusedArchive(`has an entry ${shown(path)} that would be written through ${shown(parent)}, which is not a folder`);
     knownFolders.add(parent);
   }
 }
 
 /** Owner-writable while extracting, so it can be filled; its archived mode is applied at the end. */
-async function makeStagedFolder(staging: string, path: string, knownFolders: Set<string>): Promise<void> {
+async function makeStagedFolder(staging: FolderPaths, path: string, knownFolders: Set<string>): Promise<void> {
   if (knownFolders.has(path)) return;
   try {
-    await mkdir(join(staging, path), { mode: 0o700 });
+    await mkdir(await staging.of(path), { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedArchive(`has the entry ${quoted(path)} both as a folder and as something else`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedArchive(`has the entry ${shown(path)} both as a folder and as something else`);
     throw err;
   }
   knownFolders.add(path);
 }
 
 /** O_EXCL and O_NOFOLLOW: never replace anything, never follow a symlink. */
-async function writeStagedFile(staging: string, path: string, content: EntryStream, mode: number, mtime: Date): Promise<{ size: number; sha256: string }> {
+async function writeStagedFile(staging: FolderPaths, path: string, content: EntryStream, mode: number, mtime: Date): Promise<{ size: number; sha256: string }> {
   let handle;
   try {
-    handle = await open(join(staging, path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    handle = await open(await staging.of(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedArchive(`has an entry ${quoted(path)} that clashes with an earlier one`);
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RefusedArchive(`has an entry ${shown(path)} that clashes with an earlier one`);
     throw err;
   }
   try {
     const hash = createHash('sha256');
+    const writer = new SparseWriter(handle);
     let size = 0;
     for await (const data of content) {
       const chunk = data as Buffer;
       hash.update(chunk);
       size += chunk.length;
-      for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten;
+      await writer.write(chunk);
     }
+    await writer.end();
     await handle.chmod(mode);
     await handle.utimes(mtime, mtime);
     return { size, sha256: hash.digest('hex') };
@@ -298,6 +326,31 @@ async function readManifest(content: EntryStream): Promise<Manifest> {
   } catch (err) {
     throw new RefusedArchive((err as Error).message);
   }
+}
+
+/**
+ * The entry's name as a byte string. A pax record holds UTF-8 text; the other
+ * name fields (the header's, GNU long names) were read one byte per character.
+ */
+function nameOf(header: Header): string {
+  return fromPax(header, 'path') ? toByteString(Buffer.from(header.name, 'utf8')) : header.name;
+}
+
+/** The symlink's target as a byte string, read as nameOf reads names. */
+function linkNameOf(header: Header): string {
+  const linkname = header.linkname ?? '';
+  return fromPax(header, 'linkpath') ? toByteString(Buffer.from(linkname, 'utf8')) : linkname;
+}
+
+/** Whether tar-stream took the field from a pax record (it does when the record has it, non-empty). */
+function fromPax(header: Header, key: 'path' | 'linkpath'): boolean {
+  const pax = header.pax as Record<string, string> | null | undefined;
+  return Boolean(pax?.[key]);
+}
+
+/** A byte-string name, quoted for a message. */
+function shown(byteString: string): string {
+  return quoted(displayByteString(byteString));
 }
 
 async function drain(content: EntryStream): Promise<void> {

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { Pack } from 'tar-stream';
-import type { ManifestEntry } from './manifest';
+import { manifestPath, type ManifestEntry } from './manifest';
 import { errorReason, specialFileReason } from './skip-reasons';
 import { startEntry, writeChunk } from './tar-entry';
 
@@ -39,7 +39,7 @@ export interface StoredFile {
 }
 
 /** Opens a file and reads its first chunk; the handle is the caller's to close (writeFileEntry does). */
-export async function openSourceFile(sourcePath: string): Promise<Opening> {
+export async function openSourceFile(sourcePath: Buffer): Promise<Opening> {
   let handle: FileHandle;
   try {
     handle = await open(sourcePath, openFlags);
@@ -60,7 +60,7 @@ export async function openSourceFile(sourcePath: string): Promise<Opening> {
 }
 
 /** Writes the entry and always closes the file. */
-export async function writeFileEntry(tarStream: Pack, file: OpenedFile, archivePath: string, signal: AbortSignal, onBytes: (count: number) => void): Promise<StoredFile> {
+export async function writeFileEntry(tarStream: Pack, file: OpenedFile, archivePath: Buffer, signal: AbortSignal, onBytes: (count: number) => void): Promise<StoredFile> {
   const { handle, stats: before } = file;
   try {
     signal.throwIfAborted();
@@ -100,7 +100,7 @@ export async function writeFileEntry(tarStream: Pack, file: OpenedFile, archiveP
     if (changed === undefined && (after.size !== before.size || after.mtimeMs !== before.mtimeMs)) {
       changed = 'was modified while packing; the stored copy may mix old and new content';
     }
-    const stored = { type: 'file' as const, path: archivePath, size: before.size, mode, mtime: Math.floor(before.mtimeMs), sha256: hash.digest('hex') };
+    const stored = { type: 'file' as const, ...manifestPath(archivePath), size: before.size, mode, mtime: Math.floor(before.mtimeMs), sha256: hash.digest('hex') };
     return changed === undefined ? { stored } : { stored, changed };
   } finally {
     await handle.close();

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { reservedArchiveRoot } from '../plan/designate';
+import { displayName, isUtf8 } from './byte-names';
 
 export const manifestFormat = 1;
 
@@ -15,10 +16,20 @@ export const manifestArchivePath = `${reservedArchiveRoot}/manifest.json`;
 
 const pathNote = z.object({ path: z.string(), reason: z.string() });
 
+const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+
+/**
+ * `path` is the name as text. A name that is not valid UTF-8 cannot be JSON
+ * text as it is: `path` then shows it with U+FFFD for its invalid bytes, and
+ * `pathBytes` holds the exact bytes, in base64. The same goes for a
+ * symlink's `target` and `targetBytes`.
+ */
+const named = { path: z.string(), pathBytes: base64.optional() };
+
 const manifestEntry = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('file'), path: z.string(), size: z.number().int().nonnegative(), mode: z.number().int(), mtime: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
-  z.object({ type: z.literal('directory'), path: z.string(), size: z.literal(0), mode: z.number().int(), mtime: z.number() }),
-  z.object({ type: z.literal('symlink'), path: z.string(), size: z.literal(0), mode: z.number().int(), mtime: z.number(), target: z.string() }),
+  z.object({ type: z.literal('file'), ...named, size: z.number().int().nonnegative(), mode: z.number().int(), mtime: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.object({ type: z.literal('directory'), ...named, size: z.literal(0), mode: z.number().int(), mtime: z.number() }),
+  z.object({ type: z.literal('symlink'), ...named, size: z.literal(0), mode: z.number().int(), mtime: z.number(), target: z.string(), targetBytes: base64.optional() }),
 ]);
 
 const manifestSchema = z.object({
@@ -34,6 +45,27 @@ const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestEntry = z.infer<typeof manifestEntry>;
+
+/** The manifest's fields for a path given as bytes. */
+export function manifestPath(bytes: Buffer): { path: string; pathBytes?: string } {
+  return isUtf8(bytes) ? { path: bytes.toString('utf8') } : { path: displayName(bytes), pathBytes: bytes.toString('base64') };
+}
+
+/** The manifest's fields for a symlink target given as bytes. */
+export function manifestTarget(bytes: Buffer): { target: string; targetBytes?: string } {
+  const { path, pathBytes } = manifestPath(bytes);
+  return pathBytes === undefined ? { target: path } : { target: path, targetBytes: pathBytes };
+}
+
+/** The exact bytes of an entry's path, from the manifest. */
+export function pathBytesOf(entry: ManifestEntry): Buffer {
+  return entry.pathBytes === undefined ? Buffer.from(entry.path, 'utf8') : Buffer.from(entry.pathBytes, 'base64');
+}
+
+/** The exact bytes of a symlink's target, from the manifest. */
+export function targetBytesOf(entry: ManifestEntry & { type: 'symlink' }): Buffer {
+  return entry.targetBytes === undefined ? Buffer.from(entry.target, 'utf8') : Buffer.from(entry.targetBytes, 'base64');
+}
 
 /** Parses a manifest read from an archive; anything unexpected means the archive is not ours, or is newer. */
 export function parseManifest(text: string): Manifest {

@@ -6,42 +6,45 @@
  * Existing files and symlinks are replaced only with `overwrite`; an existing
  * folder is never replaced by a file. Paths in the target are checked with
  * lstat, so nothing is ever moved through a symlink that was already there.
+ * Relative paths are byte strings (see byte-names.ts).
  */
 import type { Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import { lstat, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../errors';
+import { displayByteString, toByteString } from './byte-names';
+import type { FolderPaths } from './folder-paths';
 
 export interface DirectoryMetadata {
+  /** A byte string. */
   path: string;
   mode: number;
   mtime: Date;
 }
 
-/** Moves everything staged into `targetDir`; every moved path (relative) is added to `moved` as it happens. */
-export async function moveIntoPlace(stagingDir: string, targetDir: string, overwrite: boolean, moved: string[], relativeDir = ''): Promise<void> {
-  const names = (await readdir(join(stagingDir, relativeDir))).sort();
+/** Moves everything staged into the target; every moved path (relative, for people) is added to `moved` as it happens. */
+export async function moveIntoPlace(staging: FolderPaths, target: FolderPaths, overwrite: boolean, moved: string[], relativeDir = ''): Promise<void> {
+  const names = (await readdir(await staging.of(relativeDir), { encoding: 'buffer' })).sort(Buffer.compare);
   for (const name of names) {
-    const relativePath = relativeDir === '' ? name : `${relativeDir}/${name}`;
-    const staged = join(stagingDir, relativePath);
-    const destination = join(targetDir, relativePath);
-    const stagedStats = await lstat(staged);
-    const existing = await lstatIfExists(destination);
+    const relativePath = relativeDir === '' ? toByteString(name) : `${relativeDir}/${toByteString(name)}`;
+    const shown = join(target.folder, displayByteString(relativePath));
+    const stagedStats = await lstat(await staging.of(relativePath));
+    const existing = await lstatIfExists(await target.of(relativePath));
     if (existing === undefined) {
-      await rename(staged, destination);
-      moved.push(relativePath);
+      await rename(await staging.of(relativePath), await target.of(relativePath));
+      moved.push(displayByteString(relativePath));
     } else if (stagedStats.isDirectory() && existing.isDirectory()) {
-      await moveIntoPlace(stagingDir, targetDir, overwrite, moved, relativePath);
+      await moveIntoPlace(staging, target, overwrite, moved, relativePath);
     } else if (existing.isDirectory()) {
-      throw new UserError(`${destination} is a folder, but the snapshot has a file there: move that folder away, or restore into an empty folder.`);
+      throw new UserError(`${shown} is a folder, but the snapshot has a file there: move that folder away, or restore into an empty folder.`);
     } else if (!overwrite) {
-      throw new UserError(`${destination} already exists: pass --overwrite to replace it, or restore into an empty folder.`);
+      throw new UserError(`${shown} already exists: pass --overwrite to replace it, or restore into an empty folder.`);
     } else {
       // rename() replaces a file or symlink in one step, but cannot put a folder in its place.
-      if (stagedStats.isDirectory()) await unlink(destination);
-      await rename(staged, destination);
-      moved.push(relativePath);
+      if (stagedStats.isDirectory()) await unlink(await target.of(relativePath));
+      await rename(await staging.of(relativePath), await target.of(relativePath));
+      moved.push(displayByteString(relativePath));
     }
   }
 }
@@ -51,10 +54,10 @@ export async function moveIntoPlace(stagingDir: string, targetDir: string, overw
  * entries in changed the mtimes, and a read-only folder must be filled before
  * it becomes read-only. Opened with O_NOFOLLOW so a symlink is never changed instead.
  */
-export async function applyDirectoryMetadata(targetDir: string, directories: readonly DirectoryMetadata[]): Promise<void> {
+export async function applyDirectoryMetadata(target: FolderPaths, directories: readonly DirectoryMetadata[]): Promise<void> {
   const deepestFirst = [...directories].sort((a, b) => b.path.split('/').length - a.path.split('/').length);
   for (const directory of deepestFirst) {
-    const handle = await open(join(targetDir, directory.path), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    const handle = await open(await target.of(directory.path), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
     try {
       await handle.chmod(directory.mode);
       await handle.utimes(directory.mtime, directory.mtime);
@@ -64,7 +67,7 @@ export async function applyDirectoryMetadata(targetDir: string, directories: rea
   }
 }
 
-async function lstatIfExists(path: string): Promise<Stats | undefined> {
+async function lstatIfExists(path: Buffer): Promise<Stats | undefined> {
   try {
     return await lstat(path);
   } catch (err) {

@@ -16,7 +16,8 @@ import { pack as createTarPack, type Pack } from 'tar-stream';
 import type { PlanItem, SkippedPath } from '../store';
 import { Exclusion } from './exclusion';
 import { openSourceFile, writeFileEntry, type OpenedFile } from './file-entry';
-import { manifestArchivePath, manifestFormat, type Manifest, type ManifestEntry } from './manifest';
+import { displayName } from './byte-names';
+import { manifestArchivePath, manifestFormat, manifestPath, manifestTarget, type Manifest, type ManifestEntry } from './manifest';
 import { readAhead } from './read-ahead';
 import { walkItems, type FoundEntry } from './source-walk';
 import { addEntry } from './tar-entry';
@@ -31,6 +32,7 @@ const bufferSize = 1 << 20;
 const largestHeaderSize = 1536;
 /** Files opened ahead of the one being written: at most this many descriptors and first chunks at once. */
 const filesAhead = 16;
+const slash = Buffer.from('/');
 
 export interface PackOptions {
   planName: string;
@@ -122,7 +124,7 @@ async function writeArchive(tarStream: Pack, gzip: Gzip, options: PackOptions, s
     });
   };
   try {
-    for await (const { item: found, prepared } of readAhead(walkItems(options.items, exclusion), filesAhead, prepare)) {
+    for await (const { item: found, prepared } of readAhead(walkItems(options.planName, options.items, exclusion), filesAhead, prepare)) {
       signal.throwIfAborted();
       // File content waits for the reader inside tar-stream, but headers are pushed without backpressure: after a
       // long run of header-only entries (folders, symlinks, empty files), wait for the compressor to catch up.
@@ -134,38 +136,39 @@ async function writeArchive(tarStream: Pack, gzip: Gzip, options: PackOptions, s
       switch (found.kind) {
         case 'directory': {
           const mode = found.stats.mode & 0o7777;
-          await addEntry(tarStream, { name: `${found.archivePath}/`, type: 'directory', mode, mtime: found.stats.mtime });
-          entries.push({ type: 'directory', path: found.archivePath, size: 0, mode, mtime: Math.floor(found.stats.mtimeMs) });
+          await addEntry(tarStream, { name: Buffer.concat([found.archivePath, slash]), type: 'directory', mode, mtime: found.stats.mtime });
+          entries.push({ type: 'directory', ...manifestPath(found.archivePath), size: 0, mode, mtime: Math.floor(found.stats.mtimeMs) });
           counts.directories++;
           break;
         }
         case 'symlink': {
           const mode = found.stats.mode & 0o7777;
           await addEntry(tarStream, { name: found.archivePath, type: 'symlink', linkname: found.target, mode, mtime: found.stats.mtime });
-          entries.push({ type: 'symlink', path: found.archivePath, size: 0, mode, mtime: Math.floor(found.stats.mtimeMs), target: found.target });
+          entries.push({ type: 'symlink', ...manifestPath(found.archivePath), size: 0, mode, mtime: Math.floor(found.stats.mtimeMs), ...manifestTarget(found.target) });
           counts.symlinks++;
           break;
         }
         case 'file': {
           const opening = await prepared!;
           if ('skipped' in opening) {
-            skipped.push({ path: found.sourcePath, reason: opening.skipped });
+            skipped.push({ path: displayName(found.sourcePath), reason: opening.skipped });
             break;
           }
           openFiles.delete(opening.opened); // writeFileEntry closes it, whatever happens
+          const currentPath = displayName(found.archivePath);
           const outcome = await writeFileEntry(tarStream, opening.opened, found.archivePath, signal, (bytes) => {
             counts.bytes += bytes;
-            options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath: found.archivePath });
+            options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath });
           });
           entries.push(outcome.stored);
           if (outcome.stored.size > 0) headerBacklog = 0;
-          if (outcome.changed !== undefined) changed.push({ path: found.sourcePath, reason: outcome.changed });
+          if (outcome.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: outcome.changed });
           counts.files++;
-          options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath: found.archivePath });
+          options.onProgress?.({ files: counts.files, bytes: counts.bytes, currentPath });
           break;
         }
         case 'skipped':
-          skipped.push({ path: found.sourcePath, reason: found.reason });
+          skipped.push({ path: displayName(found.sourcePath), reason: found.reason });
           break;
       }
     }
@@ -175,7 +178,7 @@ async function writeArchive(tarStream: Pack, gzip: Gzip, options: PackOptions, s
 
   const createdAt = new Date();
   const manifest: Manifest = { format: manifestFormat, createdAt: createdAt.toISOString(), plan: options.planName, entries, skipped, changed };
-  await addEntry(tarStream, { name: manifestArchivePath, type: 'file', mode: 0o644, mtime: createdAt }, Buffer.from(JSON.stringify(manifest)));
+  await addEntry(tarStream, { name: Buffer.from(manifestArchivePath), type: 'file', mode: 0o644, mtime: createdAt }, Buffer.from(JSON.stringify(manifest)));
   tarStream.finalize();
   await finished(gzip);
   return { ...counts, skipped, changed, manifest };

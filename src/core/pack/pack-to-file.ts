@@ -52,6 +52,7 @@ export async function packToFile(plan: Plan, outFile: string, options: PackToFil
     } catch (err) {
       await pack.result.catch(() => undefined);
       if (options.signal?.aborted) throw new UserError(`Packing plan "${plan.name}" was cancelled; ${file} was not written.`);
+      if (err instanceof UserError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
       if (code === undefined) throw err;
       throw new UserError(`Writing ${file} failed (${code}); it was not written. Free some space or choose another --out.`, { cause: err });

@@ -1,22 +1,29 @@
 /**
  * Walks a plan's designated paths and yields what belongs in the archive, in
  * a deterministic order: items by archive path, folder contents by name
- * (UTF-16 code units, so the order does not depend on the locale), each
- * folder before its contents. Symlinks are reported, never followed.
+ * (bytes, so the order does not depend on the locale), each folder before
+ * its contents. Symlinks are reported, never followed.
+ *
+ * Paths are bytes from the folder listing on: a name that is not valid UTF-8
+ * is packed as it is, not lost to a decode.
+ *
+ * A designated path that is gone fails the walk before anything is packed:
+ * a backup without it would silently protect less than the plan says.
  */
 import { Dirent, type Stats } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { UserError } from '../errors';
 import type { PlanItem } from '../store';
+import { displayName } from './byte-names';
 import type { Exclusion, GitignoreScope } from './exclusion';
 import { errorReason, specialFileReason } from './skip-reasons';
 
 interface Located {
-  sourcePath: string;
-  archivePath: string;
+  sourcePath: Buffer;
+  archivePath: Buffer;
 }
 
-/** Where the walk is, plus the path below the designated folder, which excludes are matched against. */
+/** Where the walk is, plus the path below the designated folder (as text), which excludes are matched against. */
 interface Position extends Located {
   pathInItem: string;
 }
@@ -25,24 +32,27 @@ export type FoundEntry =
   | (Located & { kind: 'directory'; stats: Stats })
   /** Files are opened and stat'ed by the packer itself, from the open descriptor. */
   | (Located & { kind: 'file' })
-  | (Located & { kind: 'symlink'; stats: Stats; target: string })
+  | (Located & { kind: 'symlink'; stats: Stats; target: Buffer })
   | (Located & { kind: 'skipped'; reason: string });
 
-export async function* walkItems(items: readonly PlanItem[], exclusion: Exclusion): AsyncGenerator<FoundEntry> {
-  for (const item of [...items].sort((a, b) => compareNames(a.archivePath, b.archivePath))) {
-    let stats: Stats;
-    try {
-      stats = await lstat(item.sourcePath);
-    } catch (err) {
-      yield { kind: 'skipped', ...item, reason: errorReason(err) };
+const slash = Buffer.from('/');
+
+export async function* walkItems(planName: string, items: readonly PlanItem[], exclusion: Exclusion): AsyncGenerator<FoundEntry> {
+  const sorted = [...items].sort((a, b) => compareText(a.archivePath, b.archivePath));
+  const looked = await Promise.all(sorted.map(async (item) => ({ item, stats: await lstat(item.sourcePath).catch((err: unknown) => err as NodeJS.ErrnoException) })));
+  refuseMissing(planName, looked.filter(({ stats }) => stats instanceof Error && isMissing(stats)).map(({ item }) => item.sourcePath));
+  for (const { item, stats } of looked) {
+    const at = { sourcePath: Buffer.from(item.sourcePath), archivePath: Buffer.from(item.archivePath) };
+    if (stats instanceof Error) {
+      yield { kind: 'skipped', ...at, reason: errorReason(stats) };
       continue;
     }
     const scope = stats.isDirectory() ? await exclusion.scopeAbove(item.sourcePath) : [];
-    yield* visit({ ...item, pathInItem: '' }, stats, scope, exclusion);
+    yield* visit({ ...at, pathInItem: '' }, stats, scope, exclusion);
   }
 }
 
-async function* visit(position: Position, stats: Stats | Dirent, scope: GitignoreScope, exclusion: Exclusion): AsyncGenerator<FoundEntry> {
+async function* visit(position: Position, stats: Stats | Dirent<Buffer>, scope: GitignoreScope, exclusion: Exclusion): AsyncGenerator<FoundEntry> {
   const at: Located = { sourcePath: position.sourcePath, archivePath: position.archivePath };
   if (stats.isFile()) {
     yield { kind: 'file', ...at };
@@ -57,7 +67,7 @@ async function* visit(position: Position, stats: Stats | Dirent, scope: Gitignor
   }
   if (full.isSymbolicLink()) {
     try {
-      yield { kind: 'symlink', ...at, stats: full, target: await readlink(at.sourcePath) };
+      yield { kind: 'symlink', ...at, stats: full, target: await readlink(at.sourcePath, { encoding: 'buffer' }) };
     } catch (err) {
       yield { kind: 'skipped', ...at, reason: errorReason(err) };
     }
@@ -68,26 +78,43 @@ async function* visit(position: Position, stats: Stats | Dirent, scope: Gitignor
     return;
   }
   yield { kind: 'directory', ...at, stats: full };
-  let children: Dirent[];
+  let children: Dirent<Buffer>[];
   try {
-    children = await readdir(at.sourcePath, { withFileTypes: true });
+    children = await readdir(at.sourcePath, { withFileTypes: true, encoding: 'buffer' });
   } catch (err) {
     yield { kind: 'skipped', ...at, reason: `could not be listed: ${errorReason(err)}` };
     return;
   }
   const inside = await exclusion.enter(scope, at.sourcePath);
-  children.sort((a, b) => compareNames(a.name, b.name));
+  children.sort((a, b) => Buffer.compare(a.name, b.name));
   for (const child of children) {
+    const name = displayName(child.name);
     const next = {
-      sourcePath: join(at.sourcePath, child.name),
-      archivePath: `${at.archivePath}/${child.name}`,
-      pathInItem: position.pathInItem === '' ? child.name : `${position.pathInItem}/${child.name}`,
+      sourcePath: Buffer.concat([at.sourcePath, slash, child.name]),
+      archivePath: Buffer.concat([at.archivePath, slash, child.name]),
+      pathInItem: position.pathInItem === '' ? name : `${position.pathInItem}/${name}`,
     };
     if (exclusion.isExcluded(inside, next.sourcePath, next.pathInItem, child.isDirectory())) continue;
     yield* visit(next, child, inside, exclusion);
   }
 }
 
-function compareNames(a: string, b: string): number {
+function isMissing(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ENOENT' || err.code === 'ENOTDIR';
+}
+
+function refuseMissing(planName: string, missing: readonly string[]): void {
+  if (missing.length === 0) return;
+  const command = ['peer-backup', 'plan', 'remove-paths', planName, ...missing].map(shellWord).join(' ');
+  const what = missing.length === 1 ? `${missing[0]} was moved or deleted: restore it` : `These designated paths were moved or deleted: ${missing.join(', ')}. Restore them`;
+  throw new UserError(`${what}, or remove ${missing.length === 1 ? 'it' : 'them'} from the plan with \`${command}\`.`, { code: 'source-missing' });
+}
+
+/** A word as a shell would need it typed, so the suggested command can be pasted. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,0 +1,61 @@
+/**
+ * Writes a file's content from a stream of chunks, leaving holes where it is
+ * zeros: whole blocks of zero bytes are seeked over rather than written, and
+ * the file is given its full length at the end. A sparse file (a disk image,
+ * a database with preallocated space) then restores sparse instead of taking
+ * its whole apparent size on disk.
+ *
+ * Blocks are counted from the start of the file, so a hole is always whole
+ * blocks of the file system; a partial block is held until it is complete.
+ */
+import type { FileHandle } from 'node:fs/promises';
+
+/** The usual file system block size; holes come in multiples of it. */
+const blockSize = 4096;
+const zeroBlock = Buffer.alloc(blockSize);
+
+export class SparseWriter {
+  /** Bytes received so far: where the next chunk begins in the file. */
+  private received = 0;
+  /** The start of an incomplete last block, held until it is complete. */
+  private partial = Buffer.alloc(0);
+
+  constructor(private readonly handle: FileHandle) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    const data = this.partial.length === 0 ? chunk : Buffer.concat([this.partial, chunk]);
+    const start = this.received - this.partial.length;
+    this.received += chunk.length;
+    const whole = data.length - (data.length % blockSize);
+    await this.writeBlocks(data.subarray(0, whole), start);
+    // A copy: the chunk's buffer may be reused by the stream once this returns.
+    this.partial = Buffer.from(data.subarray(whole));
+  }
+
+  /** Writes what is held and gives the file its full length, holes at the end included. */
+  async end(): Promise<void> {
+    await this.writeBlocks(this.partial, this.received - this.partial.length);
+    this.partial = Buffer.alloc(0);
+    await this.handle.truncate(this.received);
+  }
+
+  /** Writes each run of blocks that are not all zeros in one call, and skips the rest. */
+  private async writeBlocks(data: Buffer, position: number): Promise<void> {
+    let runStart = 0;
+    for (let offset = 0; offset < data.length; offset += blockSize) {
+      const block = data.subarray(offset, offset + blockSize);
+      if (!isZeros(block)) continue;
+      await this.writeAll(data.subarray(runStart, offset), position + runStart);
+      runStart = offset + block.length;
+    }
+    await this.writeAll(data.subarray(runStart), position + runStart);
+  }
+
+  private async writeAll(data: Buffer, position: number): Promise<void> {
+    for (let done = 0; done < data.length; ) done += (await this.handle.write(data, done, data.length - done, position + done)).bytesWritten;
+  }
+}
+
+function isZeros(block: Buffer): boolean {
+  return block.length === blockSize ? block.equals(zeroBlock) : block.every((byte) => byte === 0);
+}
