@@ -17,7 +17,9 @@ export class SqliteRegistryStore implements RegistryStore {
   private constructor(private readonly db: Database) {}
 
   static async open(file: string): Promise<SqliteRegistryStore> {
-    const db = await Database.open(file);
+    const db = await Database.open(file, {
+      ifDamaged: 'move it aside and start the registry again (or give --db a new file): receivers announce themselves again within a minute',
+    });
     try {
       await migrateRegistry(db);
     } catch (err) {
