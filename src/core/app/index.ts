@@ -21,6 +21,7 @@ export type { BackupSummary, SummaryState } from '../backup-summary';
 export { parsePeerId } from '../identity/peer-id';
 export type { SecretSlot } from '../identity/shared-identity';
 export { jsonLogger, type Logger } from '../log';
+export { printable } from '../printable';
 export { parseQuota } from '../quota';
 export { resolveRegistryUrl } from '../registry/registry-url';
 export type { RunPhase, RunProgress } from '../runner';
