@@ -31,4 +31,4 @@ export type { AllowedSender, Destination, Plan, PlanItem, Run, RunStatus, Skippe
 export type { ExtractReport, PackFileReport, PackProgress } from '../pack';
 export type { Receipt } from '../transfer/receipt';
 export type { RunningReceiver } from '../../receiver/start';
-export type { RunningRegistry } from '../../registry/server';
+export { registryDefaults, type RunningRegistry } from '../../registry/server';

@@ -43,6 +43,14 @@ export class SqliteRegistryStore implements RegistryStore {
     return changes === 1;
   }
 
+  async has(peerId: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 FROM peers WHERE peer_id = ?', [peerId])) !== undefined;
+  }
+
+  async count(): Promise<number> {
+    return (await this.db.get<{ rows: number }>('SELECT count(*) AS rows FROM peers'))!.rows;
+  }
+
   async find(peerId: string, now: number): Promise<PeerEntry | undefined> {
     const row = await this.db.get<PeerRow>('SELECT * FROM peers WHERE peer_id = ? AND expires_at > ?', [peerId, now]);
     return row && toEntry(row);
