@@ -36,7 +36,7 @@ test('a database damaged in its header, or cut short, is named with how to recov
     const result = await runCli(['plan', 'list', '--home', home]);
     assert.equal(result.code, 1, `${what}: ${result.stderr}`);
     assert.ok(result.stderr.includes(databaseFile), `${what}: ${result.stderr}`);
-    assert.match(result.stderr, /is damaged .*keep the file .*start a new home .*--home.*restore your files from your teammate/, what);
+    assert.match(result.stderr, /is damaged\b.*: keep the file .*start a new home .*--home.*restore your files from your teammate/, what);
     assert.doesNotMatch(result.stderr, stackLine, what);
     assert.deepEqual(readFileSync(databaseFile), damaged, `${what}: the file was changed`);
   }

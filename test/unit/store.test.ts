@@ -136,7 +136,7 @@ test('a database damaged in its header or cut short is named as damaged, with ho
       assert.ok(err instanceof UserError, String(err));
       assert.equal(err.code, 'damaged');
       assert.ok(err.message.includes(file), err.message);
-      assert.match(err.message, /is damaged .*keep the file .*start a new home .*restore your files from your teammate/);
+      assert.match(err.message, /is damaged\b.*: keep the file .*start a new home .*restore your files from your teammate/);
       return true;
     });
     assert.deepEqual(readFileSync(file), before);

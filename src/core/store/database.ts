@@ -174,8 +174,8 @@ function describeOpenError(file: string, err: Error, ifDamaged: string): Error {
 function describeDamage(file: string, err: Error, ifDamaged: string): Error {
   const code = (err as { code?: string }).code;
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
-    const reason = code === 'SQLITE_NOTADB' ? 'it is not an SQLite database' : 'SQLite finds it malformed';
-    return new UserError(`The database ${file} is damaged (${reason}): ${ifDamaged}.`, { code: 'damaged', cause: err });
+    const what = code === 'SQLITE_NOTADB' ? 'is not an SQLite database, or is damaged' : 'is damaged (SQLite finds it malformed)';
+    return new UserError(`The database ${file} ${what}: ${ifDamaged}.`, { code: 'damaged', cause: err });
   }
   return err;
 }
