@@ -1,9 +1,13 @@
 /**
  * The `peer-backup` command. Each command lives in commands/; this file only
- * assembles them and turns errors into one line and a non-zero exit.
+ * assembles them and turns errors into one line and a non-zero exit. Any
+ * error that is not a UserError is a bug: its details go to errors.log in
+ * the home (or to the terminal with --debug), never a raw stack by default.
  */
+import { appendFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { UserError } from '../core/app';
+import { printable, resolveHome, UserError } from '../core/app';
 import { registerAllowCommands } from './commands/allow';
 import { registerDaemonCommand } from './commands/daemon';
 import { registerDestCommands } from './commands/dest';
@@ -21,6 +25,7 @@ export function buildProgram(): Command {
     .description('Back up workspace files straight to a teammate\'s machine.')
     .option('--home <dir>', 'home folder with the database and keys (default: $PEER_BACKUP_HOME or ~/.peer-backup)')
     .option('--json', 'print machine-readable JSON instead of text')
+    .option('--debug', 'print the details of an unexpected error (a bug) here instead of to errors.log in the home')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
@@ -39,21 +44,56 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
   try {
-    await buildProgram().parseAsync(argv);
+    await program.parseAsync(argv);
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode; // commander has printed the reason
     if (err instanceof UserError) {
-      process.stderr.write(`peer-backup: ${err.message}\n`);
+      process.stderr.write(`peer-backup: ${printable(err.message)}\n`);
       return 1;
     }
-    process.stderr.write(`peer-backup: unexpected error: ${(err as Error).stack ?? String(err)}\n`);
+    return reportBug(err, argv, program.opts<{ home?: string; debug?: boolean }>());
+  }
+}
+
+/** One line saying it is a bug and where its details are; exit code 2. */
+function reportBug(err: unknown, argv: string[], options: { home?: string; debug?: boolean }): number {
+  const message = err instanceof Error ? err.message : String(err);
+  const details = err instanceof Error ? (err.stack ?? message) : message;
+  const headline = `peer-backup: unexpected error (a bug in Peer Backup): ${printable(message)}`;
+  if (options.debug) {
+    process.stderr.write(`${headline}\n${details}\n`);
     return 2;
+  }
+  const log = writeBugLog(options.home, `${new Date().toISOString()} ${argv.slice(2).join(' ')}\n${details}\n\n`);
+  process.stderr.write(`${headline}; ${log ? `the details are in ${log}` : 'run it again with --debug to see the details'}.\n`);
+  return 2;
+}
+
+/** Appends to errors.log in the home, if the home exists; returns the file, or undefined when it could not be written. */
+function writeBugLog(homeFlag: string | undefined, entry: string): string | undefined {
+  try {
+    const home = resolveHome(homeFlag);
+    if (!existsSync(home.dir)) return undefined; // a mistyped --home must not be created by an error report
+    const file = join(home.dir, 'errors.log');
+    appendFileSync(file, entry, { mode: 0o600 });
+    return file;
+  } catch {
+    return undefined;
   }
 }
 
 if (require.main === module) {
+  // Errors that escape every command (an event emitter's, a timer's) are bugs too.
+  const onEscaped = (err: unknown) => {
+    const homeAt = process.argv.indexOf('--home');
+    process.exitCode = reportBug(err, process.argv, { home: homeAt > 0 ? process.argv[homeAt + 1] : undefined, debug: process.argv.includes('--debug') });
+    process.exit();
+  };
+  process.on('uncaughtException', onEscaped);
+  process.on('unhandledRejection', onEscaped);
   main(process.argv).then((code) => {
     process.exitCode = code;
   });

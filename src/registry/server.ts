@@ -1,22 +1,34 @@
 /**
  * The registry server: a thin HTTP adapter over the registry store, with
- * limits on every request (header size, time, body size, rate per address)
- * and one structured log line per request.
+ * limits on every request (header size, time, body size, rate per address),
+ * on new peers (a minute's worth, and the table's size), and one structured
+ * log line per request.
  */
 import type { FastifyError, FastifyInstance, HTTPMethods } from 'fastify';
 import { UserError } from '../core/errors';
 import { createHttpApp, HttpError, listen, type Logger } from '../http-server';
+import { newPeerGate, type NewPeerLimits } from './new-peer-limits';
 import { perAddressLimit } from './rate-limit';
 import { announceRoute, maxAnnounceBytes, replayMemoryMs } from './routes/announce';
 import { lookupRoute } from './routes/lookup';
 import type { RegistryStore } from './store/registry-store';
 
-export interface RegistryServerOptions {
+/** Limits a registry has unless told otherwise (the CLI's flags). */
+export const registryDefaults = {
+  maxNewPeersPerMinute: 600,
+  maxPeers: 100_000,
+  /** Peers check their entry this often: a registry restarted empty has them all back within it. */
+  checkAfterSeconds: 30,
+};
+
+export interface RegistryServerOptions extends Partial<NewPeerLimits> {
   store: RegistryStore;
   /** How long an announcement stays valid; peers are told to re-announce after a third of it. */
   ttlSeconds: number;
-  /** Requests a minute from one address; 0 turns limiting off. */
+  /** Requests a minute from one address (IPv6: one /64); 0 turns limiting off. */
   rateLimitPerMinute: number;
+  /** How often peers are told to look up their own entry; registryDefaults.checkAfterSeconds unless given. */
+  checkAfterSeconds?: number;
   /** Where request lines and `purged`/`error` events go (make one with jsonLogger). */
   log: Logger;
   now?: () => number;
@@ -71,7 +83,21 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     }
   });
 
-  app.post('/v1/announce', announceRoute({ store: options.store, ttlMs: options.ttlSeconds * 1000, now }));
+  const admit = newPeerGate(
+    options.store,
+    { maxNewPeersPerMinute: options.maxNewPeersPerMinute ?? registryDefaults.maxNewPeersPerMinute, maxPeers: options.maxPeers ?? registryDefaults.maxPeers },
+    () => now() - replayMemoryMs,
+  );
+  app.post(
+    '/v1/announce',
+    announceRoute({
+      store: options.store,
+      ttlMs: options.ttlSeconds * 1000,
+      checkAfterSeconds: options.checkAfterSeconds ?? registryDefaults.checkAfterSeconds,
+      admit,
+      now,
+    }),
+  );
   app.get('/v1/peers/:peerId', lookupRoute({ store: options.store, now }));
   refuseOtherMethods(app, '/v1/announce', ['POST']);
   refuseOtherMethods(app, '/v1/peers/:peerId', ['GET']);

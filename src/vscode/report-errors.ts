@@ -1,10 +1,11 @@
 /**
  * How errors reach the user: a UserError's message is shown as it is (it
  * already says what to do); anything else is a bug, logged with its stack
- * and shown with a way to the log.
+ * and shown with a way to the log. Messages may quote a teammate or a
+ * registry, so they are shown printable.
  */
 import type * as vscode from 'vscode';
-import { UserError } from '../core/app';
+import { printable, UserError } from '../core/app';
 import type { Vscode } from './vscode-api';
 
 export const showLogAction = 'Show Log';
@@ -12,12 +13,12 @@ export const showLogAction = 'Show Log';
 /** Shows the error without waiting for the user to dismiss it. */
 export function showError(vsc: Vscode, log: vscode.LogOutputChannel, what: string, err: unknown): void {
   if (err instanceof UserError) {
-    log.warn(`${what}: ${err.message}`);
-    void vsc.window.showErrorMessage(err.message);
+    log.warn(`${what}: ${printable(err.message)}`);
+    void vsc.window.showErrorMessage(printable(err.message));
     return;
   }
-  log.error(`${what} failed unexpectedly: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  offerLog(log, vsc.window.showErrorMessage(`Peer Backup: ${what} failed unexpectedly (${err instanceof Error ? err.message : String(err)}).`, showLogAction));
+  log.error(`${what} failed unexpectedly: ${printable(err instanceof Error ? (err.stack ?? err.message) : String(err))}`);
+  offerLog(log, vsc.window.showErrorMessage(`Peer Backup: ${what} failed unexpectedly (${printable(err instanceof Error ? err.message : String(err))}).`, showLogAction));
 }
 
 /** Runs `then` if the user picks `action` on a notification, without waiting for them. */

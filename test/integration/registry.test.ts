@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
-import type { Identity } from '../../src/core/identity/keys';
+import { generateIdentity, type Identity } from '../../src/core/identity/keys';
 import { signAnnouncement } from '../../src/core/registry/announcement';
 import { RegistryClient } from '../../src/core/registry/registry-client';
 import { runCli, runCliJson, startCli, type LongRunning } from '../helpers/cli';
@@ -181,6 +181,43 @@ test('too many requests from one address get 429 with Retry-After', async (t) =>
   assert.match(limited.body.message!, /too many requests from 127\.0\.0\.1 \(at most 3 a minute\): retry in \d+ s/);
   const retryAfter = Number(limited.headers.get('retry-after'));
   assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
+});
+
+/** Announces `signer` straight to the registry, so a test can read the refusal the client would turn into an error. */
+function announceRaw(url: string, signer: Identity, port: number): ReturnType<typeof request> {
+  return post(url, signAnnouncement(signer, [{ host: '', port }], Date.now()));
+}
+
+test('--max-peers bounds the table: a new peer gets 503 with Retry-After, and the peers it holds still announce', async (t) => {
+  const registry = await startRegistry(t, join(tempDir(t), 'registry.db'), '--max-peers', '2');
+  const [alice, bob, carol] = [generateIdentity(), generateIdentity(), generateIdentity()];
+  assert.equal((await announceRaw(registry.url, alice, 7001)).status, 200);
+  assert.equal((await announceRaw(registry.url, bob, 7002)).status, 200);
+
+  const refused = await announceRaw(registry.url, carol, 7003);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.error, 'registry-full');
+  assert.match(refused.body.message!, /holds as many peers as it may \(2\).*--max-peers/);
+  assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+  assert.equal((await request(`${registry.url}/v1/peers/${carol.peerId}`)).status, 404);
+
+  assert.equal((await announceRaw(registry.url, alice, 7011)).status, 200, 'a peer already held is never refused');
+});
+
+test('--max-new-peers-per-minute caps new peer IDs from all addresses; re-announcements are not counted', async (t) => {
+  const registry = await startRegistry(t, join(tempDir(t), 'registry.db'), '--max-new-peers-per-minute', '2');
+  const [alice, bob, carol] = [generateIdentity(), generateIdentity(), generateIdentity()];
+  assert.equal((await announceRaw(registry.url, alice, 7001)).status, 200);
+  assert.equal((await announceRaw(registry.url, alice, 7001)).status, 200);
+  assert.equal((await announceRaw(registry.url, bob, 7002)).status, 200);
+
+  const refused = await announceRaw(registry.url, carol, 7003);
+  assert.equal(refused.status, 503);
+  assert.equal(refused.body.error, 'too-many-new-peers');
+  assert.match(refused.body.message!, /at most 2 a minute\): retry in \d+ s/);
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${retryAfter}`);
+  assert.equal((await announceRaw(registry.url, bob, 7012)).status, 200, 'a peer already held is never refused');
 });
 
 test('start-up problems are one line naming the port or file, and a non-zero exit', async (t) => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../../src/core/errors';
@@ -35,4 +35,18 @@ test('a damaged key file is reported with its path and left in place', async (t)
     return true;
   });
   assert.equal(statSync(file).size, 'not a key\n'.length);
+});
+
+test('a folder where the key file belongs is named, with what to do, and left in place', async (t) => {
+  const home = tempDir(t);
+  const file = join(home, keyFileName);
+  mkdirSync(file);
+  await assert.rejects(loadOrCreateIdentity(home), (err: Error) => {
+    assert.ok(err instanceof UserError);
+    assert.equal(err.code, 'damaged');
+    assert.ok(err.message.includes(file), err.message);
+    assert.match(err.message, /is a folder, not a key file: restore it from a backup, or move it aside/);
+    return true;
+  });
+  assert.ok(statSync(file).isDirectory());
 });

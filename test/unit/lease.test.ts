@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore, type Store } from '../../src/core/store';
+import { newLeaseHolder } from '../../src/core/store/leases';
 import { tempDir } from '../helpers/temp';
 
 /** A store whose clock the test moves by hand. */
@@ -65,4 +67,18 @@ test('several connections to one file asking at once: exactly one wins', async (
   const won = await Promise.all(stores.map((store, index) => store.leases.acquire('scheduler', `holder-${index}`, 60_000)));
   assert.equal(won.filter(Boolean).length, 1);
   assert.equal((await stores[0].leases.current('scheduler'))?.holder, `holder-${won.indexOf(true)}`);
+});
+
+test('a lease whose holder process is gone is free at once; a live holder\'s is not', async (t) => {
+  const { store } = await storeWithClock(t);
+  const dead = spawnSync(process.execPath, ['-e', '']).pid; // a process that has exited
+  assert.equal(await store.leases.acquire('plan-run:1', `${dead}:run-a`, 30_000), true);
+  assert.equal(await store.leases.current('plan-run:1'), undefined, 'a dead holder holds nothing');
+  assert.equal(await store.leases.acquire('plan-run:1', newLeaseHolder(), 30_000), true, 'taken over long before it expires');
+
+  const live = newLeaseHolder();
+  assert.match(live, new RegExp(`^${process.pid}:`));
+  assert.equal(await store.leases.acquire('scheduler', live, 30_000), true);
+  assert.equal(await store.leases.acquire('scheduler', newLeaseHolder(), 30_000), false, 'this process is alive');
+  assert.equal(await store.leases.acquire('scheduler', 'holder-without-pid', 30_000), false);
 });

@@ -14,3 +14,10 @@ test('a size without a unit, with trailing words, or of nothing is refused with 
     assert.throws(() => parseQuota(text), (err: Error) => err instanceof UserError && /is not a size: give the quota as e\.g\. 10GB/.test(err.message), text);
   }
 });
+
+test('a quota over 1PB, however it is written, is refused as a typo', () => {
+  assert.equal(parseQuota('1PB'), 1024 ** 5);
+  for (const text of ['1.5PB', '1025TB', '100000000000000000000000PB']) {
+    assert.throws(() => parseQuota(text), (err: Error) => err instanceof UserError && /more than the largest quota, 1PB/.test(err.message), text);
+  }
+});

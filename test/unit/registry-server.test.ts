@@ -45,3 +45,17 @@ test('each request is one JSON log line: event, method, path, status, ms, remote
   }
   assert.match(String(requests[2].error), /no endpoint GET \/v1\/nothing/);
 });
+
+test('a full table makes room for a new peer by deleting entries expired past the replay window', async (t) => {
+  let now = Date.now();
+  const registry = await startTestRegistry(t, { ttlSeconds: 60, maxPeers: 1, now: () => now });
+  const client = new RegistryClient(registry.url, { now: () => now });
+  const alice = generateIdentity();
+  const bob = generateIdentity();
+  await client.announce(alice, 7001);
+  await assert.rejects(client.announce(bob, 7002), (err: Error) => /holds as many peers as it may \(1\)/.test(err.message));
+
+  now += 60_000 + 10 * 60_000 + 1; // alice's entry expired, and the replay window after it has passed
+  await client.announce(bob, 7002);
+  assert.equal((await fetch(`${registry.url}/v1/peers/${bob.peerId}`)).status, 200);
+});

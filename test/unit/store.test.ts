@@ -117,3 +117,28 @@ test('a run left running by a process that died is marked interrupted when the d
   assert.match((await reopened.runs.get(dead))?.error ?? '', /stopped before it finished/);
   assert.equal((await reopened.runs.get(live))?.status, 'running');
 });
+
+test('a database damaged in its header or cut short is named as damaged, with how to recover, and left as it is', async (t) => {
+  const made = join(tempDir(t), 'peer-backup.db');
+  const store = await openStore(made);
+  for (let n = 0; n < 50; n++) await store.plans.create({ name: `plan-${n}`, destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
+  await store.close(); // the last connection folds the WAL into the file
+  const whole = readFileSync(made);
+
+  const overwritten = join(tempDir(t), 'peer-backup.db');
+  writeFileSync(overwritten, Buffer.concat([Buffer.alloc(100, 0xa5), whole.subarray(100)]));
+  const truncated = join(tempDir(t), 'peer-backup.db');
+  writeFileSync(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
+
+  for (const file of [overwritten, truncated]) {
+    const before = readFileSync(file);
+    await assert.rejects(openStore(file), (err: Error) => {
+      assert.ok(err instanceof UserError, String(err));
+      assert.equal(err.code, 'damaged');
+      assert.ok(err.message.includes(file), err.message);
+      assert.match(err.message, /is damaged\b.*: keep the file .*start a new home .*restore your files from your teammate/);
+      return true;
+    });
+    assert.deepEqual(readFileSync(file), before);
+  }
+});

@@ -1,7 +1,7 @@
 /** `peer-backup registry`: run the registry server until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { defaultRegistryPort, hostRegistry, jsonLogger, resolveHome, type RunningRegistry } from '../../core/app';
+import { defaultRegistryPort, hostRegistry, jsonLogger, registryDefaults, resolveHome, type RunningRegistry } from '../../core/app';
 import { globalOptions } from '../context';
 import { integerFrom, port } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
@@ -12,6 +12,9 @@ interface RegistryCommandOptions {
   db?: string;
   ttl: number;
   rateLimit: number;
+  maxNewPeersPerMinute: number;
+  maxPeers: number;
+  checkAfter: number;
 }
 
 export function registerRegistryCommand(program: Command): void {
@@ -22,12 +25,25 @@ export function registerRegistryCommand(program: Command): void {
     .option('--host <address>', 'address to listen on; 127.0.0.1 for this machine only', '0.0.0.0')
     .option('--db <file>', 'the registry database (default: registry.db in the home)')
     .option('--ttl <seconds>', 'how long an announcement stays valid; peers re-announce after a third of it', integerFrom(1, 7 * 24 * 3600), 7200)
-    .option('--rate-limit <n>', 'requests a minute allowed from one address; 0 for no limit', integerFrom(0, 1_000_000), 600)
+    .option('--rate-limit <n>', 'requests a minute allowed from one address (IPv6: one /64); 0 for no limit', integerFrom(0, 1_000_000), 600)
+    .option('--max-new-peers-per-minute <n>', 'peer IDs not seen before accepted a minute, from all addresses; 0 for no limit', integerFrom(0, 1_000_000), registryDefaults.maxNewPeersPerMinute)
+    .option('--max-peers <n>', 'peers the database may hold; new ones are refused when full', integerFrom(1, 100_000_000), registryDefaults.maxPeers)
+    .option('--check-after <seconds>', 'how often peers check that their entry is still here (after a restart with an empty database)', integerFrom(1, 3600), registryDefaults.checkAfterSeconds)
     .action(async (options: RegistryCommandOptions, command: Command) => {
       const home = resolveHome(globalOptions(command).home);
       const dbFile = options.db === undefined ? join(home.dir, 'registry.db') : resolve(options.db);
       const log = jsonLogger((line) => process.stdout.write(`${line}\n`));
-      const registry: RunningRegistry = await hostRegistry({ dbFile, host: options.host, port: options.port, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit, log });
+      const registry: RunningRegistry = await hostRegistry({
+        dbFile,
+        host: options.host,
+        port: options.port,
+        ttlSeconds: options.ttl,
+        rateLimitPerMinute: options.rateLimit,
+        maxNewPeersPerMinute: options.maxNewPeersPerMinute,
+        maxPeers: options.maxPeers,
+        checkAfterSeconds: options.checkAfter,
+        log,
+      });
       // The first line, plain, so scripts and tests can wait for it and read the port.
       process.stdout.write(`registry listening on ${registry.url}\n`);
       log.info({ event: 'started', db: dbFile, ttlSeconds: options.ttl, rateLimitPerMinute: options.rateLimit });

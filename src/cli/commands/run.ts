@@ -5,7 +5,7 @@
  * exits: for cron or a systemd timer.
  */
 import type { Command } from 'commander';
-import { formatBytes, UserError, type Run } from '../../core/app';
+import { formatBytes, printable, UserError, type Run } from '../../core/app';
 import { globalOptions, registryOption, report, withApp } from '../context';
 import { createProgressDisplay } from '../progress-bar';
 
@@ -63,13 +63,13 @@ export function registerRunCommand(program: Command): void {
 
 function failIfAny(runs: Run[]): void {
   const failed = runs.filter((run) => run.status !== 'succeeded');
-  if (failed.length > 0) throw new UserError(failed.map((run) => `plan "${run.planName}" ${run.status}: ${run.error}`).join('; '));
+  if (failed.length > 0) throw new UserError(failed.map((run) => `plan "${run.planName}" ${run.status}: ${printable(run.error ?? '')}`).join('; '));
 }
 
 function describeRun(run: Run): string {
-  if (run.status !== 'succeeded') return `${run.planName}: ${run.status}: ${run.error}`;
+  if (run.status !== 'succeeded') return `${run.planName}: ${run.status}: ${printable(run.error ?? '')}`;
   return [
-    `${run.planName}: backed up ${run.files} files (${formatBytes(run.bytes)}) as snapshot ${run.snapshotId}.`,
+    `${run.planName}: backed up ${run.files} files (${formatBytes(run.bytes)}) as snapshot ${printable(run.snapshotId ?? '')}.`,
     ...run.skipped.map((skip) => `  skipped ${skip.path}: ${skip.reason}`),
   ].join('\n');
 }

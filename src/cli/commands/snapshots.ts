@@ -1,7 +1,7 @@
 /** `peer-backup snapshots` and `peer-backup restore`: what teammates hold for us, and getting it back. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { formatBytes, formatTime } from '../../core/app';
+import { formatBytes, formatTime, printable } from '../../core/app';
 import { globalOptions, registryOption, report, withApp } from '../context';
 
 export function registerSnapshotCommands(program: Command): void {
@@ -20,7 +20,7 @@ export function registerSnapshotCommands(program: Command): void {
           report(global, shown, () =>
             shown.length === 0
               ? 'No snapshots found.'
-              : shown.map((r) => `${r.snapshotId}  ${r.plan}  ${formatBytes(r.size)}  ${formatTime(r.storedAt)}  on ${r.receiver}`).join('\n'),
+              : shown.map((r) => `${printable(r.snapshotId)}  ${printable(r.plan)}  ${formatBytes(r.size)}  ${formatTime(r.storedAt)}  on ${r.receiver}`).join('\n'),
           );
         },
         options.registry,
@@ -44,8 +44,8 @@ export function registerSnapshotCommands(program: Command): void {
           const result = await app.snapshots.restore({ snapshotId, teammate: options.dest, targetDir, overwrite: options.overwrite === true });
           report(global, result, () =>
             [
-              `Restored snapshot ${snapshotId} (${result.extracted.files} files) into ${targetDir}.`,
-              ...result.extracted.refusedLinks.map((link) => `  ${link.path}: ${link.reason}`),
+              `Restored snapshot ${printable(snapshotId)} (${result.extracted.files} files) into ${targetDir}.`,
+              ...result.extracted.refusedLinks.map((link) => `  ${printable(link.path)}: ${link.reason}`),
             ].join('\n'),
           );
         },

@@ -14,6 +14,7 @@ import type { Identity } from '../identity/keys';
 import { loadOrCreateSharedIdentity, type SecretSlot } from '../identity/shared-identity';
 import { RegistryClient } from '../registry/registry-client';
 import type { RunnerContext } from '../runner';
+import { cleanSpool } from '../spool';
 import { openStore, type Store } from '../store';
 import { PlanService } from './plans';
 import { ReceivingService } from './receiving';
@@ -95,7 +96,9 @@ export class App {
 
   private async openStore(): Promise<Store> {
     if (this.options.createHome) await mkdir(this.home.dir, { recursive: true, mode: 0o700 });
-    return openStore(this.home.databaseFile);
+    const store = await openStore(this.home.databaseFile);
+    await cleanSpool(this.home.spoolDir, store); // archives of runs killed since the database was last opened
+    return store;
   }
 
   private async loadIdentity(): Promise<Identity> {

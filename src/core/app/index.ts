@@ -21,6 +21,7 @@ export type { BackupSummary, SummaryState } from '../backup-summary';
 export { parsePeerId } from '../identity/peer-id';
 export type { SecretSlot } from '../identity/shared-identity';
 export { jsonLogger, type Logger } from '../log';
+export { printable } from '../printable';
 export { parseQuota } from '../quota';
 export { resolveRegistryUrl } from '../registry/registry-url';
 export type { RunPhase, RunProgress } from '../runner';
@@ -30,4 +31,4 @@ export type { AllowedSender, Destination, Plan, PlanItem, Run, RunStatus, Skippe
 export type { ExtractReport, PackFileReport, PackProgress } from '../pack';
 export type { Receipt } from '../transfer/receipt';
 export type { RunningReceiver } from '../../receiver/start';
-export type { RunningRegistry } from '../../registry/server';
+export { registryDefaults, type RunningRegistry } from '../../registry/server';

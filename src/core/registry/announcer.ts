@@ -1,8 +1,9 @@
 /**
  * Keeps this peer's registry entry alive while it receives: announces at
  * once, again when the registry says to (well before the entry expires),
- * again as soon as this machine's addresses change, and retries failures
- * with growing pauses. Its timers keep the process alive until stop().
+ * again as soon as this machine's addresses change or the registry no longer
+ * holds the entry (it restarted with an empty database), and retries
+ * failures with growing pauses. Its timers keep the process alive until stop().
  */
 import type { Identity } from '../identity/keys';
 import { localAddresses as machineAddresses } from './local-addresses';
@@ -13,7 +14,11 @@ import { UserError } from '../errors';
 export interface AnnouncerOptions {
   /** Hosts to announce besides the address the registry sees; default: this machine's interface addresses. */
   localAddresses?: () => string[];
-  /** How often to look for changed addresses. */
+  /**
+   * How often to look for changed addresses and look up this peer's own
+   * entry (30 s by default); a registry that asks for checks more often
+   * (the reply's `checkAfter`) gets them.
+   */
   checkEveryMs?: number;
   /** The pause after a first failure; it doubles on each further failure, up to `maxRetryMs`. */
   retryMs?: number;
@@ -24,11 +29,12 @@ export interface AnnouncerOptions {
 
 export class Announcer {
   private readonly localAddresses: () => string[];
+  private checkEveryMs: number;
   private running = false;
   private inFlight: Promise<void> | undefined;
   private announceAgain = false;
   private nextAnnounce: NodeJS.Timeout | undefined;
-  private addressWatch: NodeJS.Timeout | undefined;
+  private nextCheck: NodeJS.Timeout | undefined;
   private announcedHosts = '';
   private failures = 0;
 
@@ -39,14 +45,13 @@ export class Announcer {
     private readonly options: AnnouncerOptions = {},
   ) {
     this.localAddresses = options.localAddresses ?? machineAddresses;
+    this.checkEveryMs = options.checkEveryMs ?? 30_000;
   }
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.addressWatch = setInterval(() => {
-      if (this.hosts().join(' ') !== this.announcedHosts) this.announceNow();
-    }, this.options.checkEveryMs ?? 30_000);
+    this.scheduleCheck();
     this.announceNow();
   }
 
@@ -54,7 +59,7 @@ export class Announcer {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.nextAnnounce);
-    clearInterval(this.addressWatch);
+    clearTimeout(this.nextCheck);
     await this.inFlight;
   }
 
@@ -80,6 +85,7 @@ export class Announcer {
       const reply = await this.client.announce(this.identity, this.port, hosts);
       this.announcedHosts = hosts.join(' ');
       this.failures = 0;
+      if (reply.checkAfter !== undefined) this.checkEvery(Math.min(this.options.checkEveryMs ?? 30_000, reply.checkAfter * 1000));
       this.options.onAnnounced?.(reply);
       this.schedule(reply.reannounceAfter * 1000);
     } catch (err) {
@@ -94,6 +100,43 @@ export class Announcer {
   private schedule(delayMs: number): void {
     if (!this.running) return;
     this.nextAnnounce = setTimeout(() => this.announceNow(), delayMs);
+  }
+
+  private scheduleCheck(): void {
+    if (!this.running) return;
+    this.nextCheck = setTimeout(() => {
+      this.nextCheck = undefined;
+      void this.check().finally(() => this.scheduleCheck());
+    }, this.checkEveryMs);
+  }
+
+  /** A new interval applies at once to a check that is waiting, and after one that is under way. */
+  private checkEvery(ms: number): void {
+    if (ms === this.checkEveryMs) return;
+    this.checkEveryMs = ms;
+    if (this.nextCheck === undefined) return;
+    clearTimeout(this.nextCheck);
+    this.scheduleCheck();
+  }
+
+  /** Announces at once when the addresses changed or the registry lost the entry. */
+  private async check(): Promise<void> {
+    if (this.hosts().join(' ') !== this.announcedHosts) return this.announceNow();
+    // While an announcement is under way or failing, its own schedule brings the entry back.
+    if (this.inFlight || this.failures > 0) return;
+    if (await this.entryIsMissing()) this.announceNow();
+  }
+
+  /** True only when the registry answers that it holds no entry for this peer. */
+  private async entryIsMissing(): Promise<boolean> {
+    try {
+      await this.client.lookup(this.identity.peerId, { fresh: true });
+      return false;
+    } catch (err) {
+      if (err instanceof UserError && err.code === 'peer-not-registered') return true;
+      this.options.onError?.(err as Error); // the registry is down or odd: the next check looks again
+      return false;
+    }
   }
 
   /** "" first: the address the registry sees is the one that works across NAT. */

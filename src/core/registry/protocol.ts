@@ -50,6 +50,12 @@ export const announceReplySchema = z.object({
   expiresAt: z.int(),
   /** Seconds until the peer should announce again, well before `expiresAt`. */
   reannounceAfter: z.int().positive(),
+  /**
+   * Seconds between the peer's look-ups of its own entry: a registry that
+   * lost its entries (restarted with an empty database) has each back within
+   * that time. Absent from older registries.
+   */
+  checkAfter: z.int().positive().optional(),
 });
 export type AnnounceReply = z.infer<typeof announceReplySchema>;
 

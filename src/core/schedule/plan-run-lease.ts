@@ -2,11 +2,12 @@
  * A plan never runs twice at once, even from two processes: whoever runs it
  * (the scheduler, or "Run now" in any window or the CLI) first takes the
  * plan's run lease, renews it while the run lasts, and releases it at the
- * end. A process that dies mid-run stops renewing, so its claim lapses after
- * the TTL instead of blocking the plan for ever.
+ * end. A process that dies mid-run leaves a lease naming its pid, which the
+ * next run takes over at once; a frozen one stops renewing, so its claim
+ * lapses after the TTL instead of blocking the plan for ever.
  */
-import { randomUUID } from 'node:crypto';
 import type { Store } from '../store';
+import { newLeaseHolder } from '../store/leases';
 
 /** How long a lease outlives a holder that stopped renewing it (crashed, frozen); renewed every third of it. */
 export const defaultLeaseTtlMs = 30_000;
@@ -28,7 +29,7 @@ export async function tryWithPlanRunLease<T>(
   ttlMs: number = defaultLeaseTtlMs,
 ): Promise<{ ran: true; value: T } | { ran: false }> {
   const name = planRunLeaseName(planId);
-  const holder = randomUUID();
+  const holder = newLeaseHolder();
   if (!(await store.leases.acquire(name, holder, ttlMs))) return { ran: false };
   // A failed renewal (database busy for a moment) is retried on the next beat; the run goes on.
   const renewal = setInterval(() => void store.leases.acquire(name, holder, ttlMs).catch(() => undefined), ttlMs / 3);

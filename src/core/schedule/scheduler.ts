@@ -13,10 +13,10 @@
  * The scheduler does not know how a backup is done: `runPlan` does it, and
  * records each attempt in the runs table, which is where catch-up looks.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mutex } from 'async-mutex';
 import type { Plan, Store } from '../store';
+import { newLeaseHolder } from '../store/leases';
 import { duePlans } from './due';
 import { defaultLeaseTtlMs, tryWithPlanRunLease } from './plan-run-lease';
 import { retrying } from '../retry';
@@ -74,8 +74,8 @@ export class Scheduler {
   private readonly retryDelaysMs: readonly number[];
   private readonly catchUpDelayMs: number;
   private readonly onEvent: (event: SchedulerEvent) => void;
-  /** Random per instance: two windows of one user are still two holders. */
-  private readonly holder = randomUUID();
+  /** Per instance: two windows of one user are still two holders. */
+  private readonly holder = newLeaseHolder();
 
   /** Set while this instance holds the lease; aborted when it loses it or stops. */
   private tenure: AbortController | undefined;

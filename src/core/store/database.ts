@@ -27,23 +27,33 @@ export interface Queries {
   exec(sql: string): Promise<void>;
 }
 
+export interface OpenOptions {
+  /** What a person should do when the file is damaged; said after naming the file. */
+  ifDamaged?: string;
+}
+
+/** The originating database's case: the backups themselves are safe with the teammate. */
+const recoverHome = 'keep the file (it may be recoverable), start a new home (the CLI\'s --home DIR), and restore your files from your teammate';
+
 export class Database implements Queries {
   private readonly queue = new Mutex();
 
   private constructor(
     private readonly db: sqlite3.Database,
     readonly file: string,
+    private readonly ifDamaged: string,
   ) {}
 
   /**
    * Opens (or creates) the database and applies the pragmas every connection
-   * needs. A file that is not SQLite is reported, and left untouched.
+   * needs. A file that is not SQLite, or is damaged, is reported whenever it
+   * shows (here or at any later statement), and left untouched.
    */
-  static async open(file: string): Promise<Database> {
+  static async open(file: string, { ifDamaged = recoverHome }: OpenOptions = {}): Promise<Database> {
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const db = new sqlite3.Database(file, (err) => (err ? reject(describeOpenError(file, err)) : resolve(db)));
+      const db = new sqlite3.Database(file, (err) => (err ? reject(describeOpenError(file, err, ifDamaged)) : resolve(db)));
     });
-    const database = new Database(raw, file);
+    const database = new Database(raw, file, ifDamaged);
     try {
       await database.direct.exec('PRAGMA busy_timeout = 5000');
       // The first read of the header is where a non-SQLite file shows itself.
@@ -52,7 +62,7 @@ export class Database implements Queries {
       await database.direct.exec('PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;');
     } catch (err) {
       await database.close().catch(() => undefined);
-      throw describeOpenError(file, err as Error);
+      throw describeOpenError(file, err as Error, ifDamaged);
     }
     return database;
   }
@@ -104,24 +114,30 @@ export class Database implements Queries {
   private readonly direct: Queries = {
     run: (sql, params = []) =>
       new Promise((resolve, reject) => {
+        const describe = (err: Error) => this.describe(err);
         this.db.run(sql, params, function (err) {
-          if (err) reject(err);
+          if (err) reject(describe(err));
           else resolve({ changes: this.changes, lastId: this.lastID });
         });
       }),
     get: <T>(sql: string, params: SqlParams = []) =>
       new Promise<T | undefined>((resolve, reject) => {
-        this.db.get(sql, params, (err, row) => (err ? reject(err) : resolve(row as T | undefined)));
+        this.db.get(sql, params, (err, row) => (err ? reject(this.describe(err)) : resolve(row as T | undefined)));
       }),
     all: <T>(sql: string, params: SqlParams = []) =>
       new Promise<T[]>((resolve, reject) => {
-        this.db.all(sql, params, (err, rows) => (err ? reject(err) : resolve(rows as T[])));
+        this.db.all(sql, params, (err, rows) => (err ? reject(this.describe(err)) : resolve(rows as T[])));
       }),
     exec: (sql) =>
       new Promise<void>((resolve, reject) => {
-        this.db.exec(sql, (err) => (err ? reject(err) : resolve()));
+        this.db.exec(sql, (err) => (err ? reject(this.describe(err)) : resolve()));
       }),
   };
+
+  /** A damaged file can show at any statement, not only when it is opened. */
+  private describe(err: Error): Error {
+    return describeDamage(this.file, err, this.ifDamaged);
+  }
 }
 
 /**
@@ -147,13 +163,19 @@ export function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && /SQLITE_CONSTRAINT: UNIQUE/.test(err.message);
 }
 
-function describeOpenError(file: string, err: Error): Error {
-  const code = (err as { code?: string }).code;
-  if (code === 'SQLITE_NOTADB') {
-    return new UserError(`${file} is not an SQLite database: move it aside, or choose another home folder.`, { cause: err });
-  }
-  if (code === 'SQLITE_CANTOPEN') {
+function describeOpenError(file: string, err: Error, ifDamaged: string): Error {
+  if ((err as { code?: string }).code === 'SQLITE_CANTOPEN') {
     return new UserError(`Cannot open the database ${file}: check that its folder exists and is writable.`, { cause: err });
+  }
+  return describeDamage(file, err, ifDamaged);
+}
+
+/** SQLite's word for a file whose header (NOTADB) or pages (CORRUPT) are not what it wrote. */
+function describeDamage(file: string, err: Error, ifDamaged: string): Error {
+  const code = (err as { code?: string }).code;
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    const what = code === 'SQLITE_NOTADB' ? 'is not an SQLite database, or is damaged' : 'is damaged (SQLite finds it malformed)';
+    return new UserError(`The database ${file} ${what}: ${ifDamaged}.`, { code: 'damaged', cause: err });
   }
   return err;
 }

@@ -24,10 +24,14 @@ export const replayMemoryMs = 2 * maxClockSkewMs;
 export interface AnnounceDependencies {
   store: RegistryStore;
   ttlMs: number;
+  /** Told to peers: how often to check that their entry is still here. */
+  checkAfterSeconds: number;
+  /** Stores the entry, or refuses a new peer the registry has no room for (see newPeerGate). */
+  admit: (peerId: string, save: () => Promise<boolean>) => Promise<boolean>;
   now: () => number;
 }
 
-export function announceRoute({ store, ttlMs, now }: AnnounceDependencies) {
+export function announceRoute({ store, ttlMs, checkAfterSeconds, admit, now }: AnnounceDependencies) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<AnnounceReply> => {
     const opened = openAnnouncement(request.body);
     if (!opened.ok) {
@@ -56,7 +60,7 @@ export function announceRoute({ store, ttlMs, now }: AnnounceDependencies) {
       );
     }
     const expiresAt = receivedAt + ttlMs;
-    const stored = await store.saveIfNewer({ peerId, publicKey, addresses, announcedAt: time, lastSeen: receivedAt, expiresAt });
+    const stored = await admit(peerId, () => store.saveIfNewer({ peerId, publicKey, addresses, announcedAt: time, lastSeen: receivedAt, expiresAt }));
     if (!stored) {
       throw new HttpError(
         409,
@@ -66,6 +70,6 @@ export function announceRoute({ store, ttlMs, now }: AnnounceDependencies) {
     }
     const reannounceAfter = Math.max(1, Math.floor(ttlMs / 3 / 1000));
     void reply.header('reannounce-after', String(reannounceAfter));
-    return { peerId, addresses, lastSeen: receivedAt, expiresAt, reannounceAfter };
+    return { peerId, addresses, lastSeen: receivedAt, expiresAt, reannounceAfter, checkAfter: checkAfterSeconds };
   };
 }

@@ -26,6 +26,14 @@ export class CachedRegistryStore implements RegistryStore {
     return stored;
   }
 
+  async has(peerId: string): Promise<boolean> {
+    return this.entries.has(peerId) || this.store.has(peerId);
+  }
+
+  count(): Promise<number> {
+    return this.store.count();
+  }
+
   async find(peerId: string, now: number): Promise<PeerEntry | undefined> {
     const cached = this.entries.get(peerId);
     if (cached) return cached.expiresAt > now ? cached : undefined;

@@ -22,6 +22,10 @@ export interface RegistryStore {
    * the same time or later, in one atomic step. False when it was not stored.
    */
   saveIfNewer(entry: PeerEntry): Promise<boolean>;
+  /** Whether the table has a row for `peerId`, expired or not. */
+  has(peerId: string): Promise<boolean>;
+  /** The rows in the table, expired ones not yet deleted included. */
+  count(): Promise<number>;
   /** The entry for `peerId`, unless none exists or it expired by `now`. */
   find(peerId: string, now: number): Promise<PeerEntry | undefined>;
   /** Deletes entries that expired before `time`; returns how many. */

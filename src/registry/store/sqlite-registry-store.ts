@@ -17,7 +17,9 @@ export class SqliteRegistryStore implements RegistryStore {
   private constructor(private readonly db: Database) {}
 
   static async open(file: string): Promise<SqliteRegistryStore> {
-    const db = await Database.open(file);
+    const db = await Database.open(file, {
+      ifDamaged: 'move it aside and start the registry again (or give --db a new file): receivers announce themselves again within a minute',
+    });
     try {
       await migrateRegistry(db);
     } catch (err) {
@@ -39,6 +41,14 @@ export class SqliteRegistryStore implements RegistryStore {
       [entry.peerId, entry.publicKey, JSON.stringify(entry.addresses), entry.announcedAt, entry.lastSeen, entry.expiresAt],
     );
     return changes === 1;
+  }
+
+  async has(peerId: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 FROM peers WHERE peer_id = ?', [peerId])) !== undefined;
+  }
+
+  async count(): Promise<number> {
+    return (await this.db.get<{ rows: number }>('SELECT count(*) AS rows FROM peers'))!.rows;
   }
 
   async find(peerId: string, now: number): Promise<PeerEntry | undefined> {

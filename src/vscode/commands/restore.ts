@@ -1,6 +1,6 @@
 /** "Restore Snapshot...": pick a plan, one of its snapshots the teammate holds, and a folder to restore into. */
 import { readdir } from 'node:fs/promises';
-import { formatBytes, formatTime } from '../../core/app';
+import { formatBytes, formatTime, printable } from '../../core/app';
 import { pickPlan } from '../pickers';
 import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
@@ -24,7 +24,7 @@ export function restoreCommands(context: CommandContext): [string, CommandHandle
           return;
         }
         const snapshot = await vsc.window.showQuickPick(
-          ofPlan.map((receipt) => ({ label: formatTime(receipt.storedAt), description: formatBytes(receipt.size), detail: receipt.snapshotId, receipt })),
+          ofPlan.map((receipt) => ({ label: formatTime(receipt.storedAt), description: formatBytes(receipt.size), detail: printable(receipt.snapshotId), receipt })),
           { placeHolder: `Which snapshot of "${plan.name}"? (newest first)` },
         );
         if (!snapshot) return;
@@ -46,14 +46,14 @@ export function restoreCommands(context: CommandContext): [string, CommandHandle
           overwrite = choice === replace;
         }
         const { extracted } = await vsc.window.withProgress(
-          { location: vsc.ProgressLocation.Notification, title: `Restoring snapshot ${snapshot.receipt.snapshotId} from ${teammate}...`, cancellable: true },
+          { location: vsc.ProgressLocation.Notification, title: `Restoring snapshot ${printable(snapshot.receipt.snapshotId)} from ${teammate}...`, cancellable: true },
           (_progress, token) => {
             const cancel = new AbortController();
             token.onCancellationRequested(() => cancel.abort());
             return app.snapshots.restore({ teammate: peerId, snapshotId: snapshot.receipt.snapshotId, targetDir, overwrite, signal: cancel.signal });
           },
         );
-        services.log.info(`Restored snapshot ${snapshot.receipt.snapshotId} (${extracted.files} files) into ${targetDir}`);
+        services.log.info(`Restored snapshot ${printable(snapshot.receipt.snapshotId)} (${extracted.files} files) into ${targetDir}`);
         void vsc.window.showInformationMessage(`Restored ${extracted.files} files of "${plan.name}" (${formatTime(snapshot.receipt.storedAt)}) into ${targetDir}.`);
       },
     ],
