@@ -1,5 +1,6 @@
 /** The history of backup runs: one row per attempt, written when it starts and when it ends. */
 import type { Database } from './database';
+import { processIsAlive } from '../util/process-alive';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -152,16 +153,6 @@ export class RunStore {
       );
     }
     return orphans.length;
-  }
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
