@@ -4,6 +4,7 @@
  * and the extension.
  */
 import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
 import { UserError } from '../core/errors';
 import type { Identity } from '../core/identity/keys';
 import { lockStorage, SnapshotStorage } from '../core/receive';
@@ -36,37 +37,38 @@ export interface RunningReceiver {
 
 export async function startReceiver(settings: ReceiverSettings): Promise<RunningReceiver> {
   const { log } = settings;
-  const limits = settings.limits ?? receiverLimitsFromEnv();
   await mkdir(settings.storageDir, { recursive: true, mode: 0o700 });
   // Before anything touches the folder: another receiver's uploads in progress are not ours to clean up.
   const lock = await lockStorage(settings.storageDir);
-  let app;
-  let port: number;
-  try {
-    const storage = new SnapshotStorage(settings.storageDir, settings.identity);
-    const cleaned = await storage.init();
-    if (cleaned.removedTempFiles || cleaned.removedUnreceipted || cleaned.removedOrphanReceipts) log.info({ event: 'cleaned-storage', ...cleaned });
-    app = createReceiverServer({ identity: settings.identity, storage, store: settings.store, log, limits });
-    ({ port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
-      err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
-    ));
-  } catch (err) {
+  const { app, port } = await serve(settings).catch(async (err: unknown) => {
     await lock.release();
     throw err;
-  }
+  });
   const announcer = new Announcer(new RegistryClient(settings.registryUrl), settings.identity, port, {
     onAnnounced: (reply) => log.info({ event: 'announced', addresses: reply.addresses, reannounceAfter: reply.reannounceAfter }),
     onError: (err) => log.warn({ event: 'announce-failed', error: err.message }),
   });
   announcer.start();
-  const server = app;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
     stop: async () => {
       await announcer.stop();
-      await server.close();
+      await app.close();
       await lock.release();
     },
   };
+}
+
+/** Prepares the (locked) storage folder and listens. */
+async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance; port: number }> {
+  const { log } = settings;
+  const storage = new SnapshotStorage(settings.storageDir, settings.identity);
+  const cleaned = await storage.init();
+  if (cleaned.removedTempFiles || cleaned.removedUnreceipted || cleaned.removedOrphanReceipts) log.info({ event: 'cleaned-storage', ...cleaned });
+  const app = createReceiverServer({ identity: settings.identity, storage, store: settings.store, log, limits: settings.limits ?? receiverLimitsFromEnv() });
+  const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
+    err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
+  );
+  return { app, port };
 }
