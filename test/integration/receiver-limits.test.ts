@@ -148,7 +148,7 @@ test('a second receiver on the same storage folder is refused, naming the folder
   const first = await startReceiver(t, receiver.home, registry.url);
   const second = await runCli(['receive', '--port', '0', '--host', '127.0.0.1', '--registry', registry.url, '--home', receiver.home]);
   assert.equal(second.code, 1, second.stderr);
-  assert.match(second.stderr, new RegExp(`the storage folder ${join(receiver.home, 'storage')} is in use by another receiver \\(process ${first.child.pid}\\)`));
+  assert.match(second.stderr, new RegExp(`the storage folder ${join(receiver.home, 'storage')} is already in use by another receiver \\(process ${first.child.pid}\\)`));
   // Once the first is gone (even killed, leaving its lock behind), the folder is free again.
   await first.stop('SIGKILL');
   await startReceiver(t, receiver.home, registry.url);

@@ -26,7 +26,7 @@ export async function lockStorage(dir: string): Promise<StorageLock> {
     const holder = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
     if (Number.isInteger(holder) && holder > 0 && isRunning(holder)) {
       throw new UserError(
-        `the storage folder ${dir} is in use by another receiver (process ${holder}): stop that receiver first, or give this one another folder with --storage`,
+        `the storage folder ${dir} is already in use by another receiver (process ${holder}): stop that receiver first, or give this one another folder with --storage`,
         { code: 'conflict' },
       );
     }
