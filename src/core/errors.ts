@@ -43,11 +43,13 @@ export type ErrorCode =
   | 'disk-full'
   /** A transfer broke off or the teammate refused it for another reason. */
   | 'transfer-failed'
+  /** The teammate stopped answering part-way (no progress within the stall timeout). */
+  | 'timed-out'
   /** The user cancelled. */
   | 'cancelled';
 
 /** Failures that may pass on their own (the teammate comes back online); the others need a person to act. */
-const retryableCodes: ReadonlySet<ErrorCode> = new Set(['registry-unreachable', 'peer-not-registered', 'peer-offline', 'transfer-failed']);
+const retryableCodes: ReadonlySet<ErrorCode> = new Set(['registry-unreachable', 'peer-not-registered', 'peer-offline', 'transfer-failed', 'timed-out']);
 
 export interface UserErrorOptions {
   code?: ErrorCode;

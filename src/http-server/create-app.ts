@@ -3,9 +3,10 @@
  * and request, refusals as `{ error, message }` JSON, and one log line per
  * request: {"event":"request","method","path","status","ms","remote", ...fields}.
  */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { limitConnections } from './connection-limits';
 import { HttpError } from './http-error';
 import type { Logger } from '../core/log';
 import { plainIp } from './remote-address';
@@ -14,7 +15,10 @@ export interface ServerLimits {
   maxHeaderBytes: number;
   /** Time allowed to receive the headers. */
   headersTimeoutMs: number;
-  /** Time allowed for a whole request, body included; 0 for none. */
+  /**
+   * Time allowed for a whole request to arrive, body included; 0 for none.
+   * A route may lift it for a body it has accepted (liftRequestDeadline).
+   */
   requestTimeoutMs: number;
   /** A connection that sends nothing for this long is dropped; 0 for never. */
   idleTimeoutMs: number;
@@ -22,6 +26,8 @@ export interface ServerLimits {
   keepAliveTimeoutMs: number;
   /** The most a body parser reads into memory; larger bodies get 413. */
   bodyLimitBytes: number;
+  /** Open connections at most, overall and per address (IPv6 per /64); none when unset. */
+  connections?: { total: number; perAddress: number };
 }
 
 export interface HttpAppOptions {
@@ -33,6 +39,12 @@ export interface HttpAppOptions {
   notFound(request: FastifyRequest): HttpError;
   /** This server's refusal for an error that is not an HttpError (fastify's own 4xx, a UserError); undefined makes it a 500. */
   describeError(error: FastifyError): HttpError | undefined;
+  /**
+   * True for a request that says `Expect: 100-continue` and whose route
+   * decides itself whether the body is wanted (it calls
+   * reply.raw.writeContinue()); every other such request is told to go on.
+   */
+  decidesContinue?(request: IncomingMessage): boolean;
 }
 
 declare module 'fastify' {
@@ -41,7 +53,15 @@ declare module 'fastify' {
     logFields: Record<string, unknown> | null;
     /** The client's address, kept for the log: the socket forgets it once closed. */
     remote: string;
+    /** The timer of the request's deadline (requestTimeoutMs), until the request is answered or the deadline lifted. */
+    deadline: NodeJS.Timeout | null;
   }
+}
+
+/** Lifts the request's deadline: its body may take as long as it keeps moving (the idle timeout still applies). */
+export function liftRequestDeadline(request: FastifyRequest): void {
+  if (request.deadline) clearTimeout(request.deadline);
+  request.deadline = null;
 }
 
 /** Adds `fields` (the peer the request was about, ...) to the request's log line. */
@@ -55,8 +75,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per request, written below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    http: { maxHeaderSize: limits.maxHeaderBytes },
-    requestTimeout: limits.requestTimeoutMs,
+    // Node checks the headers timeout only this often, so check often enough for it to mean what it says.
+    http: { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) },
+    // The request deadline is ours (below), so that a route can lift it for an accepted upload.
+    requestTimeout: 0,
     connectionTimeout: limits.idleTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     bodyLimit: limits.bodyLimitBytes,
@@ -67,22 +89,31 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     clientErrorHandler: (error, socket) => answerClientError(options.logger, limits, error, socket),
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
+  if (limits.connections) limitConnections(app.server, limits.connections);
+  app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
+    if (!options.decidesContinue?.(request)) response.writeContinue();
+    app.server.emit('request', request, response);
+  });
   app.decorateRequest('logFields', null);
   app.decorateRequest('remote', '');
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.decorateRequest('deadline', null);
+  app.addHook('onRequest', (request, reply, done) => {
     request.remote = plainIp(request.socket.remoteAddress ?? '');
+    if (limits.requestTimeoutMs > 0) request.deadline = setTimeout(() => enforceDeadline(request, reply, limits.requestTimeoutMs), limits.requestTimeoutMs);
     done();
   });
 
   app.setErrorHandler((error: FastifyError, request, reply) => refuse(request, reply, refusalFor(error, request)));
   app.setNotFoundHandler((request, reply) => refuse(request, reply, options.notFound(request)));
   app.addHook('onResponse', (request, reply, done) => {
+    liftRequestDeadline(request);
     const status = reply.statusCode;
     request.log[status >= 500 ? 'error' : 'info']({ event: 'request', ...describeRequest(request), status, ms: Math.round(reply.elapsedTime * 100) / 100, ...request.logFields });
     done();
   });
   // The client went away before its answer: no status to log, but the request is worth a line.
   app.addHook('onRequestAbort', (request, done) => {
+    liftRequestDeadline(request);
     request.log.info({ event: 'request-aborted', ...describeRequest(request), ...request.logFields });
     done();
   });
@@ -98,6 +129,17 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
 
 function describeRequest(request: FastifyRequest): Record<string, unknown> {
   return { method: request.method, path: request.url.slice(0, 200), remote: request.remote };
+}
+
+/** A request still arriving when its time is up is answered 408 and its connection closed; one already whole is left to finish. */
+function enforceDeadline(request: FastifyRequest, reply: FastifyReply, timeoutMs: number): void {
+  request.deadline = null;
+  if (request.raw.complete) return;
+  if (reply.sent || reply.raw.headersSent) {
+    request.raw.socket.destroy();
+    return;
+  }
+  refuse(request, reply, new HttpError(408, 'request-timeout', `the request did not arrive whole within ${timeoutMs / 1000} s: send it whole, promptly`));
 }
 
 function refuse(request: FastifyRequest, reply: FastifyReply, refusal: HttpError): void {

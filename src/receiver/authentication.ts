@@ -2,10 +2,15 @@
  * Every receiver endpoint but none other runs this first: the request must
  * be signed by the sender's key for this receiver, recently, and only once.
  * The body is not read yet; its length and hash are checked as it arrives.
+ *
+ * A nonce is written to the database only for a sender that may store here
+ * or has snapshots here: a stranger's request changes nothing, so it need
+ * not be remembered, and strangers cannot make the owner's database grow.
  */
 import type { FastifyRequest } from 'fastify';
 import type { Identity } from '../core/identity/keys';
-import type { Store } from '../core/store';
+import { isDiskFull, type SnapshotStorage } from '../core/receive';
+import type { AllowedSender, Store } from '../core/store';
 import { checkSignedRequest, emptySha256 } from '../core/transfer/signing';
 import { noteForLog } from '../http-server';
 import { refusal } from './refusals';
@@ -14,18 +19,21 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The authenticated sender's peer ID. */
     sender: string;
+    /** The sender's entry on the allow list; null when it is not on it. */
+    allowedSender: AllowedSender | null;
   }
 }
 
 export interface AuthenticationOptions {
   identity: Identity;
   store: Store;
+  storage: SnapshotStorage;
   now: () => number;
   /** How far a request's signed time may be from this clock. */
   maxClockSkewMs: number;
 }
 
-export function authenticateSender({ identity, store, now, maxClockSkewMs }: AuthenticationOptions) {
+export function authenticateSender({ identity, store, storage, now, maxClockSkewMs }: AuthenticationOptions) {
   return async (request: FastifyRequest): Promise<void> => {
     const declared = request.headers['content-length'];
     if (request.method === 'PUT' && declared === undefined) throw refusal('length-required', 'uploads need a Content-Length header');
@@ -44,8 +52,15 @@ export function authenticateSender({ identity, store, now, maxClockSkewMs }: Aut
     if (request.method !== 'PUT' && request.method !== 'POST' && check.facts.sha256 !== emptySha256) {
       throw refusal('bad-request', 'a request without a body must sign the SHA-256 of the empty string');
     }
-    if (!(await store.seenNonces.claim(check.facts.nonce, 2 * maxClockSkewMs))) {
-      throw refusal('replayed', 'this request was already received once (replayed nonce); it is refused, sign each request anew');
+    request.allowedSender = (await store.allowedSenders.find(request.sender)) ?? null;
+    if (!request.allowedSender && !storage.holdsAnythingFor(request.sender)) return;
+    let fresh: boolean;
+    try {
+      fresh = await store.seenNonces.claim(check.facts.nonce, 2 * maxClockSkewMs);
+    } catch (err) {
+      if (isDiskFull(err)) throw refusal('disk-full', `the receiver's disk is full: it cannot record this request in ${store.file}; your teammate must free space`);
+      throw err;
     }
+    if (!fresh) throw refusal('replayed', 'this request was already received once (replayed nonce); it is refused, sign each request anew');
   };
 }

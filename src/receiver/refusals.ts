@@ -13,8 +13,10 @@ const statusOf: Record<ReceiverErrorCode, number> = {
   'not-found': 404,
   'request-timeout': 408,
   conflict: 409,
+  damaged: 410,
   'length-required': 411,
   'too-large': 413,
+  'rate-limited': 429,
   'headers-too-large': 431,
   'quota-exceeded': 507,
   'disk-full': 507,
@@ -28,6 +30,7 @@ const storageCodes: Partial<Record<ErrorCode, ReceiverErrorCode>> = {
   conflict: 'conflict',
   'quota-exceeded': 'quota-exceeded',
   'disk-full': 'disk-full',
+  damaged: 'damaged',
 };
 
 /** A hello body is far below this. */

@@ -5,15 +5,18 @@
  * snapshots back. See docs/PROTOCOL.md for the wire format.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Identity } from '../core/identity/keys';
+import { UserError } from '../core/errors';
 import { snapshotIdPattern, type SnapshotStorage } from '../core/receive';
 import type { Store } from '../core/store';
 import { helloProofBytes, helloRequestSchema, type HelloReply } from '../core/transfer/hello';
 import { headers, protocolVersion } from '../core/transfer/signing';
-import { createHttpApp, type Logger } from '../http-server';
+import { createHttpApp, liftRequestDeadline, perAddressGroupLimit, type Logger } from '../http-server';
 import { authenticateSender } from './authentication';
+import { defaultReceiverLimits, type ReceiverLimits } from './limits';
 import { describeError, maxHelloBytes, refusal } from './refusals';
 
 export interface ReceiverOptions {
@@ -25,7 +28,11 @@ export interface ReceiverOptions {
   now?: () => number;
   /** How far a request's signed time may be from this clock. */
   maxClockSkewMs?: number;
+  limits?: ReceiverLimits;
 }
+
+/** Plan names as senders make them (letters, digits, spaces, . _ -), capped like snapshot IDs. */
+const planPattern = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u;
 
 /** Routes about one snapshot. */
 interface SnapshotRoute {
@@ -34,30 +41,36 @@ interface SnapshotRoute {
 
 export function createReceiverServer(options: ReceiverOptions): FastifyInstance {
   const { identity, storage, store } = options;
+  const limits = options.limits ?? defaultReceiverLimits;
   const app = createHttpApp({
     name: 'receiver',
     logger: options.log,
     limits: {
       maxHeaderBytes: 16 * 1024,
-      headersTimeoutMs: 30_000,
-      // Uploads on a slow link can take hours, so no overall request deadline;
-      // a connection that sends nothing for two minutes is dropped instead.
-      requestTimeoutMs: 0,
-      idleTimeoutMs: 120_000,
+      headersTimeoutMs: limits.headersTimeoutMs,
+      // An accepted upload's body lifts this deadline: on a slow link it may take hours, as long as it keeps moving.
+      requestTimeoutMs: limits.requestTimeoutMs,
+      idleTimeoutMs: limits.idleTimeoutMs,
       keepAliveTimeoutMs: 5_000,
       bodyLimitBytes: maxHelloBytes,
+      connections: { total: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress },
     },
     notFound: (request) => refusal('not-found', `no such endpoint: ${request.method} ${request.url}`),
     describeError,
+    // An upload's body is asked for only once the upload is accepted (signature, allow list, space).
+    decidesContinue: (request) => request.method === 'PUT',
   });
   app.decorateRequest('sender', '');
-  const onRequest = authenticateSender({ identity, store, now: options.now ?? Date.now, maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000 });
+  app.decorateRequest('allowedSender', null);
+  const onRequest = authenticateSender({ identity, store, storage, now: options.now ?? Date.now, maxClockSkewMs: options.maxClockSkewMs ?? 5 * 60_000 });
+  const checkHelloRate = perAddressGroupLimit(limits.hellosPerMinute, 'hellos');
   app.removeAllContentTypeParsers();
 
   // The hello body is small (bodyLimitBytes) and its exact bytes are hashed, so it is read whole, whatever its Content-Type.
   void app.register(async (scope) => {
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    scope.post('/v1/hello', { onRequest }, async (request): Promise<HelloReply> => {
+    const limitHellos = async (request: FastifyRequest) => checkHelloRate(request.remote);
+    scope.post('/v1/hello', { onRequest: [limitHellos, onRequest] }, async (request): Promise<HelloReply> => {
       const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
       if (createHash('sha256').update(body).digest('hex') !== request.headers[headers.contentSha256]) {
         throw refusal('bad-request', 'the body does not match its signed SHA-256');
@@ -71,13 +84,13 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
       if (!parsed?.success) {
         throw refusal('bad-request', `hello needs a JSON body {"challenge": "<32 random bytes, base64>"}${parsed ? `: ${parsed.error.issues[0]?.message}` : ''}`);
       }
-      const allowed = await store.allowedSenders.find(request.sender);
+      const allowed = request.allowedSender;
       return {
         version: protocolVersion,
         peerId: identity.peerId,
         publicKey: identity.publicKey.toString('base64'),
         proof: identity.sign(helloProofBytes(parsed.data.challenge, identity.peerId, request.sender)).toString('base64'),
-        allowed: allowed !== undefined,
+        allowed: allowed !== null,
         quotaBytes: allowed?.quotaBytes ?? null,
         usedBytes: allowed ? storage.usedBy(request.sender) : null,
       };
@@ -88,24 +101,35 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
   void app.register(async (scope) => {
     scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
     scope.put<SnapshotRoute>('/v1/snapshots/:id', { onRequest }, async (request, reply) => {
-      const { sender } = request;
-      const allowed = await store.allowedSenders.find(sender);
+      const { sender, allowedSender: allowed } = request;
       if (!allowed) throw refusal('not-allowed', `peer ${sender} is not allowed to store here; the receiver's owner can allow it with "peer-backup allow ${sender} --quota 10GB"`);
       const snapshotId = request.params.id;
-      if (!snapshotIdPattern.test(snapshotId)) throw refusal('bad-request', `"${snapshotId}" is not a valid snapshot id (letters, digits, . _ -; at most 128)`);
+      if (!snapshotIdPattern.test(snapshotId)) throw refusal('bad-request', `"${snapshotId.slice(0, 200)}" is not a valid snapshot id (letters, digits, . _ -; at most 128)`);
       const plan = (request.query as { plan?: unknown }).plan;
-      if (typeof plan !== 'string' || !plan) throw refusal('bad-request', 'the upload needs a ?plan= query naming the backup plan');
-      // save() refuses what does not fit (507) before it reads a byte of the body.
-      const stored = await storage.save({
-        sender,
-        snapshotId,
-        plan,
-        length: Number(request.headers['content-length']),
-        sha256: String(request.headers[headers.contentSha256]),
-        quotaBytes: allowed.quotaBytes,
-        body: request.body as Readable,
-      });
-      return reply.code(201).send({ receipt: stored.signed });
+      if (typeof plan !== 'string' || !planPattern.test(plan)) {
+        throw refusal('bad-request', 'the upload needs a ?plan= query naming the backup plan (letters, digits, spaces, . _ -; at most 128)');
+      }
+      try {
+        // save() refuses what does not fit (507) before it asks for a byte of the body.
+        const stored = await storage.save({
+          sender,
+          snapshotId,
+          plan,
+          length: Number(request.headers['content-length']),
+          sha256: String(request.headers[headers.contentSha256]),
+          quotaBytes: allowed.quotaBytes,
+          body: request.body as Readable,
+          onAccepted: () => {
+            liftRequestDeadline(request);
+            if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
+          },
+        });
+        return await reply.code(201).send({ receipt: stored.signed });
+      } catch (err) {
+        // A sender still writing would see a closed connection, not why: let its accepted body finish, then answer.
+        if (err instanceof UserError && err.code === 'disk-full') await discardRest(request.raw);
+        throw err;
+      }
     });
   });
 
@@ -116,12 +140,26 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
 
   app.get<SnapshotRoute>('/v1/snapshots/:id', { onRequest }, async (request, reply) => {
     const snapshot = await storage.find(request.sender, request.params.id);
-    if (!snapshot) throw refusal('not-found', `no snapshot "${request.params.id}" stored here for ${request.sender}; "peer-backup snapshots" lists what is`);
+    if (!snapshot) throw refusal('not-found', `no snapshot "${request.params.id.slice(0, 200)}" stored here for ${request.sender}; "peer-backup snapshots" lists what is`);
+    const archive = await storage.openArchive(snapshot);
     return reply
       .header('content-type', 'application/gzip')
       .header('content-length', snapshot.receipt.size)
       .header(headers.contentSha256, snapshot.receipt.sha256)
-      .send(storage.openArchive(request.sender, snapshot.receipt.snapshotId));
+      .send(archive);
   });
   return app;
+}
+
+/** Reads and drops what is left of a request body (the idle timeout still ends a stalled one). */
+function discardRest(raw: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (raw.complete || raw.destroyed) {
+      resolve();
+      return;
+    }
+    raw.once('end', resolve);
+    raw.once('close', resolve);
+    raw.resume();
+  });
 }

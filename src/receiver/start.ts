@@ -3,13 +3,16 @@
  * peer announced in the registry. Shared by the CLI (`receive`, `daemon`)
  * and the extension.
  */
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
 import { UserError } from '../core/errors';
 import type { Identity } from '../core/identity/keys';
-import { SnapshotStorage } from '../core/receive';
+import { lockStorage, SnapshotStorage } from '../core/receive';
 import { Announcer } from '../core/registry/announcer';
 import { RegistryClient } from '../core/registry/registry-client';
 import type { Store } from '../core/store';
 import { listen, type Logger } from '../http-server';
+import { receiverLimitsFromEnv, type ReceiverLimits } from './limits';
 import { createReceiverServer } from './server';
 
 export interface ReceiverSettings {
@@ -22,6 +25,8 @@ export interface ReceiverSettings {
   registryUrl: string;
   /** Request lines and the `cleaned-storage`, `announced` and `announce-failed` events (make one with jsonLogger). */
   log: Logger;
+  /** By default, defaultReceiverLimits with the timeouts the environment sets (receiverLimitsFromEnv). */
+  limits?: ReceiverLimits;
 }
 
 export interface RunningReceiver {
@@ -32,13 +37,13 @@ export interface RunningReceiver {
 
 export async function startReceiver(settings: ReceiverSettings): Promise<RunningReceiver> {
   const { log } = settings;
-  const storage = new SnapshotStorage(settings.storageDir, settings.identity);
-  const cleaned = await storage.init();
-  if (cleaned.removedTempFiles || cleaned.removedUnreceipted) log.info({ event: 'cleaned-storage', ...cleaned });
-  const app = createReceiverServer({ identity: settings.identity, storage, store: settings.store, log });
-  const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
-    err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
-  );
+  await mkdir(settings.storageDir, { recursive: true, mode: 0o700 });
+  // Before anything touches the folder: another receiver's uploads in progress are not ours to clean up.
+  const lock = await lockStorage(settings.storageDir);
+  const { app, port } = await serve(settings).catch(async (err: unknown) => {
+    await lock.release();
+    throw err;
+  });
   const announcer = new Announcer(new RegistryClient(settings.registryUrl), settings.identity, port, {
     onAnnounced: (reply) => log.info({ event: 'announced', addresses: reply.addresses, reannounceAfter: reply.reannounceAfter }),
     onError: (err) => log.warn({ event: 'announce-failed', error: err.message }),
@@ -50,6 +55,20 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
     stop: async () => {
       await announcer.stop();
       await app.close();
+      await lock.release();
     },
   };
+}
+
+/** Prepares the (locked) storage folder and listens. */
+async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance; port: number }> {
+  const { log } = settings;
+  const storage = new SnapshotStorage(settings.storageDir, settings.identity);
+  const cleaned = await storage.init();
+  if (cleaned.removedTempFiles || cleaned.removedUnreceipted || cleaned.removedOrphanReceipts) log.info({ event: 'cleaned-storage', ...cleaned });
+  const app = createReceiverServer({ identity: settings.identity, storage, store: settings.store, log, limits: settings.limits ?? receiverLimitsFromEnv() });
+  const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
+    err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
+  );
+  return { app, port };
 }

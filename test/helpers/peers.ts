@@ -1,5 +1,8 @@
 /** Real registry and receiver processes on loopback, and sender homes, for integration tests. */
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
+import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
+import { RegistryClient } from '../../src/core/registry/registry-client';
 import { runCli, runCliJson, startCli, type LongRunning } from './cli';
 import { tempDir } from './temp';
 
@@ -29,4 +32,96 @@ export async function startReceiver(t: TestContext, home: string, registryUrl: s
 export async function allow(receiverHome: string, senderPeerId: string, quota: string): Promise<void> {
   const result = await runCli(['allow', senderPeerId, '--quota', quota, '--home', receiverHome]);
   if (result.code !== 0) throw new Error(`allow failed: ${result.stderr}`);
+}
+
+/** Starts a receiver with extra environment (timeouts) or another storage folder. */
+export async function startReceiverWith(
+  t: TestContext,
+  home: string,
+  registryUrl: string,
+  options: { env?: NodeJS.ProcessEnv; storageDir?: string } = {},
+): Promise<LongRunning & { port: number }> {
+  const storage = options.storageDir ? ['--storage', options.storageDir] : [];
+  const receiver = await startCli(
+    ['receive', '--port', '0', '--host', '127.0.0.1', '--registry', registryUrl, '--home', home, ...storage],
+    /"event":"announced".*"port":(\d+)/,
+    { env: options.env },
+  );
+  t.after(() => receiver.stop('SIGKILL'));
+  return { ...receiver, port: Number(receiver.ready) };
+}
+
+/** Announces `home`'s peer at `port` (a link in front of its receiver), newer than the receiver's own announcement. */
+export async function announceAt(registryUrl: string, home: string, port: number): Promise<void> {
+  await new RegistryClient(registryUrl, { now: () => Date.now() + 1 }).announce(await loadOrCreateIdentity(home), port);
+}
+
+export interface HoldingLink {
+  port: number;
+  /** Resolves once a client has sent `trigger` (and `passAfter` bytes more): from then on its bytes are held. */
+  held: Promise<void>;
+  /** Lets the held bytes, and all that follow, through. */
+  release(): void;
+}
+
+/**
+ * A TCP link to `port` on loopback that passes everything until a client's
+ * bytes match `trigger` and `passAfter` more bytes have gone through, then
+ * holds that client's bytes until release(): a point in a transfer the test
+ * can act at (freeze the receiver, fill its disk), however fast the machine.
+ */
+export async function holdingLink(t: TestContext, port: number, trigger: RegExp, passAfter = 0): Promise<HoldingLink> {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let markHeld!: () => void;
+  const held = new Promise<void>((resolve) => (markHeld = resolve));
+  let triggered = false;
+  const sockets = new Set<Socket>();
+  const link = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    }
+    let seen = '';
+    let budget = Infinity;
+    const onData = (chunk: Buffer) => {
+      if (!triggered) {
+        seen = (seen + chunk.toString('latin1')).slice(-64 * 1024);
+        const match = trigger.exec(seen);
+        if (match) {
+          triggered = true;
+          // Bytes of this chunk from the trigger's end on count against passAfter.
+          budget = passAfter - (seen.length - match.index - match[0].length);
+        }
+      }
+      if (budget >= chunk.length) {
+        upstream.write(chunk);
+        budget -= chunk.length;
+        return;
+      }
+      const passed = Math.max(budget, 0);
+      upstream.write(chunk.subarray(0, passed));
+      client.off('data', onData);
+      client.pause();
+      markHeld();
+      void released.then(() => {
+        upstream.write(chunk.subarray(passed));
+        client.pipe(upstream);
+        client.resume();
+      });
+    };
+    client.on('data', onData);
+    upstream.pipe(client);
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
+  });
+  await new Promise<void>((resolve) => link.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    return new Promise((resolve) => link.close(resolve));
+  });
+  return { port: (link.address() as AddressInfo).port, held, release };
 }

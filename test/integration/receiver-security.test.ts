@@ -31,7 +31,11 @@ async function setUp(t: Parameters<typeof startRegistry>[0], quota: string) {
   const sender = generateIdentity();
   await allow(receiver.home, sender.peerId, quota);
   const running = await startReceiver(t, receiver.home, registry.url);
-  const stored = () => readdirSync(join(receiver.home, 'storage'), { recursive: true, encoding: 'utf8' }).sort();
+  // What is stored; the running receiver's lock file is not.
+  const stored = () =>
+    readdirSync(join(receiver.home, 'storage'), { recursive: true, encoding: 'utf8' })
+      .filter((name) => name !== '.lock')
+      .sort();
   return { url: `http://127.0.0.1:${running.port}`, receiver, sender, stored };
 }
 

@@ -6,10 +6,10 @@
  * the signed receipt beside it.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rm, statfs } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
@@ -17,6 +17,7 @@ import { receiptSchema, type Receipt } from '../transfer/receipt';
 import { openStatement, signStatement, type SignedStatement } from '../transfer/signing';
 import { hashingMeter } from '../util/hashing-meter';
 import { publishFile, writeNewFile } from '../util/publish-file';
+import { isDiskFull } from './disk-full';
 import { SpaceLedger } from './space-ledger';
 import { archiveName, receiptName, scanSenderFolder, senderFolders } from './storage-folders';
 
@@ -32,6 +33,8 @@ export interface SaveRequest {
   sha256: string;
   quotaBytes: number;
   body: Readable;
+  /** Called once the space is reserved, just before the body is read (the HTTP adapter asks for it then). */
+  onAccepted?: () => void;
 }
 
 export interface StoredSnapshot {
@@ -42,6 +45,7 @@ export interface StoredSnapshot {
 export interface StorageCleanUp {
   removedTempFiles: number;
   removedUnreceipted: number;
+  removedOrphanReceipts: number;
 }
 
 export class SnapshotStorage {
@@ -63,21 +67,30 @@ export class SnapshotStorage {
     const temps = await readdir(this.tempDir);
     await Promise.all(temps.map((name) => rm(join(this.tempDir, name), { force: true })));
     let removedUnreceipted = 0;
+    let removedOrphanReceipts = 0;
     const usage = new Map<string, number>();
     for (const sender of await senderFolders(this.dir)) {
       const folder = join(this.dir, sender);
       const scan = await scanSenderFolder(folder);
       // Linked into place but never receipted: the sender was not told it is stored, and will send again.
+      // A receipt whose archive was deleted names a snapshot that is gone: it must neither be listed nor charged.
       await Promise.all(scan.leftovers.map((name) => rm(join(folder, name), { force: true })));
       removedUnreceipted += scan.leftovers.filter((name) => name.endsWith('.tar.gz')).length;
-      usage.set(sender, scan.receiptedBytes);
+      removedOrphanReceipts += scan.leftovers.filter((name) => name.endsWith('.receipt.json')).length;
+      usage.set(sender, scan.chargedBytes);
     }
     this.space.reset(usage);
-    return { removedTempFiles: temps.length, removedUnreceipted };
+    return { removedTempFiles: temps.length, removedUnreceipted, removedOrphanReceipts };
   }
 
+  /** The quota the sender's snapshots are charged (snapshotCharge). */
   usedBy(sender: string): number {
     return this.space.usedBy(sender);
+  }
+
+  /** True when the sender has snapshots stored here. */
+  holdsAnythingFor(sender: string): boolean {
+    return this.space.holdsAnythingFor(sender);
   }
 
   /**
@@ -94,9 +107,10 @@ export class SnapshotStorage {
       throw conflict(request.snapshotId);
     }
     const disk = await statfs(this.dir);
-    const reservation = this.space.reserve({ ...request, freeDiskBytes: disk.bavail * disk.bsize });
+    const reservation = this.space.reserve({ ...request, freeDiskBytes: disk.bavail * disk.bsize, diskBytes: disk.blocks * disk.bsize });
     const temp = join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
     try {
+      request.onAccepted?.();
       const sha256 = await this.receive(request, temp);
       if (sha256 !== request.sha256) {
         throw new UserError(`the body's SHA-256 is ${sha256}, not the ${request.sha256} that was signed; nothing was stored, send the snapshot again`);
@@ -118,6 +132,11 @@ export class SnapshotStorage {
       if ((await writeNewFile(join(folder, receiptName(request.snapshotId)), JSON.stringify(signed), 0o600)) === 'exists') throw conflict(request.snapshotId);
       reservation.commit();
       return { receipt, signed };
+    } catch (err) {
+      if (isDiskFull(err)) {
+        throw new UserError(`the receiver's disk filled up while storing snapshot ${request.snapshotId}; nothing was stored, your teammate must free space`, { code: 'disk-full', cause: err });
+      }
+      throw err;
     } finally {
       reservation.release();
       await rm(temp, { force: true });
@@ -150,8 +169,26 @@ export class SnapshotStorage {
     return parsed.success ? { receipt: parsed.data, signed } : undefined;
   }
 
-  openArchive(sender: string, snapshotId: string): Readable {
-    return createReadStream(join(this.dir, sender, archiveName(snapshotId)));
+  /**
+   * The snapshot's archive, opened and checked against its receipt before a
+   * byte is sent; UserError 'damaged' when it is gone or not the size the
+   * receipt promises (its owner deleted or cut it).
+   */
+  async openArchive(snapshot: StoredSnapshot): Promise<Readable> {
+    const { sender, snapshotId, size } = snapshot.receipt;
+    let handle;
+    try {
+      handle = await open(join(this.dir, sender, archiveName(snapshotId)), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw damaged(`the archive of snapshot ${snapshotId} is missing from this receiver's storage`);
+      throw err;
+    }
+    const onDisk = (await handle.stat()).size;
+    if (onDisk !== size) {
+      await handle.close();
+      throw damaged(`the archive of snapshot ${snapshotId} on this receiver is ${onDisk} bytes, not the ${size} bytes of its receipt`);
+    }
+    return handle.createReadStream();
   }
 
   /** Streams the body into `temp` and returns its SHA-256; more bytes than declared are refused as they arrive. */
@@ -159,15 +196,22 @@ export class SnapshotStorage {
     const meter = hashingMeter({
       limit: { bytes: request.length, error: () => new UserError(`the body is longer than the ${request.length} bytes declared; nothing was stored`) },
     });
+    // The body is piped, not put in the pipeline: a failed write must not destroy the request,
+    // so that the HTTP adapter can still read the rest of the body and answer why.
+    const written = pipeline(meter.stream, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+    const stopFollowing = finished(request.body, { writable: false }, (err) => {
+      if (err) meter.stream.destroy(err);
+    });
+    request.body.pipe(meter.stream);
     try {
-      await pipeline(request.body, meter.stream, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      await written;
     } catch (err) {
-      if (err instanceof UserError) throw err;
-      if ((err as NodeJS.ErrnoException).code === 'ENOSPC') {
-        throw new UserError(`the receiver's disk filled up during the upload of ${request.snapshotId}; your teammate must free space`, { code: 'disk-full', cause: err });
-      }
+      request.body.unpipe(meter.stream);
+      if (err instanceof UserError || isDiskFull(err)) throw err;
       if (meter.bytes() < request.length) throw brokeOff(request, meter.bytes(), err);
       throw err;
+    } finally {
+      stopFollowing();
     }
     if (meter.bytes() !== request.length) throw brokeOff(request, meter.bytes());
     return meter.sha256();
@@ -176,6 +220,10 @@ export class SnapshotStorage {
 
 function conflict(snapshotId: string): UserError {
   return new UserError(`snapshot ${snapshotId} already exists here with other content; it is never overwritten, so send it under a new snapshot ID`, { code: 'conflict' });
+}
+
+function damaged(what: string): UserError {
+  return new UserError(`${what}; it cannot be restored from this teammate, restore another snapshot or back up again`, { code: 'damaged' });
 }
 
 function brokeOff(request: SaveRequest, received: number, cause?: unknown): UserError {

@@ -6,9 +6,14 @@
  */
 import { UserError } from '../errors';
 import { formatBytes } from '../human-format';
+import { snapshotCharge } from './snapshot-charge';
 
-/** Free space kept back so a backup never fills the teammate's disk to the last byte. */
+/** Free space kept back so a backup never fills the teammate's disk to the last byte; on a small disk, a twentieth of it. */
 export const diskReserveBytes = 256 * 1024 * 1024;
+
+export function diskReserveFor(diskBytes: number): number {
+  return Math.min(diskReserveBytes, Math.floor(diskBytes / 20));
+}
 
 export interface SpaceRequest {
   sender: string;
@@ -16,6 +21,8 @@ export interface SpaceRequest {
   quotaBytes: number;
   /** Free bytes on the storage disk, measured just before. */
   freeDiskBytes: number;
+  /** The storage disk's size. */
+  diskBytes: number;
 }
 
 export interface Reservation {
@@ -40,19 +47,26 @@ export class SpaceLedger {
     return this.used.get(sender) ?? 0;
   }
 
-  /** Refuses what cannot fit (the sender's quota, then the disk) and otherwise reserves `length` bytes. */
-  reserve({ sender, length, quotaBytes, freeDiskBytes }: SpaceRequest): Reservation {
+  /** True when the sender has snapshots stored here. */
+  holdsAnythingFor(sender: string): boolean {
+    return this.usedBy(sender) > 0;
+  }
+
+  /** Refuses what cannot fit (the sender's quota, then the disk) and otherwise reserves the snapshot's charge. */
+  reserve({ sender, length: archiveBytes, quotaBytes, freeDiskBytes, diskBytes }: SpaceRequest): Reservation {
+    const length = snapshotCharge(archiveBytes);
     const committed = this.usedBy(sender) + (this.reserved.get(sender) ?? 0);
     if (committed + length > quotaBytes) {
       throw new UserError(
-        `this snapshot (${length} bytes) does not fit the space granted to ${sender}: ${committed} of ${quotaBytes} bytes are used; ask your teammate for a larger quota or delete old snapshots`,
+        `this snapshot (${archiveBytes} bytes, ${length} with its receipt) does not fit the space granted to ${sender}: ${committed} of ${quotaBytes} bytes are used; ask your teammate for a larger quota or delete old snapshots`,
         { code: 'quota-exceeded' },
       );
     }
     const free = freeDiskBytes - this.inFlight;
-    if (length + diskReserveBytes > free) {
+    const spare = diskReserveFor(diskBytes);
+    if (length + spare > free) {
       throw new UserError(
-        `the receiver's disk has ${formatBytes(Math.max(free, 0))} free and keeps ${formatBytes(diskReserveBytes)} of it spare, too little for ${formatBytes(length)} more; your teammate must free space`,
+        `the receiver's disk has ${formatBytes(Math.max(free, 0))} free and keeps ${formatBytes(spare)} of it spare, too little for ${formatBytes(length)} more; your teammate must free space`,
         { code: 'disk-full' },
       );
     }

@@ -6,36 +6,41 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { snapshotCharge } from './snapshot-charge';
 
 export const archiveName = (snapshotId: string): string => `${snapshotId}.tar.gz`;
 export const receiptName = (snapshotId: string): string => `${snapshotId}.receipt.json`;
 
 export interface SenderFolderScan {
-  /** Bytes of the archives that have their receipt. */
-  receiptedBytes: number;
-  /** Archives without a receipt, and half-written temp files: what a crash leaves. */
+  /** What the snapshots that have both files charge against the quota (snapshotCharge). */
+  chargedBytes: number;
+  /**
+   * Archives without a receipt and half-written temp files (what a crash
+   * leaves), and receipts without an archive (the archive was deleted).
+   */
   leftovers: string[];
 }
 
-/** Bytes of receipted snapshots per sender; reads only, so it is safe beside a running receiver. */
+/** Quota charged per sender for its complete snapshots; reads only, so it is safe beside a running receiver. */
 export async function usageBySender(dir: string): Promise<Map<string, number>> {
   const usage = new Map<string, number>();
-  for (const sender of await senderFolders(dir)) usage.set(sender, (await scanSenderFolder(join(dir, sender))).receiptedBytes);
+  for (const sender of await senderFolders(dir)) usage.set(sender, (await scanSenderFolder(join(dir, sender))).chargedBytes);
   return usage;
 }
 
 /** One read of a sender's folder. */
 export async function scanSenderFolder(folder: string): Promise<SenderFolderScan> {
   const names = new Set(await readdir(folder));
-  let receiptedBytes = 0;
+  let chargedBytes = 0;
   const leftovers: string[] = [];
   for (const name of names) {
     if (name.endsWith('.part')) leftovers.push(name);
+    if (name.endsWith('.receipt.json') && !names.has(archiveName(name.slice(0, -'.receipt.json'.length)))) leftovers.push(name);
     if (!name.endsWith('.tar.gz')) continue;
-    if (names.has(receiptName(name.slice(0, -'.tar.gz'.length)))) receiptedBytes += (await stat(join(folder, name))).size;
+    if (names.has(receiptName(name.slice(0, -'.tar.gz'.length)))) chargedBytes += snapshotCharge((await stat(join(folder, name))).size);
     else leftovers.push(name);
   }
-  return { receiptedBytes, leftovers };
+  return { chargedBytes, leftovers };
 }
 
 /** The senders with a folder here; hidden folders (the temp folder) are not senders. */

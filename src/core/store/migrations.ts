@@ -78,6 +78,10 @@ const steps: string[] = [
   `
   ALTER TABLE runs ADD COLUMN failure_step TEXT;
   `,
+  // 5: expired nonces are purged a bounded batch at a time, found by expiry.
+  `
+  CREATE INDEX seen_nonces_by_expiry ON seen_nonces (expires_at);
+  `,
 ];
 
 export const schemaVersion = steps.length;

@@ -5,6 +5,9 @@
  */
 import { isUniqueViolation, type Database } from './database';
 
+/** Expired nonces deleted per claim: more than one claim adds, so the table shrinks, yet no claim does a long delete. */
+const purgeBatch = 16;
+
 export class SeenNonceStore {
   constructor(
     private readonly db: Database,
@@ -16,7 +19,7 @@ export class SeenNonceStore {
     const now = this.now();
     try {
       await this.db.transaction(async (tx) => {
-        await tx.run('DELETE FROM seen_nonces WHERE expires_at < ?', [now]);
+        await tx.run('DELETE FROM seen_nonces WHERE nonce IN (SELECT nonce FROM seen_nonces WHERE expires_at < ? ORDER BY expires_at LIMIT ?)', [now, purgeBatch]);
         await tx.run('INSERT INTO seen_nonces (nonce, expires_at) VALUES (?, ?)', [nonce, now + keepForMs]);
       });
       return true;

@@ -8,6 +8,7 @@ import type { Identity } from '../identity/keys';
 import type { PeerRecord } from '../registry/protocol';
 import type { Store } from '../store';
 import { PeerClient, type VerifiedPeer } from './sender';
+import { stallTimeoutFromEnv } from './stall-watchdog';
 
 export interface PeerLookup {
   lookup(peerId: string, options?: { fresh?: boolean }): Promise<PeerRecord>;
@@ -26,7 +27,7 @@ export async function connectToPeer(
 ): Promise<{ client: PeerClient; peer: VerifiedPeer }> {
   const record = await context.registry.lookup(peerId, { fresh: options.freshLookup });
   const destination = await context.store.destinations.find(peerId);
-  const client = new PeerClient(context.identity);
+  const client = new PeerClient(context.identity, stallTimeoutFromEnv());
   const peer = await client.connect(peerId, record.addresses, { pinnedKey: destination?.publicKey, size: options.size, signal: options.signal });
   if (destination && !destination.publicKey) await context.store.destinations.pinKey(peerId, peer.publicKey.toString('base64'));
   return { client, peer };

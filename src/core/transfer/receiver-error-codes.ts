@@ -18,12 +18,16 @@ export const receiverErrorCodes = [
   'not-found',
   /** 408: the request did not arrive in time. */
   'request-timeout',
+  /** 410: the receiver's copy of the snapshot is missing or shorter than its receipt. */
+  'damaged',
   /** 409: the snapshot ID is taken by other content. */
   'conflict',
   /** 411: an upload without Content-Length. */
   'length-required',
   /** 413: a hello body over its limit. */
   'too-large',
+  /** 429: too many hellos from one address; Retry-After says when to try again. */
+  'rate-limited',
   /** 431: request headers over their limit. */
   'headers-too-large',
   /** 507: the snapshot does not fit the space the receiver granted this sender. */

@@ -5,18 +5,21 @@
  * signed our fresh challenge with the destination's key.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { UserError, type ErrorCode } from '../errors';
 import { verifySignature, type Identity } from '../identity/keys';
 import { peerIdOf } from '../identity/peer-id';
+import { snapshotCharge } from '../receive/snapshot-charge';
 import type { PeerAddress } from '../registry/protocol';
 import { helloProofBytes, helloReplySchema, type HelloReply } from './hello';
 import { addressUrl, orderAddresses } from './peer-addresses';
+import { putFile, type PutAnswer } from './put-file';
 import { receiptSchema, type Receipt } from './receipt';
 import { isReceiverErrorCode, type ReceiverErrorCode } from './receiver-error-codes';
 import { openStatement, signRequest, type SignedStatement } from './signing';
+import { defaultStallTimeoutMs, stallWatchdog, type StallWatchdog } from './stall-watchdog';
+import { watchedDownload } from './watched-download';
 
 /** A receiver that answered our challenge with the destination's key. */
 export interface VerifiedPeer {
@@ -37,9 +40,12 @@ const connectTimeoutMs = 5_000;
 export class PeerClient {
   private readonly http: AxiosInstance;
 
-  constructor(private readonly identity: Identity) {
-    // Uploads are streamed: no redirects (follow-redirects would buffer the body) and no size caps.
-    this.http = axios.create({ maxRedirects: 0, maxBodyLength: Infinity, maxContentLength: Infinity, validateStatus: () => true, proxy: false });
+  /** `stallTimeoutMs`: how long an upload, download or listing may go without progress before it fails as 'timed-out'. */
+  constructor(
+    private readonly identity: Identity,
+    private readonly stallTimeoutMs = defaultStallTimeoutMs,
+  ) {
+    this.http = axios.create({ maxRedirects: 0, maxContentLength: Infinity, validateStatus: () => true, proxy: false });
   }
 
   /**
@@ -67,6 +73,15 @@ export class PeerClient {
       }
       // Something answered there; whatever it is, it must now prove it is the teammate.
       const hello = helloReplySchema.safeParse(response.data);
+      const code = receiverCode(response.data);
+      if (code === 'disk-full') {
+        // Not proven yet, but nothing is sent either way; the user needs the reason, not "could not prove".
+        throw new UserError(`${peerId}'s disk is full (its receiver at ${url} says: ${errorText(response)}); ask your teammate to free space, then back up again`, { code: 'disk-full' });
+      }
+      if (code === 'rate-limited') {
+        failures.push(`${url}: too many connection attempts from this address, ${errorText(response)}`);
+        continue;
+      }
       if (response.status !== 200 || !hello.success) {
         impostor = `${url} answered (HTTP ${response.status}: ${errorText(response)}) but not with a proof from ${peerId}`;
         continue;
@@ -102,36 +117,42 @@ export class PeerClient {
       throw new UserError(`${peer.peerId} does not allow this machine (${this.identity.peerId}) to store backups; ask your teammate to run "peer-backup allow ${this.identity.peerId} --quota 10GB"`, { code: 'not-allowed' });
     }
     const room = (peer.hello.quotaBytes ?? 0) - (peer.hello.usedBytes ?? 0);
-    if (archive.size > room) {
-      throw new UserError(`the snapshot is ${archive.size} bytes but only ${Math.max(room, 0)} of the ${peer.hello.quotaBytes} bytes ${peer.peerId} granted are free; ask for a larger quota`, { code: 'quota-exceeded' });
+    if (snapshotCharge(archive.size) > room) {
+      throw new UserError(
+        `the snapshot takes ${snapshotCharge(archive.size)} bytes of quota (${archive.size} and its receipt) but only ${Math.max(room, 0)} of the ${peer.hello.quotaBytes} bytes ${peer.peerId} granted are free; ask for a larger quota`,
+        { code: 'quota-exceeded' },
+      );
     }
     const path = `/v1/snapshots/${encodeURIComponent(snapshot.id)}?plan=${encodeURIComponent(snapshot.plan)}`;
+    const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, `uploading snapshot ${snapshot.id}`);
     let sent = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        sent += chunk.length;
-        options.onBytes?.(sent);
-        callback(null, chunk);
-      },
-    });
-    const body = createReadStream(archive.path).pipe(meter);
-    let response: AxiosResponse;
+    let answer: PutAnswer;
     try {
-      response = await this.http.put(`${peer.url}${path}`, body, {
+      answer = await putFile({
+        url: `${peer.url}${path}`,
+        file: archive.path,
         headers: {
           'content-type': 'application/gzip',
           'content-length': String(archive.size),
           ...signRequest(this.identity, { method: 'PUT', path, length: archive.size, sha256: archive.sha256, receiverPeerId: peer.peerId }),
         },
-        signal: options.signal,
-        responseType: 'json',
+        signal: anySignal(options.signal, watchdog.signal),
+        onSent: (total) => {
+          sent = total;
+          options.onBytes?.(total);
+        },
+        onProgress: watchdog.progress,
       });
     } catch (err) {
       if (options.signal?.aborted) throw new UserError('the backup was cancelled; the receiver keeps nothing partial', { code: 'cancelled' });
+      if (watchdog.signal.aborted) throw watchdog.signal.reason as UserError;
       throw new UserError(`the upload to ${peer.url} broke off after ${sent} of ${archive.size} bytes: ${describeNetworkError(err)}`, { code: 'transfer-failed' });
+    } finally {
+      watchdog.stop();
     }
-    if (response.status !== 201) throw refusal(response, `${peer.url} refused the upload`);
-    const signed = response.data?.receipt as SignedStatement | undefined;
+    const response = { status: answer.status, data: answer.body };
+    if (response.status !== 201) throw refusal(response, peer.peerId, `${peer.url} refused the upload`);
+    const signed = (response.data as { receipt?: SignedStatement } | undefined)?.receipt;
     const receipt = signed && receiptSchema.safeParse(openStatement(signed, peer.publicKey));
     const matches =
       receipt?.success &&
@@ -148,8 +169,21 @@ export class PeerClient {
 
   /** Receipts of this sender's snapshots on the peer, each checked against the peer's key. */
   async listSnapshots(peer: VerifiedPeer, signal?: AbortSignal): Promise<Receipt[]> {
-    const response = await this.http.get(`${peer.url}/v1/snapshots`, { headers: this.sign('GET', '/v1/snapshots', Buffer.alloc(0), peer.peerId), signal, responseType: 'json' });
-    if (response.status !== 200) throw refusal(response, `${peer.url} refused to list snapshots`);
+    const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, 'listing the snapshots it holds for us');
+    let response: AxiosResponse;
+    try {
+      response = await this.http.get(`${peer.url}/v1/snapshots`, {
+        headers: this.sign('GET', '/v1/snapshots', Buffer.alloc(0), peer.peerId),
+        signal: anySignal(signal, watchdog.signal),
+        responseType: 'json',
+        onDownloadProgress: watchdog.progress,
+      });
+    } catch (err) {
+      throw this.brokeOff(err, watchdog, signal, `listing the snapshots on ${peer.url}`);
+    } finally {
+      watchdog.stop();
+    }
+    if (response.status !== 200) throw refusal(response, peer.peerId, `${peer.url} refused to list snapshots`);
     const signedList = (response.data?.snapshots ?? []) as SignedStatement[];
     return signedList.flatMap((signed) => {
       const parsed = receiptSchema.safeParse(openStatement(signed, peer.publicKey));
@@ -157,20 +191,59 @@ export class PeerClient {
     });
   }
 
-  /** The snapshot's bytes as a stream; the caller checks them against the receipt. */
-  async download(peer: VerifiedPeer, snapshotId: string, signal?: AbortSignal): Promise<NodeJS.ReadableStream> {
+  /**
+   * The snapshot's bytes as a stream; the caller checks them against the
+   * receipt. The stream fails with a UserError when the teammate stalls
+   * ('timed-out') or its copy ends early ('damaged').
+   */
+  async download(peer: VerifiedPeer, snapshotId: string, signal?: AbortSignal): Promise<Readable> {
     const path = `/v1/snapshots/${encodeURIComponent(snapshotId)}`;
-    const response = await this.http.get(`${peer.url}${path}`, { headers: this.sign('GET', path, Buffer.alloc(0), peer.peerId), signal, responseType: 'stream' });
-    if (response.status !== 200) {
-      response.data.resume();
-      throw new UserError(`${peer.url} refused to send snapshot ${snapshotId} (${response.status}); "peer-backup snapshots" lists what it holds`);
+    const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, `downloading snapshot ${snapshotId}`);
+    let response: AxiosResponse;
+    try {
+      response = await this.http.get(`${peer.url}${path}`, {
+        headers: this.sign('GET', path, Buffer.alloc(0), peer.peerId),
+        signal: anySignal(signal, watchdog.signal),
+        responseType: 'stream',
+      });
+    } catch (err) {
+      watchdog.stop();
+      throw this.brokeOff(err, watchdog, signal, `downloading snapshot ${snapshotId} from ${peer.url}`);
     }
-    return response.data as NodeJS.ReadableStream;
+    const body = response.data as Readable;
+    if (response.status !== 200) {
+      watchdog.stop();
+      throw refusal({ status: response.status, data: await readJson(body) }, peer.peerId, `${peer.url} refused to send snapshot ${snapshotId}`);
+    }
+    return watchedDownload(body, Number(response.headers['content-length']), watchdog, (received, cause) => {
+      if (signal?.aborted) return new UserError('the restore was cancelled', { code: 'cancelled' });
+      return new UserError(
+        `${peer.peerId}'s copy of snapshot ${snapshotId} is incomplete: the download broke off after ${received} of ${response.headers['content-length']} bytes; nothing was restored, try again or restore another snapshot`,
+        { code: 'damaged', cause },
+      );
+    });
+  }
+
+  private brokeOff(err: unknown, watchdog: StallWatchdog, signal: AbortSignal | undefined, what: string): UserError {
+    if (signal?.aborted) return new UserError('cancelled', { code: 'cancelled' });
+    if (watchdog.signal.aborted) return watchdog.signal.reason as UserError;
+    return new UserError(`${what} broke off: ${describeNetworkError(err)}`, { code: 'transfer-failed', cause: err });
   }
 
   private sign(method: string, path: string, body: Buffer, receiverPeerId: string): Record<string, string> {
     const sha256 = createHash('sha256').update(body).digest('hex');
     return signRequest(this.identity, { method, path, length: body.length, sha256, receiverPeerId });
+  }
+}
+
+/** A small refusal body read from a stream; undefined when it is not JSON. */
+async function readJson(body: Readable): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
   }
 }
 
@@ -193,17 +266,31 @@ const refusalCodes: Partial<Record<ReceiverErrorCode, ErrorCode>> = {
   'disk-full': 'disk-full',
   conflict: 'conflict',
   'not-found': 'not-found',
+  damaged: 'damaged',
 };
 
-function refusal(response: AxiosResponse, what: string): UserError {
-  const code = (response.data as { error?: unknown } | undefined)?.error;
-  const mapped = isReceiverErrorCode(code) ? refusalCodes[code] : undefined;
+function refusal(response: Answer, peerId: string, what: string): UserError {
+  const code = receiverCode(response.data);
+  const mapped = code ? refusalCodes[code] : undefined;
+  if (mapped === 'disk-full') return new UserError(`${peerId}'s disk is full: ${errorText(response)}; ask your teammate to free space, then back up again`, { code: mapped });
+  if (mapped === 'damaged') return new UserError(`${peerId}'s copy is damaged: ${errorText(response)}`, { code: mapped });
   // Refusals that name the user's next step are shown as the receiver worded them.
   if (mapped) return new UserError(errorText(response), { code: mapped });
   return new UserError(`${what} (${response.status}): ${errorText(response)}`, { code: 'transfer-failed' });
 }
 
-function errorText(response: AxiosResponse): string {
+function receiverCode(data: unknown): ReceiverErrorCode | undefined {
+  const code = (data as { error?: unknown } | undefined)?.error;
+  return isReceiverErrorCode(code) ? code : undefined;
+}
+
+/** A status and its parsed body, from axios or from putFile. */
+interface Answer {
+  status: number;
+  data: unknown;
+}
+
+function errorText(response: Answer): string {
   const data = response.data as { message?: unknown } | undefined;
   return typeof data?.message === 'string' ? data.message : `HTTP ${response.status}`;
 }

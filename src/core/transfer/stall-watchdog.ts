@@ -1,0 +1,49 @@
+/**
+ * A deadline that moves with progress: it fires only when a transfer has
+ * made no progress (no byte sent or received) for the whole timeout, so a
+ * slow link is never cut off but a frozen teammate cannot hang a run.
+ */
+import { UserError } from '../errors';
+
+/** The default stall timeout; PEER_BACKUP_STALL_TIMEOUT (seconds) overrides it. */
+export const defaultStallTimeoutMs = 60_000;
+
+export function stallTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const given = env.PEER_BACKUP_STALL_TIMEOUT;
+  if (given === undefined || given === '') return defaultStallTimeoutMs;
+  const seconds = Number(given);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new UserError(`PEER_BACKUP_STALL_TIMEOUT is "${given}": set it to a number of seconds greater than 0, or unset it for ${defaultStallTimeoutMs / 1000} s`);
+  }
+  return seconds * 1000;
+}
+
+export interface StallWatchdog {
+  /** Aborted with the stall's UserError once no progress was made for the timeout. */
+  signal: AbortSignal;
+  /** Something moved: the timeout starts again. */
+  progress(): void;
+  /** The transfer is over; the watchdog never fires after this. */
+  stop(): void;
+}
+
+/** A watchdog for `peerId`'s step ("uploading", "downloading", ...); it starts running at once. */
+export function stallWatchdog(timeoutMs: number, peerId: string, step: string): StallWatchdog {
+  const controller = new AbortController();
+  const fire = () =>
+    controller.abort(
+      new UserError(`the teammate ${peerId} stopped answering while ${step} (no progress for ${timeoutMs / 1000} s); it will be tried again, or check that your teammate's machine is awake`, {
+        code: 'timed-out',
+      }),
+    );
+  let timer = setTimeout(fire, timeoutMs);
+  return {
+    signal: controller.signal,
+    progress() {
+      if (controller.signal.aborted) return;
+      clearTimeout(timer);
+      timer = setTimeout(fire, timeoutMs);
+    },
+    stop: () => clearTimeout(timer),
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * A teammate that stops answering part-way (its receiver frozen with
+ * SIGSTOP, so the stall is real and permanent) fails the backup, restore or
+ * listing with a retryable 'timed-out' that names the teammate and the step,
+ * instead of hanging. A link in front of the receiver holds the sender's
+ * bytes at the chosen request until the receiver is frozen, so the freeze
+ * always lands at that step; the stall watchdog (2 s here) is the only way out.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { Run } from '../../src/core/store';
+import { runCli, runCliJson } from '../helpers/cli';
+import { allow, announceAt, holdingLink, makeHome, startReceiver, startRegistry } from '../helpers/peers';
+import { tempDir } from '../helpers/temp';
+
+const stallEnv = { PEER_BACKUP_STALL_TIMEOUT: '2' };
+
+async function setUp(t: TestContext) {
+  const registry = await startRegistry(t);
+  const receiver = await makeHome(t);
+  const sender = await makeHome(t);
+  await allow(receiver.home, sender.peerId, '1GB');
+  const running = await startReceiver(t, receiver.home, registry.url);
+  const work = join(tempDir(t), 'big');
+  mkdirSync(work);
+  // Incompressible and larger than loopback's socket buffers.
+  writeFileSync(join(work, 'random.bin'), randomBytes(8 * 1024 * 1024));
+  const env = { PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registry.url, ...stallEnv };
+  assert.equal((await runCli(['plan', 'add', 'big', work, '--dest', receiver.peerId], { env })).code, 0);
+  /** Sends senders through a link that holds their bytes at `trigger`; resolves with a step that freezes the receiver there. */
+  const freezeAt = async (trigger: RegExp, passAfter = 0) => {
+    const link = await holdingLink(t, running.port, trigger, passAfter);
+    await announceAt(registry.url, receiver.home, link.port);
+    return async () => {
+      await link.held;
+      running.child.kill('SIGSTOP');
+      link.release();
+    };
+  };
+  return { receiver, sender, env, freezeAt };
+}
+
+test('a receiver frozen mid-upload fails the backup as timed-out, naming the teammate and the step', { timeout: 120_000 }, async (t) => {
+  const { receiver, env, freezeAt } = await setUp(t);
+  // Frozen once a megabyte of the body is through: the upload can neither finish nor be answered.
+  const freeze = await freezeAt(/PUT \/v1\/snapshots\/\S+ HTTP\/1\.1\r\n[\s\S]*?\r\n\r\n/, 1024 * 1024);
+  const running = runCli(['run', 'big', '--no-retry'], { env });
+  await freeze();
+  const result = await running;
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while uploading snapshot \\S+ \\(no progress for 2 s\\)`));
+  const [run] = await runCliJson<Run[]>(['history', 'big'], { env });
+  assert.deepEqual([run.status, run.failureStep], ['failed', 'timed-out']);
+});
+
+test('a receiver frozen before it sends a snapshot back fails the restore as timed-out', { timeout: 120_000 }, async (t) => {
+  const { receiver, env, freezeAt } = await setUp(t);
+  const backup = await runCliJson<Run>(['run', 'big'], { env });
+  assert.equal(backup.status, 'succeeded');
+  const freeze = await freezeAt(/GET \/v1\/snapshots\/[^\s?]+ HTTP/);
+  const running = runCli(['restore', backup.snapshotId!, '--to', join(tempDir(t), 'restored')], { env });
+  await freeze();
+  const result = await running;
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while downloading snapshot ${backup.snapshotId} \\(no progress for 2 s\\)`));
+});
+
+test('a receiver frozen while listing fails the listing as timed-out', { timeout: 120_000 }, async (t) => {
+  const { receiver, env, freezeAt } = await setUp(t);
+  const freeze = await freezeAt(/GET \/v1\/snapshots HTTP/);
+  const running = runCli(['snapshots', '--dest', receiver.peerId], { env });
+  await freeze();
+  const result = await running;
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while listing the snapshots it holds for us \\(no progress for 2 s\\)`));
+});
