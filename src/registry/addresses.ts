@@ -37,27 +37,6 @@ export function reachableAddresses(announced: PeerAddress[], source: string): Pe
   return [...kept.values()];
 }
 
-/**
- * The addresses one host may be assumed to control, as a key for per-address
- * limits: an IPv6 address's /64 (one subnet, which a single machine is often
- * given whole), an IPv4 address as it is.
- */
-export function addressBlock(source: string): string {
-  const ip = plainIp(source).replace(/%.*$/, ''); // a zone names an interface, not an address
-  if (family(ip) === 'ipv4') return ip;
-  return `${ipv6Groups(ip).slice(0, 4).join(':')}::/64`;
-}
-
-/** The eight 16-bit groups of an IPv6 literal, '::' expanded and a dotted IPv4 tail counted as two. */
-function ipv6Groups(ip: string): string[] {
-  const words = (part: string) => (part === '' ? [] : part.split(':').flatMap((word) => (word.includes('.') ? ['0', '0'] : [word])));
-  const [head, tail] = ip.split('::');
-  const left = words(head);
-  const right = tail === undefined ? [] : words(tail);
-  const zeros = Array<string>(8 - left.length - right.length).fill('0');
-  return [...left, ...zeros, ...right].map((word) => parseInt(word, 16).toString(16));
-}
-
 function family(ip: string): 'ipv4' | 'ipv6' {
   return ip.includes(':') ? 'ipv6' : 'ipv4';
 }

@@ -6,9 +6,8 @@
  */
 import type { FastifyError, FastifyInstance, HTTPMethods } from 'fastify';
 import { UserError } from '../core/errors';
-import { createHttpApp, HttpError, listen, type Logger } from '../http-server';
+import { createHttpApp, HttpError, listen, perAddressGroupLimit, type Logger } from '../http-server';
 import { newPeerGate, type NewPeerLimits } from './new-peer-limits';
-import { perAddressLimit } from './rate-limit';
 import { announceRoute, maxAnnounceBytes, replayMemoryMs } from './routes/announce';
 import { lookupRoute } from './routes/lookup';
 import type { RegistryStore } from './store/registry-store';
@@ -68,7 +67,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
   });
 
   if (options.rateLimitPerMinute > 0) {
-    const limit = perAddressLimit(options.rateLimitPerMinute);
+    const limit = perAddressGroupLimit(options.rateLimitPerMinute, 'requests');
     app.addHook('onRequest', (request, _reply, done) => {
       limit(request.remote).then(() => done(), done);
     });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plainIp } from '../../src/http-server';
-import { addressBlock, reachableAddresses } from '../../src/registry/addresses';
+import { addressGroup } from '../../src/http-server';
+import { reachableAddresses } from '../../src/registry/addresses';
 
 test('empty and unspecified hosts become the address the announcement came from', () => {
   const announced = [
@@ -56,12 +57,12 @@ test('plainIp unwraps IPv4-mapped IPv6 addresses only', () => {
 });
 
 test('per-address limits key an IPv6 address by its /64 and an IPv4 address as it is', () => {
-  assert.equal(addressBlock('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
-  assert.equal(addressBlock('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
-  assert.notEqual(addressBlock('2001:db8:1:3::1'), addressBlock('2001:db8:1:2::1'));
-  assert.equal(addressBlock('fe80::1%eth0'), 'fe80:0:0:0::/64');
-  assert.equal(addressBlock('::1'), '0:0:0:0::/64');
-  assert.equal(addressBlock('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
-  assert.equal(addressBlock('203.0.113.9'), '203.0.113.9');
-  assert.equal(addressBlock('::ffff:203.0.113.9'), '203.0.113.9');
+  assert.equal(addressGroup('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+  assert.equal(addressGroup('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
+  assert.notEqual(addressGroup('2001:db8:1:3::1'), addressGroup('2001:db8:1:2::1'));
+  assert.equal(addressGroup('fe80::1%eth0'), 'fe80:0:0:0::/64');
+  assert.equal(addressGroup('::1'), '0:0:0:0::/64');
+  assert.equal(addressGroup('64:ff9b::192.0.2.1'), '64:ff9b:0:0::/64');
+  assert.equal(addressGroup('203.0.113.9'), '203.0.113.9');
+  assert.equal(addressGroup('::ffff:203.0.113.9'), '203.0.113.9');
 });
