@@ -51,7 +51,8 @@ export class SnapshotService {
     if (!receipt) throw new UserError(`${peerId} holds no snapshot "${request.snapshotId}" of ours; "peer-backup snapshots" lists what it holds.`, { code: 'not-found' });
 
     await mkdir(context.spoolDir, { recursive: true, mode: 0o700 });
-    const spoolFile = join(context.spoolDir, `restore-${randomBytes(6).toString('hex')}.tar.gz`);
+    // The pid lets the spool clean-up tell a download whose process died from one still going.
+    const spoolFile = join(context.spoolDir, `restore-${process.pid}-${randomBytes(6).toString('hex')}.tar.gz`);
     try {
       const meter = hashingMeter();
       await pipeline(await client.download(peer, request.snapshotId, request.signal), meter.stream, createWriteStream(spoolFile, { mode: 0o600 }));
