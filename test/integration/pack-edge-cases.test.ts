@@ -61,7 +61,8 @@ test('a run whose designated folder was moved fails with source-missing and send
   const [run] = await runCliJson<Run[]>(['history', 'nightly'], { env });
   assert.equal(run!.status, 'failed');
   assert.equal(run!.failureStep, 'source-missing');
-  assert.deepEqual(readdirSync(join(receiver.home, 'storage')), ['.tmp']);
+  // Nothing stored for anyone: only the receiver's own dot-folders and lock.
+  assert.deepEqual(readdirSync(join(receiver.home, 'storage')).filter((name) => !name.startsWith('.')), []);
 
   assert.equal((await runCli(['plan', 'remove-paths', 'nightly', moved], { env })).code, 0);
   const succeeded = await runCliJson<Run>(['run', 'nightly'], { env });
