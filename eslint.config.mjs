@@ -1,7 +1,8 @@
 // Lint rules: typescript-eslint's recommended set, plus the house rules a
 // linter can check: src/core never imports the editor, and the front ends
 // (the CLI and the extension) enter the core only through core/app and never
-// import each other or the servers.
+// import each other or the servers; the receiver's HTTP adapter enters it
+// only through core/receive.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -34,6 +35,15 @@ export default tseslint.config(
     files: ['src/vscode/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [coreThroughAppOnly, { group: ['**/receiver/*', '**/registry/*', '**/cli/*'], message: otherFrontEnd }] }],
+    },
+  },
+  {
+    files: ['src/receiver/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [editorOnly], patterns: [{ group: ['**/core/*', '!**/core/receive'], message: 'The receiver adapter enters the core only through core/receive.' }] },
+      ],
     },
   },
   {

@@ -8,10 +8,7 @@
  * not be remembered, and strangers cannot make the owner's database grow.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Identity } from '../core/identity/keys';
-import { isDiskFull, type SnapshotStorage } from '../core/receive';
-import type { AllowedSender, Store } from '../core/store';
-import { checkSignedRequest, emptySha256 } from '../core/transfer/signing';
+import { checkSignedRequest, emptySha256, isDiskFull, type AllowedSender, type Identity, type SnapshotStorage, type Store } from '../core/receive';
 import { noteForLog } from '../http-server';
 import { refusal } from './refusals';
 

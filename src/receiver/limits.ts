@@ -3,7 +3,7 @@
  * be changed through the environment (seconds), for slow links or tests:
  * PEER_BACKUP_RECEIVER_REQUEST_TIMEOUT and PEER_BACKUP_RECEIVER_IDLE_TIMEOUT.
  */
-import { UserError } from '../core/errors';
+import { UserError } from '../core/receive';
 
 export interface ReceiverLimits {
   /** Time allowed to receive a request's headers. */

@@ -1,7 +1,6 @@
 /** The receiver's refusals: each a stable code from receiver-error-codes with its HTTP status, and a sentence for people. */
 import type { FastifyError } from 'fastify';
-import { UserError, type ErrorCode } from '../core/errors';
-import type { ReceiverErrorCode } from '../core/transfer/receiver-error-codes';
+import { UserError, type ErrorCode, type ReceiverErrorCode } from '../core/receive';
 import { HttpError } from '../http-server';
 
 const statusOf: Record<ReceiverErrorCode, number> = {

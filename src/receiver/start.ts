@@ -5,12 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { UserError } from '../core/errors';
-import type { Identity } from '../core/identity/keys';
-import { lockStorage, SnapshotStorage } from '../core/receive';
-import { Announcer } from '../core/registry/announcer';
-import { RegistryClient } from '../core/registry/registry-client';
-import type { Store } from '../core/store';
+import { Announcer, lockStorage, RegistryClient, SnapshotStorage, UserError, type Identity, type Store } from '../core/receive';
 import { listen, type Logger } from '../http-server';
 import { receiverLimitsFromEnv, type ReceiverLimits } from './limits';
 import { createReceiverServer } from './server';

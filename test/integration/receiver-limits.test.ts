@@ -14,7 +14,7 @@ import axios from 'axios';
 import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
 import { generateIdentity, type Identity } from '../../src/core/identity/keys';
 import type { Run } from '../../src/core/store';
-import { signRequest } from '../../src/core/transfer/signing';
+import { signRequest } from '../../src/core/wire/signing';
 import { runCli, runCliJson } from '../helpers/cli';
 import { allow, announceAt, holdingLink, makeHome, startReceiver, startReceiverWith, startRegistry } from '../helpers/peers';
 import { withRawDatabase } from '../helpers/raw-database';

@@ -11,8 +11,8 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import axios from 'axios';
 import { generateIdentity, type Identity } from '../../src/core/identity/keys';
-import { isReceiverErrorCode } from '../../src/core/transfer/receiver-error-codes';
-import { signRequest } from '../../src/core/transfer/signing';
+import { isReceiverErrorCode } from '../../src/core/wire/receiver-error-codes';
+import { signRequest } from '../../src/core/wire/signing';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 
 const http = axios.create({ validateStatus: () => true, maxRedirects: 0 });

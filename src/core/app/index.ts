@@ -29,6 +29,6 @@ export { localTimeZone, type RunReason, type SchedulerEvent } from '../schedule'
 export { checkPlanName } from '../store/plans';
 export type { AllowedSender, Destination, Plan, PlanItem, Run, RunStatus, SkippedPath } from '../store';
 export type { ExtractReport, PackFileReport, PackProgress } from '../pack';
-export type { Receipt } from '../transfer/receipt';
+export type { Receipt } from '../wire/receipt';
 export type { RunningReceiver } from '../../receiver/start';
 export { registryDefaults, type RunningRegistry } from '../../registry/server';

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors';
 import { extractArchive, type ExtractReport } from '../pack';
 import { connectToPeer } from '../transfer/connect';
-import type { Receipt } from '../transfer/receipt';
+import type { Receipt } from '../wire/receipt';
 import { hashingMeter } from '../util/hashing-meter';
 import type { App } from './app';
 

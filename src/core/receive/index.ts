@@ -4,3 +4,14 @@ export { isDiskFull } from './disk-full';
 export { snapshotCharge } from './snapshot-charge';
 export { lockStorage, type StorageLock } from './storage-lock';
 export { usageBySender } from './storage-folders';
+
+// What the receiver's HTTP adapter needs besides the storage: the wire protocol it answers in,
+// and the pieces it is started with. It enters the core through this file only (a lint rule).
+export { UserError, type ErrorCode } from '../errors';
+export type { Identity } from '../identity/keys';
+export { Announcer } from '../registry/announcer';
+export { RegistryClient } from '../registry/registry-client';
+export type { AllowedSender, Store } from '../store';
+export { helloProofBytes, helloRequestSchema, type HelloReply } from '../wire/hello';
+export type { ReceiverErrorCode } from '../wire/receiver-error-codes';
+export { checkSignedRequest, emptySha256, headers, protocolVersion } from '../wire/signing';

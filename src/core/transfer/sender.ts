@@ -12,12 +12,12 @@ import { verifySignature, type Identity } from '../identity/keys';
 import { peerIdOf } from '../identity/peer-id';
 import { snapshotCharge } from '../receive/snapshot-charge';
 import type { PeerAddress } from '../registry/protocol';
-import { helloProofBytes, helloReplySchema, type HelloReply } from './hello';
+import { helloProofBytes, helloReplySchema, type HelloReply } from '../wire/hello';
 import { addressUrl, orderAddresses } from './peer-addresses';
 import { putFile, type PutAnswer } from './put-file';
-import { receiptSchema, type Receipt } from './receipt';
-import { isReceiverErrorCode, type ReceiverErrorCode } from './receiver-error-codes';
-import { openStatement, signRequest, type SignedStatement } from './signing';
+import { receiptSchema, type Receipt } from '../wire/receipt';
+import { isReceiverErrorCode, type ReceiverErrorCode } from '../wire/receiver-error-codes';
+import { openStatement, signRequest, type SignedStatement } from '../wire/signing';
 import { defaultStallTimeoutMs, stallWatchdog, type StallWatchdog } from './stall-watchdog';
 import { watchedDownload } from './watched-download';
 
