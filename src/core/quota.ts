@@ -17,6 +17,12 @@ export function parseQuota(text: string): number {
   if (parsed === null || !Number.isFinite(parsed) || parsed < 1) {
     throw new UserError(`"${text}" is not a size: give the quota as e.g. 10GB, 500MB or 1TB.`);
   }
-  if (parsed > maxQuotaBytes) throw new UserError(`"${text}" is more than the largest quota, 1PB: give the quota as e.g. 10GB, 500MB or 1TB.`);
-  return Math.floor(parsed);
+  return checkQuotaBytes(Math.floor(parsed), `"${text}"`);
+}
+
+/** A quota already in bytes (from a form that parsed it), held to the same bounds as a typed one. */
+export function checkQuotaBytes(quotaBytes: number, shown = `${quotaBytes} bytes`): number {
+  if (quotaBytes > maxQuotaBytes) throw new UserError(`${shown} is more than the largest quota, 1PB: give the quota as e.g. 10GB, 500MB or 1TB.`);
+  if (!Number.isSafeInteger(quotaBytes) || quotaBytes < 1) throw new UserError(`${shown} is not a size: give the quota as e.g. 10GB, 500MB or 1TB.`);
+  return quotaBytes;
 }

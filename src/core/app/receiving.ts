@@ -6,7 +6,7 @@
 import { UserError } from '../errors';
 import type { Logger } from '../log';
 import { parsePeerId } from '../identity/peer-id';
-import { parseQuota } from '../quota';
+import { checkQuotaBytes, parseQuota } from '../quota';
 import type { AllowedSender } from '../store';
 import { startReceiver, type RunningReceiver } from '../../receiver/start';
 import { usageBySender } from '../receive';
@@ -34,7 +34,7 @@ export class ReceivingService {
    */
   async allow(peer: string, quota: string | number, label?: string): Promise<AllowedSender> {
     const peerId = parsePeerId(peer);
-    const quotaBytes = typeof quota === 'number' ? quota : parseQuota(quota);
+    const quotaBytes = typeof quota === 'number' ? checkQuotaBytes(quota) : parseQuota(quota);
     const name = label?.trim() || (await this.app.teammates.labelOf(peerId)) || null;
     return (await this.app.store()).allowedSenders.allow(peerId, quotaBytes, name);
   }
