@@ -128,14 +128,10 @@ async function stallingLink(t: TestContext, port: number, budget: number): Promi
       if (left <= 0) client.pause();
     });
     upstream.pipe(client);
-    // The receiver's end going away, however it goes, is passed on at once as a reset.
-    const cut = () => {
-      if (!client.destroyed) client.resetAndDestroy();
-      upstream.destroy();
-    };
-    for (const event of ['end', 'error', 'close']) upstream.on(event, cut);
-    client.on('error', () => upstream.destroy());
-    client.on('close', () => upstream.destroy());
+    for (const [from, to] of [[client, upstream], [upstream, client]]) {
+      from.on('error', () => to.destroy());
+      from.on('close', () => to.destroy());
+    }
   });
   await new Promise<void>((resolve) => link.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise((resolve) => link.close(resolve)));

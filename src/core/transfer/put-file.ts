@@ -42,6 +42,8 @@ export function putFile(options: PutFileOptions): Promise<PutAnswer> {
         options.onProgress();
       });
       body.on('error', (err) => request.destroy(err));
+      // The 'data' listener keeps the file flowing after an unpipe: stop reading when the request is over.
+      request.on('close', () => body.destroy());
       body.pipe(request);
     });
     request.on('response', (response) => {

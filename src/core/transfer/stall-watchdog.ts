@@ -37,13 +37,18 @@ export function stallWatchdog(timeoutMs: number, peerId: string, step: string): 
       }),
     );
   let timer = setTimeout(fire, timeoutMs);
+  let stopped = false;
   return {
     signal: controller.signal,
     progress() {
-      if (controller.signal.aborted) return;
+      // Late progress (a chunk read after the transfer failed) must not re-arm it.
+      if (stopped || controller.signal.aborted) return;
       clearTimeout(timer);
       timer = setTimeout(fire, timeoutMs);
     },
-    stop: () => clearTimeout(timer),
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
   };
 }
