@@ -98,7 +98,9 @@ export class RegistryClient {
     const { announcement } = opened;
     if (announcement.peerId !== peerId) throw this.altered(peerId, `it is ${announcement.peerId}'s announcement, not ${peerId}'s`);
     const ahead = announcement.time - this.now();
-    if (ahead > maxClockSkewMs) throw this.altered(peerId, `it is dated ${Math.round(ahead / 1000)} s ahead of this machine's clock`);
+    if (ahead > maxClockSkewMs) {
+      throw this.altered(peerId, `it is dated ${Math.round(ahead / 1000)} s ahead of this machine's clock, which may also be behind: set it right if so`);
+    }
     return {
       peerId,
       publicKey: announcement.publicKey.toString('base64'),
@@ -145,11 +147,11 @@ export class RegistryClient {
     });
   }
 
-  /** A look-up whose announcement the peer did not sign as it stands: nothing of it is used. */
+  /** A look-up whose announcement fails the client's own check: nothing of it is used. */
   private altered(peerId: string, reason: string): UserError {
     return new UserError(
-      `The registry at ${this.url} answered the look-up of ${peerId} with an announcement that peer did not sign as it stands (${reason}); nothing from it was used. ` +
-        `The registry, or something between it and this machine, is not to be trusted: ${settingHint}.`,
+      `The registry at ${this.url} answered the look-up of ${peerId} with an announcement that fails its check (${reason}), so nothing from it was used: ` +
+        `the registry, or something between it and this machine, altered or forged it; ${settingHint}.`,
       { code: 'registry-garbage' },
     );
   }
