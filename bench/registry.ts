@@ -73,8 +73,8 @@ async function main(): Promise<void> {
     );
     children.push(registry.child);
     const peer = generateIdentity();
-    await new RegistryClient(registry.url).announce(peer, 7421);
-    const lookupUrl = `${registry.url}/v1/peers/${peer.peerId}`;
+    await new RegistryClient(registry.url).announce(peer, 7421, ['127.0.0.1']);
+    const lookupUrl = `${registry.url}/v2/peers/${peer.peerId}`;
     const body = await (await fetch(lookupUrl)).text();
 
     const bare = await start(['-e', bareServer], join(dir, 'bare.log'), { BODY: body });
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       [
         `registry look-ups: ${connections} connections, median of ${rounds} rounds of ${seconds} s, loopback, ${body.length}-byte JSON answer`,
         row('bare node:http', baseline),
-        row('registry GET /v1/peers', lookups),
+        row('registry GET /v2/peers', lookups),
         `  ratio                  ${(lookups.perSecond / baseline.perSecond).toFixed(2)} of bare node:http throughput`,
       ].join('\n'),
     );

@@ -40,6 +40,7 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
     throw err;
   });
   const announcer = new Announcer(new RegistryClient(settings.registryUrl), settings.identity, port, {
+    bindHost: settings.host,
     onAnnounced: (reply) => log.info({ event: 'announced', addresses: reply.addresses, reannounceAfter: reply.reannounceAfter }),
     onError: (err) => log.warn({ event: 'announce-failed', error: err.message }),
   });

@@ -6,6 +6,7 @@
  */
 import type { FastifyError, FastifyInstance, HTTPMethods } from 'fastify';
 import { UserError } from '../core/errors';
+import { pathPrefix } from '../core/registry/protocol';
 import { createHttpApp, HttpError, listen, perAddressGroupLimit, type Logger } from '../http-server';
 import { newPeerGate, type NewPeerLimits } from './new-peer-limits';
 import { announceRoute, maxAnnounceBytes, replayMemoryMs } from './routes/announce';
@@ -43,6 +44,9 @@ export interface RunningRegistry {
   close(): Promise<void>;
 }
 
+const announcePath = `${pathPrefix}/announce`;
+const lookupPath = `${pathPrefix}/peers/:peerId`;
+
 /** How often expired entries are deleted; look-ups never return them either way. */
 const purgeIntervalMs = 60_000;
 
@@ -62,7 +66,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
       bodyLimitBytes: maxAnnounceBytes,
     },
     notFound: (request) =>
-      new HttpError(404, 'no-such-endpoint', `no endpoint ${request.method} ${request.url}: the registry has POST /v1/announce and GET /v1/peers/PEER-ID`),
+      new HttpError(404, 'no-such-endpoint', `no endpoint ${request.method} ${request.url}: the registry has POST ${announcePath} and GET ${pathPrefix}/peers/PEER-ID`),
     describeError,
   });
 
@@ -88,7 +92,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     () => now() - replayMemoryMs,
   );
   app.post(
-    '/v1/announce',
+    announcePath,
     announceRoute({
       store: options.store,
       ttlMs: options.ttlSeconds * 1000,
@@ -97,9 +101,9 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
       now,
     }),
   );
-  app.get('/v1/peers/:peerId', lookupRoute({ store: options.store, now }));
-  refuseOtherMethods(app, '/v1/announce', ['POST']);
-  refuseOtherMethods(app, '/v1/peers/:peerId', ['GET']);
+  app.get(lookupPath, lookupRoute({ store: options.store, now }));
+  refuseOtherMethods(app, announcePath, ['POST']);
+  refuseOtherMethods(app, lookupPath, ['GET']);
   return app;
 }
 

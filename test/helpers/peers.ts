@@ -53,7 +53,7 @@ export async function startReceiverWith(
 
 /** Announces `home`'s peer at `port` (a link in front of its receiver), newer than the receiver's own announcement. */
 export async function announceAt(registryUrl: string, home: string, port: number): Promise<void> {
-  await new RegistryClient(registryUrl, { now: () => Date.now() + 1 }).announce(await loadOrCreateIdentity(home), port);
+  await new RegistryClient(registryUrl, { now: () => Date.now() + 1 }).announce(await loadOrCreateIdentity(home), port, ['127.0.0.1']);
 }
 
 export interface HoldingLink {

@@ -3,6 +3,7 @@
  * loopback port with a real SQLite file, and two homes (two identities).
  */
 import assert from 'node:assert/strict';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
@@ -44,7 +45,21 @@ function signRaw(signer: Identity, payload: object): { payload: string; signatur
 }
 
 function post(url: string, body: unknown): ReturnType<typeof request> {
-  return request(`${url}/v1/announce`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return request(`${url}/v2/announce`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+}
+
+/** Posts an announcement from `localAddress` (another loopback address), as a machine elsewhere would. */
+function postFrom(localAddress: string, url: string, body: unknown): Promise<{ status: number; body: { error?: string; message?: string } }> {
+  return new Promise((resolve, reject) => {
+    const sent = httpRequest(`${url}/v2/announce`, { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, body: JSON.parse(text) as never }));
+    });
+    sent.on('error', reject);
+    sent.end(JSON.stringify(body));
+  });
 }
 
 test('two peers announce, and each look-up returns that peer\'s own key and port', { timeout: 30_000 }, async (t) => {
@@ -52,8 +67,8 @@ test('two peers announce, and each look-up returns that peer\'s own key and port
   const alice = await home(t);
   const bob = await home(t);
   const client = new RegistryClient(registry.url);
-  await client.announce(alice.identity, 7001);
-  await client.announce(bob.identity, 7002);
+  await client.announce(alice.identity, 7001, ['127.0.0.1']);
+  await client.announce(bob.identity, 7002, ['127.0.0.1']);
 
   const foundAlice = await new RegistryClient(registry.url).lookup(alice.shown.peerId);
   const foundBob = await new RegistryClient(registry.url).lookup(bob.shown.peerId);
@@ -80,15 +95,16 @@ test('forged, replayed and tampered announcements are refused and leave the entr
   const registry = await startRegistry(t, join(tempDir(t), 'registry.db'));
   const x = (await home(t)).identity;
   const y = (await home(t)).identity;
-  const older = signAnnouncement(x, [{ host: '', port: 7001 }], Date.now() - 1000);
+  const older = signAnnouncement(x, [{ host: '127.0.0.1', port: 7001 }], Date.now() - 1000);
   assert.equal((await post(registry.url, older)).status, 200);
-  const newer = signAnnouncement(x, [{ host: '', port: 7002 }], Date.now());
+  const newer = signAnnouncement(x, [{ host: '127.0.0.1', port: 7002 }], Date.now());
   assert.equal((await post(registry.url, newer)).status, 200);
-  const before = await request(`${registry.url}/v1/peers/${x.peerId}`);
+  const before = await request(`${registry.url}/v2/peers/${x.peerId}`);
+  assert.deepEqual(before.body.announcement, newer, 'the registry does not hand on the announcement byte for byte');
 
-  const addresses = [{ host: '', port: 6666 }];
-  const forgedWithYsKey = signRaw(y, { version: 1, peerId: x.peerId, publicKey: y.publicKey.toString('base64'), addresses, time: Date.now() });
-  const forgedWithXsKey = signRaw(y, { version: 1, peerId: x.peerId, publicKey: x.publicKey.toString('base64'), addresses, time: Date.now() });
+  const addresses = [{ host: '127.0.0.1', port: 6666 }];
+  const forgedWithYsKey = signRaw(y, { version: 2, peerId: x.peerId, publicKey: y.publicKey.toString('base64'), addresses, time: Date.now() });
+  const forgedWithXsKey = signRaw(y, { version: 2, peerId: x.peerId, publicKey: x.publicKey.toString('base64'), addresses, time: Date.now() });
   const tamperedText = Buffer.from(newer.payload, 'base64').toString().replace('"port":7002', '"port":6666');
   const tampered = { ...newer, payload: Buffer.from(tamperedText).toString('base64') };
 
@@ -106,28 +122,61 @@ test('forged, replayed and tampered announcements are refused and leave the entr
   assert.equal(altered.status, 403);
   assert.equal(altered.body.error, 'unauthentic-announcement');
 
-  const after = await request(`${registry.url}/v1/peers/${x.peerId}`);
+  const after = await request(`${registry.url}/v2/peers/${x.peerId}`);
   assert.deepEqual(after.body, before.body);
-  assert.deepEqual(after.body.addresses, [{ host: '127.0.0.1', port: 7002 }]);
+  assert.deepEqual((await new RegistryClient(registry.url).lookup(x.peerId)).addresses, [{ host: '127.0.0.1', port: 7002 }]);
+});
+
+test('a captured announcement relayed first from another address cannot change the signed addresses: it sets the hint at most, and later copies are stale', async (t) => {
+  const registry = await startRegistry(t, join(tempDir(t), 'registry.db'));
+  const alice = (await home(t)).identity;
+  const signed = [{ host: '127.0.0.1', port: 7001 }];
+  const start = Date.now();
+  const first = signAnnouncement(alice, signed, start - 1000);
+  assert.equal((await post(registry.url, first)).status, 200);
+  const lookup = () => new RegistryClient(registry.url).lookup(alice.peerId);
+  assert.equal((await lookup()).observed, undefined);
+
+  // The peer's next announcement, captured on its way and relayed first from 127.0.0.2.
+  const captured = signAnnouncement(alice, signed, start);
+  assert.equal((await postFrom('127.0.0.2', registry.url, captured)).status, 200);
+  const relayed = await lookup();
+  assert.deepEqual(relayed.addresses, signed);
+  assert.deepEqual(relayed.observed, { host: '127.0.0.2', port: 7001 });
+
+  for (const [source, body] of [['127.0.0.1', captured], ['127.0.0.3', captured], ['127.0.0.3', first]] as const) {
+    const replayed = await postFrom(source, registry.url, body);
+    assert.equal(replayed.status, 409, `${source}: ${JSON.stringify(replayed.body)}`);
+    assert.equal(replayed.body.error, 'stale-announcement');
+  }
+  assert.deepEqual(await lookup(), relayed);
+
+  // The peer's own next announcement takes the hint back.
+  assert.equal((await post(registry.url, signAnnouncement(alice, signed, start + 1))).status, 200);
+  const announced = await lookup();
+  assert.deepEqual(announced.addresses, signed);
+  assert.equal(announced.observed, undefined);
 });
 
 test('bad requests each get a 4xx with a clear JSON message, and the registry keeps serving', async (t) => {
   const registry = await startRegistry(t, join(tempDir(t), 'registry.db'));
   const alice = (await home(t)).identity;
-  await new RegistryClient(registry.url).announce(alice, 7001);
+  await new RegistryClient(registry.url).announce(alice, 7001, ['127.0.0.1']);
   const typo = alice.peerId.replace(/^./, (char) => (char === 'A' ? 'C' : 'A'));
 
   const cases: [string, Promise<Awaited<ReturnType<typeof request>>>, number, RegExp][] = [
-    ['short ID', request(`${registry.url}/v1/peers/ABC-DEF`), 400, /"ABC-DEF" is not a peer ID: a peer ID has 36 letters/],
-    ['mistyped ID', request(`${registry.url}/v1/peers/${typo}`), 400, /has a typo/],
-    ['stray character', request(`${registry.url}/v1/peers/${'A'.repeat(35)}9`), 400, /"9" never appears in one/],
+    ['short ID', request(`${registry.url}/v2/peers/ABC-DEF`), 400, /"ABC-DEF" is not a peer ID: a peer ID has 36 letters/],
+    ['mistyped ID', request(`${registry.url}/v2/peers/${typo}`), 400, /has a typo/],
+    ['stray character', request(`${registry.url}/v2/peers/${'A'.repeat(35)}9`), 400, /"9" never appears in one/],
     ['oversized body', post(registry.url, { payload: 'A'.repeat(40_000), signature: 'AAAA' }), 413, /the body is over 8192 bytes/],
     ['not JSON', post(registry.url, 'payload=1&signature=2'), 400, /the body is not JSON/],
     ['missing fields', post(registry.url, { payload: 'AAAA' }), 400, /signature: Invalid input: expected string, received undefined/],
-    ['wrong version', post(registry.url, signRaw(alice, { version: 2, peerId: alice.peerId, publicKey: alice.publicKey.toString('base64'), addresses: [{ host: '', port: 1 }], time: Date.now() })), 400, /unsupported version: this registry speaks version 1; update Peer Backup/],
-    ['wrong method', request(`${registry.url}/v1/announce`), 405, /GET is not allowed on \/v1\/announce: use POST/],
-    ['unknown path', request(`${registry.url}/v2/peers/${alice.peerId}`), 404, /no endpoint GET \/v2\/peers/],
-    ['huge header', request(`${registry.url}/v1/peers/${alice.peerId}`, { headers: { 'x-filler': 'a'.repeat(16 * 1024) } }), 431, /headers are over 8 KB/],
+    ['wrong version', post(registry.url, signRaw(alice, { version: 1, peerId: alice.peerId, publicKey: alice.publicKey.toString('base64'), addresses: [{ host: '127.0.0.1', port: 1 }], time: Date.now() })), 400, /unsupported version: this registry speaks version 2; update Peer Backup/],
+    ['empty host', post(registry.url, signRaw(alice, { version: 2, peerId: alice.peerId, publicKey: alice.publicKey.toString('base64'), addresses: [{ host: '', port: 1 }], time: Date.now() })), 400, /addresses\.0\.host: must be an explicit IP address: "", 0\.0\.0\.0 and :: are refused since version 2, so list the addresses this machine can be reached on/],
+    ['multicast address', post(registry.url, signAnnouncement(alice, [{ host: '127.0.0.1', port: 1 }, { host: '224.0.0.251', port: 1 }], Date.now())), 400, /addresses\.1: 224\.0\.0\.251 is a multicast address, never a peer's/],
+    ['wrong method', request(`${registry.url}/v2/announce`), 405, /GET is not allowed on \/v2\/announce: use POST/],
+    ['version 1 path', request(`${registry.url}/v1/peers/${alice.peerId}`), 404, /no endpoint GET \/v1\/peers\/.*: the registry has POST \/v2\/announce and GET \/v2\/peers\/PEER-ID/],
+    ['huge header', request(`${registry.url}/v2/peers/${alice.peerId}`, { headers: { 'x-filler': 'a'.repeat(16 * 1024) } }), 431, /headers are over 8 KB/],
   ];
   for (const [name, pending, status, message] of cases) {
     const reply = await pending;
@@ -143,14 +192,14 @@ test('bad requests each get a 4xx with a clear JSON message, and the registry ke
 test('--ttl sets how long an entry lives: the reply says so, and the entry goes once it has passed', { timeout: 30_000 }, async (t) => {
   const registry = await startRegistry(t, join(tempDir(t), 'registry.db'), '--ttl', '1');
   const alice = (await home(t)).identity;
-  const reply = await new RegistryClient(registry.url).announce(alice, 7001);
+  const reply = await new RegistryClient(registry.url).announce(alice, 7001, ['127.0.0.1']);
   assert.equal(reply.reannounceAfter, 1);
   assert.equal(reply.expiresAt - reply.lastSeen, 1000);
   // The real clock decides when; this only waits for it. registry-server.test.ts checks the boundary with an injected clock.
-  let lookup = await request(`${registry.url}/v1/peers/${alice.peerId}`);
+  let lookup = await request(`${registry.url}/v2/peers/${alice.peerId}`);
   while (lookup.status === 200) {
     await new Promise((resolve) => setTimeout(resolve, 100));
-    lookup = await request(`${registry.url}/v1/peers/${alice.peerId}`);
+    lookup = await request(`${registry.url}/v2/peers/${alice.peerId}`);
   }
   assert.equal(lookup.status, 404);
   assert.equal(lookup.body.error, 'peer-not-registered');
@@ -160,7 +209,7 @@ test('after a restart the registry still serves unexpired entries', async (t) =>
   const dbFile = join(tempDir(t), 'registry.db');
   const alice = await home(t);
   const first = await startRegistry(t, dbFile);
-  const announced = await new RegistryClient(first.url).announce(alice.identity, 7001);
+  const announced = await new RegistryClient(first.url).announce(alice.identity, 7001, ['127.0.0.1']);
   assert.equal(await first.stop('SIGTERM'), 0, first.output());
   assert.match(first.output(), /"event":"stopped","signal":"SIGTERM"/);
 
@@ -175,8 +224,8 @@ test('after a restart the registry still serves unexpired entries', async (t) =>
 test('too many requests from one address get 429 with Retry-After', async (t) => {
   const registry = await startRegistry(t, join(tempDir(t), 'registry.db'), '--rate-limit', '3');
   const { peerId } = (await home(t)).identity;
-  for (let i = 0; i < 3; i++) assert.equal((await request(`${registry.url}/v1/peers/${peerId}`)).status, 404);
-  const limited = await request(`${registry.url}/v1/peers/${peerId}`);
+  for (let i = 0; i < 3; i++) assert.equal((await request(`${registry.url}/v2/peers/${peerId}`)).status, 404);
+  const limited = await request(`${registry.url}/v2/peers/${peerId}`);
   assert.equal(limited.status, 429);
   assert.match(limited.body.message!, /too many requests from 127\.0\.0\.1 \(at most 3 a minute\): retry in \d+ s/);
   const retryAfter = Number(limited.headers.get('retry-after'));
@@ -185,7 +234,7 @@ test('too many requests from one address get 429 with Retry-After', async (t) =>
 
 /** Announces `signer` straight to the registry, so a test can read the refusal the client would turn into an error. */
 function announceRaw(url: string, signer: Identity, port: number): ReturnType<typeof request> {
-  return post(url, signAnnouncement(signer, [{ host: '', port }], Date.now()));
+  return post(url, signAnnouncement(signer, [{ host: '127.0.0.1', port }], Date.now()));
 }
 
 test('--max-peers bounds the table: a new peer gets 503 with Retry-After, and the peers it holds still announce', async (t) => {
@@ -199,7 +248,7 @@ test('--max-peers bounds the table: a new peer gets 503 with Retry-After, and th
   assert.equal(refused.body.error, 'registry-full');
   assert.match(refused.body.message!, /holds as many peers as it may \(2\).*--max-peers/);
   assert.ok(Number(refused.headers.get('retry-after')) >= 1);
-  assert.equal((await request(`${registry.url}/v1/peers/${carol.peerId}`)).status, 404);
+  assert.equal((await request(`${registry.url}/v2/peers/${carol.peerId}`)).status, 404);
 
   assert.equal((await announceRaw(registry.url, alice, 7011)).status, 200, 'a peer already held is never refused');
 });

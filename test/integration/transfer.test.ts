@@ -150,7 +150,7 @@ test('a receiver killed mid-upload keeps nothing partial, and the next run succe
   const first = await startReceiver(t, receiver.home, registry.url);
   // The registry now sends senders through a link that stalls the upload part-way.
   const linkPort = await stallingLink(t, first.port, 256 * 1024);
-  await new RegistryClient(registry.url, { now: () => Date.now() + 1 }).announce(await loadOrCreateIdentity(receiver.home), linkPort);
+  await new RegistryClient(registry.url, { now: () => Date.now() + 1 }).announce(await loadOrCreateIdentity(receiver.home), linkPort, ['127.0.0.1']);
 
   const work = join(tempDir(t), 'big');
   mkdirSync(work);

@@ -2,51 +2,41 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { plainIp } from '../../src/http-server';
 import { addressGroup } from '../../src/http-server';
-import { reachableAddresses } from '../../src/registry/addresses';
+import { observedAddress, unusableAddress } from '../../src/registry/addresses';
 
-test('empty and unspecified hosts become the address the announcement came from', () => {
-  const announced = [
-    { host: '', port: 1 },
-    { host: '0.0.0.0', port: 2 },
-    { host: '::', port: 3 },
-  ];
-  assert.deepEqual(reachableAddresses(announced, '203.0.113.9'), [
-    { host: '203.0.113.9', port: 1 },
-    { host: '203.0.113.9', port: 2 },
-    { host: '203.0.113.9', port: 3 },
-  ]);
-  assert.deepEqual(reachableAddresses([{ host: '', port: 1 }], '::ffff:203.0.113.9'), [{ host: '203.0.113.9', port: 1 }]);
+test('loopback signed from elsewhere is refused, naming the address; multicast always; the rest is usable', () => {
+  const lan = { host: '192.168.1.20', port: 1 };
+  for (const host of ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1']) {
+    const reason = unusableAddress([lan, { host, port: 1 }], '198.51.100.4') ?? '';
+    assert.ok(reason.startsWith(`addresses.1: ${host} is a loopback address, which only the announcing machine can reach`), reason);
+  }
+  for (const host of ['224.0.0.251', 'ff02::1']) {
+    assert.match(unusableAddress([{ host, port: 1 }], '::ffff:127.0.0.1') ?? '', /addresses\.0: .* is a multicast address, never a peer's/);
+  }
+  assert.equal(unusableAddress([lan, { host: '::ffff:192.168.1.20', port: 1 }, { host: '2001:db8::7', port: 1 }], '198.51.100.4'), undefined);
 });
 
-test('loopback announced from elsewhere is dropped, multicast always, the rest kept once', () => {
-  const announced = [
+test('a peer on the same machine as the registry may sign loopback addresses', () => {
+  const addresses = [
     { host: '127.0.0.1', port: 1 },
-    { host: '127.8.9.10', port: 1 },
-    { host: '::1', port: 1 },
-    { host: '::ffff:127.0.0.1', port: 1 },
-    { host: '224.0.0.251', port: 1 },
-    { host: 'ff02::1', port: 1 },
-    { host: '192.168.1.20', port: 1 },
-    { host: '::ffff:192.168.1.20', port: 1 },
-    { host: '2001:db8::7', port: 1 },
+    { host: '::1', port: 2 },
   ];
-  assert.deepEqual(reachableAddresses(announced, '198.51.100.4'), [
-    { host: '192.168.1.20', port: 1 },
-    { host: '2001:db8::7', port: 1 },
-  ]);
+  assert.equal(unusableAddress(addresses, '::ffff:127.0.0.1'), undefined);
+  assert.equal(unusableAddress(addresses, '::1'), undefined);
 });
 
-test('a peer on the same machine as the registry may announce loopback, not multicast', () => {
-  const announced = [
-    { host: '', port: 1 },
-    { host: '127.0.0.1', port: 2 },
-    { host: '224.0.0.1', port: 3 },
+test('the hint is the source address with the first signed port, unless the peer signed that host itself', () => {
+  const signed = [
+    { host: '192.168.1.20', port: 7421 },
+    { host: '2001:db8::7', port: 7422 },
   ];
-  assert.deepEqual(reachableAddresses(announced, '::ffff:127.0.0.1'), [
-    { host: '127.0.0.1', port: 1 },
-    { host: '127.0.0.1', port: 2 },
-  ]);
-  assert.deepEqual(reachableAddresses([{ host: '', port: 4 }], '::1'), [{ host: '::1', port: 4 }]);
+  assert.deepEqual(observedAddress(signed, '::ffff:203.0.113.9'), { host: '203.0.113.9', port: 7421 });
+  assert.deepEqual(observedAddress(signed, '2001:db8::8'), { host: '2001:db8::8', port: 7421 });
+  assert.deepEqual(observedAddress([{ host: '127.0.0.1', port: 7001 }], '127.0.0.2'), { host: '127.0.0.2', port: 7001 });
+  assert.equal(observedAddress(signed, '::ffff:192.168.1.20'), undefined);
+  assert.equal(observedAddress(signed, '2001:0db8:0:0::7'), undefined, 'another spelling of a signed host');
+  assert.equal(observedAddress([{ host: '::ffff:203.0.113.9', port: 1 }], '203.0.113.9'), undefined);
+  assert.equal(observedAddress(signed, ''), undefined);
 });
 
 test('plainIp unwraps IPv4-mapped IPv6 addresses only', () => {

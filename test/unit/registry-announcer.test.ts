@@ -29,7 +29,7 @@ test('announces at once, then again on the schedule the registry gives', { timeo
   const registry = await startTestRegistry(t, { ttlSeconds: 3 }); // re-announce after 1 s
   const alice = generateIdentity();
   const announced = recorder();
-  const announcer = new Announcer(new RegistryClient(registry.url), alice, 7421, { localAddresses: () => [], onAnnounced: announced.onAnnounced });
+  const announcer = new Announcer(new RegistryClient(registry.url), alice, 7421, { bindHost: '127.0.0.1', onAnnounced: announced.onAnnounced });
   t.after(() => announcer.stop());
   const second = announced.next(() => announced.seen.length === 2);
   announcer.start();
@@ -37,6 +37,58 @@ test('announces at once, then again on the schedule the registry gives', { timeo
   assert.equal(reply.reannounceAfter, 1);
   assert.ok(reply.lastSeen > announced.seen[0].lastSeen);
   assert.deepEqual(reply.addresses, [{ host: '127.0.0.1', port: 7421 }]);
+  assert.equal(reply.observed, undefined, 'the address the registry saw was signed, so there is no hint');
+});
+
+test('a receiver listening on one IP announces that IP only; one listening on all announces the interface addresses', { timeout: 15_000 }, async (t) => {
+  const registry = await startTestRegistry(t);
+  const hostsAnnounced = async (bindHost: string | undefined) => {
+    const announced = recorder();
+    const first = announced.next();
+    const announcer = new Announcer(new RegistryClient(registry.url), generateIdentity(), 7421, {
+      bindHost,
+      localAddresses: () => ['127.0.0.3', '127.0.0.2', '127.0.0.3'],
+      onAnnounced: announced.onAnnounced,
+    });
+    t.after(() => announcer.stop());
+    announcer.start();
+    return (await first).addresses.map((address) => address.host);
+  };
+  assert.deepEqual(await hostsAnnounced('127.0.0.1'), ['127.0.0.1']);
+  for (const everywhere of [undefined, '::', '0.0.0.0']) assert.deepEqual(await hostsAnnounced(everywhere), ['127.0.0.3', '127.0.0.2'], String(everywhere));
+});
+
+test('a machine with no address says so without asking the registry, and announces once it has one', { timeout: 15_000 }, async (t) => {
+  const registry = await startTestRegistry(t);
+  const addresses: string[] = [];
+  const errors: Error[] = [];
+  let failed!: () => void;
+  const firstFailure = new Promise<void>((resolve) => (failed = resolve));
+  const announced = recorder();
+  const announcer = new Announcer(new RegistryClient(registry.url), generateIdentity(), 7421, {
+    localAddresses: () => [...addresses],
+    checkEveryMs: 20,
+    onAnnounced: announced.onAnnounced,
+    onError: (err) => {
+      errors.push(err);
+      failed();
+    },
+  });
+  t.after(() => announcer.stop());
+  announcer.start();
+  await firstFailure;
+  assert.match(errors[0].message, /This machine has no network address a teammate could connect to .*connect to a network; it announces itself as soon as it has an address/);
+  const online = announced.next();
+  addresses.push('127.0.0.2');
+  assert.deepEqual((await online).addresses, [{ host: '127.0.0.2', port: 7421 }]);
+  // The log line is written once the reply is sent, so the announcer may see the reply first.
+  const requests = () => registry.logs.filter((entry) => entry.event === 'request');
+  while (requests().length === 0) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(
+    requests().map((entry) => [entry.path, entry.status]),
+    [['/v2/announce', 200]],
+    'the registry was asked before the machine had an address',
+  );
 });
 
 test('announces again as soon as the machine\'s addresses change', { timeout: 15_000 }, async (t) => {
@@ -51,10 +103,12 @@ test('announces again as soon as the machine\'s addresses change', { timeout: 15
   t.after(() => announcer.stop());
   const first = announced.next();
   announcer.start();
-  assert.deepEqual((await first).addresses.map((address) => address.host), ['127.0.0.1', '127.0.0.2']);
+  const reply = await first;
+  assert.deepEqual(reply.addresses, [{ host: '127.0.0.2', port: 7421 }]);
+  assert.deepEqual(reply.observed, { host: '127.0.0.1', port: 7421 }, 'the address the registry saw is a hint apart');
   const moved = announced.next();
   addresses[0] = '127.0.0.3';
-  assert.deepEqual((await moved).addresses.map((address) => address.host), ['127.0.0.1', '127.0.0.3']);
+  assert.deepEqual((await moved).addresses, [{ host: '127.0.0.3', port: 7421 }]);
   assert.equal(announced.seen.length, 2);
 });
 
@@ -65,7 +119,7 @@ test('retries after failures, and stop() ends it', { timeout: 15_000 }, async (t
   let twoFailures!: () => void;
   const failedTwice = new Promise<void>((resolve) => (twoFailures = resolve));
   const announcer = new Announcer(new RegistryClient(registry.url), generateIdentity(), 7421, {
-    localAddresses: () => [],
+    bindHost: '127.0.0.1',
     retryMs: 10,
     onError: (err) => {
       errors.push(err);

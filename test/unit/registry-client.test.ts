@@ -3,7 +3,8 @@ import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { UserError, type ErrorCode } from '../../src/core/errors';
-import { generateIdentity } from '../../src/core/identity/keys';
+import { generateIdentity, type Identity } from '../../src/core/identity/keys';
+import type { AnnouncementPayload, LookupReply, SignedAnnouncement } from '../../src/core/registry/protocol';
 import { RegistryClient } from '../../src/core/registry/registry-client';
 import { resolveRegistryUrl } from '../../src/core/registry/registry-url';
 import { startTestRegistry } from '../helpers/registry';
@@ -28,19 +29,104 @@ async function rejectsWith(promise: Promise<unknown>, code: ErrorCode, message: 
   return caught;
 }
 
-test('announce, then look up: the registry fills in the address it saw', async (t) => {
+test('announce, then look up: the signed addresses, and the address the registry saw as a hint apart', async (t) => {
   const registry = await startTestRegistry(t, { ttlSeconds: 90 });
   const client = new RegistryClient(registry.url);
   const alice = generateIdentity();
-  const reply = await client.announce(alice, 7421);
-  assert.deepEqual(reply.addresses, [{ host: '127.0.0.1', port: 7421 }]);
+  const reply = await client.announce(alice, 7421, ['192.0.2.1', '2001:db8::1']);
+  const signed = [
+    { host: '192.0.2.1', port: 7421 },
+    { host: '2001:db8::1', port: 7421 },
+  ];
+  assert.deepEqual(reply.addresses, signed);
+  assert.deepEqual(reply.observed, { host: '127.0.0.1', port: 7421 });
   assert.equal(reply.reannounceAfter, 30);
   assert.equal(reply.expiresAt - reply.lastSeen, 90_000);
 
   const record = await client.lookup(alice.peerId.toLowerCase());
   assert.equal(record.peerId, alice.peerId);
   assert.equal(record.publicKey, alice.publicKey.toString('base64'));
-  assert.deepEqual(record.addresses, [{ host: '127.0.0.1', port: 7421 }]);
+  assert.deepEqual(record.addresses, signed);
+  assert.deepEqual(record.observed, { host: '127.0.0.1', port: 7421 });
+  assert.equal(record.lastSeen, reply.lastSeen);
+
+  await client.announce(alice, 7422, ['127.0.0.1']);
+  const moved = await client.lookup(alice.peerId, { fresh: true });
+  assert.deepEqual(moved.addresses, [{ host: '127.0.0.1', port: 7422 }]);
+  assert.equal(moved.observed, undefined, 'a hint for an address the peer signed itself');
+});
+
+/**
+ * The real registry behind a proxy that rewrites its look-up answers as
+ * `alter` says: a registry, or anything between it and the client, that lies.
+ */
+async function alteringProxy(t: TestContext, registryUrl: string): Promise<{ url: string; alter: (edit: (reply: LookupReply) => LookupReply) => void }> {
+  let edit: (reply: LookupReply) => LookupReply = (reply) => reply;
+  const url = await impostor(t, (req, res) => {
+    void fetch(`${registryUrl}${req.url}`).then(async (answer) => {
+      const body = answer.status === 200 ? JSON.stringify(edit((await answer.json()) as LookupReply)) : await answer.text();
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(body);
+    });
+  });
+  return { url, alter: (next) => (edit = next) };
+}
+
+/** A signed announcement with `payload` (an object) as its payload, signed by `signer`. */
+function signedBy(signer: Identity, payload: object): SignedAnnouncement {
+  const bytes = Buffer.from(JSON.stringify(payload));
+  return { payload: bytes.toString('base64'), signature: signer.sign(bytes).toString('base64') };
+}
+
+function payloadOf(announcement: SignedAnnouncement): AnnouncementPayload {
+  return JSON.parse(Buffer.from(announcement.payload, 'base64').toString()) as AnnouncementPayload;
+}
+
+test('a look-up whose announcement the registry altered is refused, naming the registry; the unsigned hint is all it can change', async (t) => {
+  const registry = await startTestRegistry(t);
+  const alice = generateIdentity();
+  const mallory = generateIdentity();
+  await new RegistryClient(registry.url).announce(alice, 7421, ['127.0.0.1']);
+  await new RegistryClient(registry.url).announce(mallory, 6666, ['127.0.0.1']);
+  const malloryReply = (await (await fetch(`${registry.url}/v2/peers/${mallory.peerId}`)).json()) as LookupReply;
+  const proxy = await alteringProxy(t, registry.url);
+  const client = new RegistryClient(proxy.url);
+
+  proxy.alter((reply) => ({ ...reply, observed: { host: '203.0.113.66', port: 6666 } }));
+  const hinted = await client.lookup(alice.peerId, { fresh: true });
+  assert.deepEqual(hinted.addresses, [{ host: '127.0.0.1', port: 7421 }]);
+  assert.deepEqual(hinted.observed, { host: '203.0.113.66', port: 6666 });
+
+  const cases: [string, (reply: LookupReply) => LookupReply, RegExp][] = [
+    [
+      'an address added to the signed list',
+      (reply) => {
+        const payload = payloadOf(reply.announcement);
+        const bytes = Buffer.from(JSON.stringify({ ...payload, addresses: [...payload.addresses, { host: '203.0.113.66', port: 6666 }] }));
+        return { ...reply, announcement: { ...reply.announcement, payload: bytes.toString('base64') } };
+      },
+      /the signature does not match the payload/,
+    ],
+    ['the key swapped', (reply) => ({ ...reply, announcement: signedBy(mallory, { ...payloadOf(reply.announcement), publicKey: mallory.publicKey.toString('base64') }) }), /is not the hash of the public key sent/],
+    ['another peer\'s announcement', (reply) => ({ ...reply, announcement: malloryReply.announcement }), new RegExp(`it is ${mallory.peerId}'s announcement, not ${alice.peerId}'s`)],
+    [
+      'the signature broken',
+      (reply) => {
+        const signature = Buffer.from(reply.announcement.signature, 'base64');
+        signature[0] ^= 1;
+        return { ...reply, announcement: { ...reply.announcement, signature: signature.toString('base64') } };
+      },
+      /the signature does not match the payload/,
+    ],
+    ['a time far ahead', (reply) => ({ ...reply, announcement: signedBy(alice, { ...payloadOf(reply.announcement), time: Date.now() + 10 * 60_000 }) }), /it is dated \d+ s ahead of this machine's clock/],
+    ['version 1', (reply) => ({ ...reply, announcement: signedBy(alice, { ...payloadOf(reply.announcement), version: 1 }) }), /unsupported version/],
+    ['a peer ID that clears the terminal', (reply) => ({ ...reply, announcement: signedBy(alice, { ...payloadOf(reply.announcement), peerId: '\u001b[2J' }) }), /"\\x1b\[2J" is not a peer ID/],
+  ];
+  for (const [name, edit, reason] of cases) {
+    proxy.alter(edit);
+    const refused = await rejectsWith(client.lookup(alice.peerId, { fresh: true }), 'registry-garbage', reason);
+    assert.ok(refused.message.startsWith(`The registry at ${proxy.url} answered the look-up of ${alice.peerId} with an announcement that fails its check (`), `${name}: ${refused.message}`);
+    assert.match(refused.message, /\), so nothing from it was used: the registry, or something between it and this machine, altered or forged it/, name);
+  }
 });
 
 test('announcing twice within one millisecond still counts as newer', async (t) => {
@@ -48,8 +134,8 @@ test('announcing twice within one millisecond still counts as newer', async (t) 
   const frozen = Date.now();
   const client = new RegistryClient(registry.url, { now: () => frozen });
   const alice = generateIdentity();
-  await client.announce(alice, 1);
-  await client.announce(alice, 2);
+  await client.announce(alice, 1, ['127.0.0.1']);
+  await client.announce(alice, 2, ['127.0.0.1']);
   assert.deepEqual((await client.lookup(alice.peerId)).addresses, [{ host: '127.0.0.1', port: 2 }]);
 });
 
@@ -57,7 +143,7 @@ test('a client whose clock is far off is told to fix it', async (t) => {
   const registry = await startTestRegistry(t);
   const client = new RegistryClient(registry.url, { now: () => Date.now() + 10 * 60_000 });
   await rejectsWith(
-    client.announce(generateIdentity(), 1),
+    client.announce(generateIdentity(), 1, ['127.0.0.1']),
     'registry-refused',
     /refused the announcement of .*: the announcement's time is 600 s ahead of the registry's clock .*set this machine's clock right/,
   );
@@ -67,7 +153,7 @@ test('look-ups are cached for a while; fresh bypasses the cache', async (t) => {
   const registry = await startTestRegistry(t);
   const client = new RegistryClient(registry.url);
   const alice = generateIdentity();
-  await client.announce(alice, 7421);
+  await client.announce(alice, 7421, ['127.0.0.1']);
   await client.lookup(alice.peerId);
   await registry.close();
   assert.equal((await client.lookup(alice.peerId)).peerId, alice.peerId, 'the second look-up went to the registry');
@@ -93,25 +179,24 @@ test('a registry that is not running, or never answers, is "unreachable", naming
 
 test('a server that answers something else is "garbage", never a peer', async (t) => {
   const alice = generateIdentity();
-  const mallory = generateIdentity();
   const html = await impostor(t, (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<h1>Welcome</h1>'));
   const notFoundPage = await impostor(t, (_req, res) => res.writeHead(404).end('Not Found'));
-  const wrongKey = await impostor(t, (_req, res) =>
-    res.end(JSON.stringify({ peerId: alice.peerId, publicKey: mallory.publicKey.toString('base64'), addresses: [], lastSeen: 1, expiresAt: Date.now() + 60_000 })),
+  const oldVersion = await impostor(t, (_req, res) =>
+    res.end(JSON.stringify({ peerId: alice.peerId, publicKey: alice.publicKey.toString('base64'), addresses: [], lastSeen: 1, expiresAt: Date.now() + 60_000 })),
   );
   const huge = await impostor(t, (_req, res) => res.end('x'.repeat(200_000)));
   await rejectsWith(new RegistryClient(html).lookup(alice.peerId), 'registry-garbage', /answered HTTP 200 with a body that is not a registry reply/);
   await rejectsWith(new RegistryClient(notFoundPage).lookup(alice.peerId), 'registry-garbage', /HTTP 404 and no registry error/);
-  await rejectsWith(new RegistryClient(wrongKey).lookup(alice.peerId), 'registry-garbage', /with a key that is not that peer's/);
+  await rejectsWith(new RegistryClient(oldVersion).lookup(alice.peerId), 'registry-garbage', /answered HTTP 200 with a body that is not a registry reply/);
   await rejectsWith(new RegistryClient(huge).lookup(alice.peerId), 'registry-garbage', /over-long or broken reply/);
-  await rejectsWith(new RegistryClient(html).announce(alice, 1), 'registry-garbage', /does not look like a Peer Backup registry/);
+  await rejectsWith(new RegistryClient(html).announce(alice, 1, ['127.0.0.1']), 'registry-garbage', /does not look like a Peer Backup registry/);
 });
 
 test('a rate-limited client learns when to retry', async (t) => {
   const registry = await startTestRegistry(t, { rateLimitPerMinute: 2 });
   const client = new RegistryClient(registry.url);
   const alice = generateIdentity();
-  await client.announce(alice, 1);
+  await client.announce(alice, 1, ['127.0.0.1']);
   await client.lookup(alice.peerId);
   const err = await rejectsWith(client.lookup(alice.peerId, { fresh: true }), 'registry-refused', /too many requests from 127\.0\.0\.1 \(at most 2 a minute\): retry in \d+ s/);
   assert.ok(err.retryAfterSeconds !== undefined && err.retryAfterSeconds > 0 && err.retryAfterSeconds <= 60);

@@ -9,9 +9,9 @@ test('an entry is served until its expiry and not a millisecond longer', async (
   let now = Date.now();
   const registry = await startTestRegistry(t, { ttlSeconds: 60, now: () => now });
   const alice = generateIdentity();
-  const reply = await new RegistryClient(registry.url).announce(alice, 7001);
+  const reply = await new RegistryClient(registry.url).announce(alice, 7001, ['127.0.0.1']);
   assert.equal(reply.expiresAt, now + 60_000);
-  const status = async () => (await fetch(`${registry.url}/v1/peers/${alice.peerId}`)).status;
+  const status = async () => (await fetch(`${registry.url}/v2/peers/${alice.peerId}`)).status;
 
   assert.equal(await status(), 200);
   now = reply.expiresAt - 1;
@@ -23,9 +23,9 @@ test('an entry is served until its expiry and not a millisecond longer', async (
 test('each request is one JSON log line: event, method, path, status, ms, remote, and the peer it was about', { timeout: 10_000 }, async (t) => {
   const registry = await startTestRegistry(t);
   const alice = generateIdentity();
-  await new RegistryClient(registry.url).announce(alice, 7001);
-  await fetch(`${registry.url}/v1/peers/${alice.peerId}`);
-  await fetch(`${registry.url}/v1/nothing`);
+  await new RegistryClient(registry.url).announce(alice, 7001, ['127.0.0.1']);
+  await fetch(`${registry.url}/v2/peers/${alice.peerId}`);
+  await fetch(`${registry.url}/v2/nothing`);
   // The line is written once the reply is sent, so the client may see the reply first.
   const requestLines = () => registry.logs.filter((entry) => entry.event === 'request');
   while (requestLines().length < 3) await new Promise((resolve) => setImmediate(resolve));
@@ -34,16 +34,16 @@ test('each request is one JSON log line: event, method, path, status, ms, remote
   assert.deepEqual(
     requests.map(({ level, method, path, status, peer, remote }) => ({ level, method, path, status, peer, remote })),
     [
-      { level: 'info', method: 'POST', path: '/v1/announce', status: 200, peer: alice.peerId, remote: '127.0.0.1' },
-      { level: 'info', method: 'GET', path: `/v1/peers/${alice.peerId}`, status: 200, peer: alice.peerId, remote: '127.0.0.1' },
-      { level: 'info', method: 'GET', path: '/v1/nothing', status: 404, peer: undefined, remote: '127.0.0.1' },
+      { level: 'info', method: 'POST', path: '/v2/announce', status: 200, peer: alice.peerId, remote: '127.0.0.1' },
+      { level: 'info', method: 'GET', path: `/v2/peers/${alice.peerId}`, status: 200, peer: alice.peerId, remote: '127.0.0.1' },
+      { level: 'info', method: 'GET', path: '/v2/nothing', status: 404, peer: undefined, remote: '127.0.0.1' },
     ],
   );
   for (const entry of requests) {
     assert.equal(typeof entry.ms, 'number');
     assert.match(String(entry.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   }
-  assert.match(String(requests[2].error), /no endpoint GET \/v1\/nothing/);
+  assert.match(String(requests[2].error), /no endpoint GET \/v2\/nothing: the registry has POST \/v2\/announce and GET \/v2\/peers\/PEER-ID/);
 });
 
 test('a full table makes room for a new peer by deleting entries expired past the replay window', async (t) => {
@@ -52,10 +52,10 @@ test('a full table makes room for a new peer by deleting entries expired past th
   const client = new RegistryClient(registry.url, { now: () => now });
   const alice = generateIdentity();
   const bob = generateIdentity();
-  await client.announce(alice, 7001);
-  await assert.rejects(client.announce(bob, 7002), (err: Error) => /holds as many peers as it may \(1\)/.test(err.message));
+  await client.announce(alice, 7001, ['127.0.0.1']);
+  await assert.rejects(client.announce(bob, 7002, ['127.0.0.1']), (err: Error) => /holds as many peers as it may \(1\)/.test(err.message));
 
   now += 60_000 + 10 * 60_000 + 1; // alice's entry expired, and the replay window after it has passed
-  await client.announce(bob, 7002);
-  assert.equal((await fetch(`${registry.url}/v1/peers/${bob.peerId}`)).status, 200);
+  await client.announce(bob, 7002, ['127.0.0.1']);
+  assert.equal((await fetch(`${registry.url}/v2/peers/${bob.peerId}`)).status, 200);
 });

@@ -1,17 +1,18 @@
 /**
  * Signed announcements. The peer signs the exact bytes it sends (base64 in
- * the body), so the server verifies what arrived without re-serializing
- * anything, and a single changed byte breaks the signature.
+ * the body), so whoever checks them (the registry on arrival, a sender after
+ * a look-up) verifies what arrived without re-serializing anything, and a
+ * single changed byte breaks the signature.
  */
 import { verifySignature, type Identity } from '../identity/keys';
 import { parsePeerId, peerIdOf } from '../identity/peer-id';
 import {
   announcementPayloadSchema,
-  announceRequestSchema,
   describeIssues,
   protocolVersion,
-  type AnnounceRequest,
+  signedAnnouncementSchema,
   type PeerAddress,
+  type SignedAnnouncement,
 } from './protocol';
 
 /** An announcement whose signature and key-to-ID binding have been checked. */
@@ -20,6 +21,9 @@ export interface VerifiedAnnouncement {
   publicKey: Buffer;
   addresses: PeerAddress[];
   time: number;
+  /** The payload and signature bytes exactly as received, for the registry to hand on unchanged. */
+  payload: Buffer;
+  signature: Buffer;
 }
 
 export type OpenedAnnouncement =
@@ -27,16 +31,16 @@ export type OpenedAnnouncement =
   /** 'malformed': not an announcement at all; 'unauthentic': well-formed, but not from the key owner. */
   | { ok: false; problem: 'malformed' | 'unauthentic'; message: string };
 
-export function signAnnouncement(identity: Identity, addresses: PeerAddress[], time: number): AnnounceRequest {
+export function signAnnouncement(identity: Identity, addresses: PeerAddress[], time: number): SignedAnnouncement {
   const bytes = Buffer.from(
     JSON.stringify({ version: protocolVersion, peerId: identity.peerId, publicKey: identity.publicKey.toString('base64'), addresses, time }),
   );
   return { payload: bytes.toString('base64'), signature: identity.sign(bytes).toString('base64') };
 }
 
-/** Checks a request body (already JSON-parsed) all the way to a verified announcement. */
+/** Checks a signed announcement (already JSON-parsed) all the way to a verified one. */
 export function openAnnouncement(body: unknown): OpenedAnnouncement {
-  const envelope = announceRequestSchema.safeParse(body);
+  const envelope = signedAnnouncementSchema.safeParse(body);
   if (!envelope.success) {
     return malformed(`the body must be {"payload": base64, "signature": base64} (${describeIssues(envelope.error)})`);
   }
@@ -67,7 +71,7 @@ export function openAnnouncement(body: unknown): OpenedAnnouncement {
   if (!verifySignature(publicKey, bytes, signature)) {
     return unauthentic('the signature does not match the payload: the announcement was altered, or signed with another key');
   }
-  return { ok: true, announcement: { peerId, publicKey, addresses: payload.data.addresses, time: payload.data.time } };
+  return { ok: true, announcement: { peerId, publicKey, addresses: payload.data.addresses, time: payload.data.time, payload: bytes, signature } };
 }
 
 function malformed(message: string): OpenedAnnouncement {

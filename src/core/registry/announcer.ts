@@ -7,12 +7,14 @@
  */
 import type { Identity } from '../identity/keys';
 import { localAddresses as machineAddresses } from './local-addresses';
-import { maxAddresses, type AnnounceReply } from './protocol';
+import { isExplicitIp, maxAddresses, type AnnounceReply } from './protocol';
 import type { RegistryClient } from './registry-client';
 import { UserError } from '../errors';
 
 export interface AnnouncerOptions {
-  /** Hosts to announce besides the address the registry sees; default: this machine's interface addresses. */
+  /** The address the receiver listens on; when it is one specific IP, that is the only one announced. */
+  bindHost?: string;
+  /** This machine's addresses, announced when the receiver listens on all of them; default: its interface addresses. */
   localAddresses?: () => string[];
   /**
    * How often to look for changed addresses and look up this peer's own
@@ -35,7 +37,8 @@ export class Announcer {
   private announceAgain = false;
   private nextAnnounce: NodeJS.Timeout | undefined;
   private nextCheck: NodeJS.Timeout | undefined;
-  private announcedHosts = '';
+  /** The hosts of the last attempt, so a check announces again only when they change. */
+  private attemptedHosts = '';
   private failures = 0;
 
   constructor(
@@ -81,11 +84,12 @@ export class Announcer {
 
   private async announce(): Promise<void> {
     const hosts = this.hosts();
+    this.attemptedHosts = hosts.join(' ');
     try {
+      if (hosts.length === 0) throw this.noAddress();
       const reply = await this.client.announce(this.identity, this.port, hosts);
-      this.announcedHosts = hosts.join(' ');
       this.failures = 0;
-      if (reply.checkAfter !== undefined) this.checkEvery(Math.min(this.options.checkEveryMs ?? 30_000, reply.checkAfter * 1000));
+      this.checkEvery(Math.min(this.options.checkEveryMs ?? 30_000, reply.checkAfter * 1000));
       this.options.onAnnounced?.(reply);
       this.schedule(reply.reannounceAfter * 1000);
     } catch (err) {
@@ -121,7 +125,7 @@ export class Announcer {
 
   /** Announces at once when the addresses changed or the registry lost the entry. */
   private async check(): Promise<void> {
-    if (this.hosts().join(' ') !== this.announcedHosts) return this.announceNow();
+    if (this.hosts().join(' ') !== this.attemptedHosts) return this.announceNow();
     // While an announcement is under way or failing, its own schedule brings the entry back.
     if (this.inFlight || this.failures > 0) return;
     if (await this.entryIsMissing()) this.announceNow();
@@ -139,8 +143,23 @@ export class Announcer {
     }
   }
 
-  /** "" first: the address the registry sees is the one that works across NAT. */
+  /**
+   * The addresses this machine's receiver can be reached on: the one it
+   * listens on when that is a specific IP, else every interface address.
+   * Never "any address": the peer signs each one, and the registry adds
+   * the address it sees only as an unsigned hint.
+   */
   private hosts(): string[] {
-    return ['', ...this.localAddresses()].slice(0, maxAddresses);
+    const { bindHost } = this.options;
+    const hosts = bindHost !== undefined && isExplicitIp(bindHost) ? [bindHost] : this.localAddresses();
+    return [...new Set(hosts)].slice(0, maxAddresses);
+  }
+
+  private noAddress(): UserError {
+    return new UserError(
+      `This machine has no network address a teammate could connect to (no interface is up besides loopback), so the receiver cannot announce itself to the registry at ${this.client.url}: ` +
+        'connect to a network; it announces itself as soon as it has an address.',
+      { code: 'registry-unreachable' },
+    );
   }
 }

@@ -3,24 +3,53 @@
  * and the client (which validates replies). docs/PROTOCOL.md describes it for
  * people; these schemas are the definition.
  */
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
-/** Bumped on any change an older server or client could misread; also the /v1 in every path. */
-export const protocolVersion = 1;
+/** Bumped on any change an older server or client could misread; also the /v2 in every path. */
+export const protocolVersion = 2;
+
+/** The path prefix of this version's endpoints. */
+export const pathPrefix = `/v${protocolVersion}`;
 
 /** More addresses than any machine needs, few enough to bound what one entry costs. */
 export const maxAddresses = 16;
 
-export const peerAddressSchema = z.strictObject({
-  /** An IP literal, or "" for "the address you see this request come from". */
-  host: z
-    .string()
-    .max(45)
-    .refine((host) => host === '' || isIP(host) !== 0, 'must be an IP address, or "" for the address the registry sees the request come from'),
-  port: z.int().min(1).max(65535),
-});
+/** How far an announcement's time may be from the clock of whoever checks it. */
+export const maxClockSkewMs = 5 * 60 * 1000;
+
+/** "Any address": a socket can listen there, but no one can connect to it. */
+const unspecified = new BlockList();
+unspecified.addAddress('0.0.0.0', 'ipv4');
+unspecified.addAddress('::', 'ipv6');
+
+/** An IP literal someone could connect to: not a name, not "", 0.0.0.0 or ::. */
+export function isExplicitIp(host: string): boolean {
+  const family = isIP(host);
+  return family !== 0 && !unspecified.check(host, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+const explicitHost = z
+  .string()
+  .max(45)
+  .superRefine((host, context) => {
+    if (isExplicitIp(host)) return;
+    context.addIssue({
+      code: 'custom',
+      message:
+        host === '' || isIP(host) !== 0
+          ? 'must be an explicit IP address: "", 0.0.0.0 and :: are refused since version 2, so list the addresses this machine can be reached on'
+          : 'must be an IP address, not a name',
+    });
+  });
+const port = z.int().min(1).max(65535);
+
+/** An address as the peer signs it. */
+export const peerAddressSchema = z.strictObject({ host: explicitHost, port });
 export type PeerAddress = z.infer<typeof peerAddressSchema>;
+
+/** An address in a reply; replies may gain fields, so unknown ones are ignored. */
+const replyAddressSchema = z.object({ host: explicitHost, port });
 
 /** What a peer signs. `time` (ms since the epoch) doubles as the sequence number. */
 export const announcementPayloadSchema = z.strictObject({
@@ -33,19 +62,22 @@ export const announcementPayloadSchema = z.strictObject({
 export type AnnouncementPayload = z.infer<typeof announcementPayloadSchema>;
 
 /**
- * The body of POST /v1/announce: the payload's exact JSON bytes in base64 and
- * the Ed25519 signature of those bytes, so nothing needs canonicalizing.
+ * The body of POST /v2/announce, and the announcement a look-up returns: the
+ * payload's exact JSON bytes in base64 and the Ed25519 signature of those
+ * bytes, so nothing needs canonicalizing.
  */
-export const announceRequestSchema = z.strictObject({
+export const signedAnnouncementSchema = z.strictObject({
   payload: z.base64().min(1),
   signature: z.base64().min(1),
 });
-export type AnnounceRequest = z.infer<typeof announceRequestSchema>;
+export type SignedAnnouncement = z.infer<typeof signedAnnouncementSchema>;
 
 export const announceReplySchema = z.object({
   peerId: z.string(),
-  /** The addresses as stored: empty hosts filled in, unreachable ones dropped. */
-  addresses: z.array(peerAddressSchema),
+  /** The signed addresses, as stored. */
+  addresses: z.array(replyAddressSchema),
+  /** The unsigned hint look-ups will carry: where this announcement came from, when that is not a signed address. */
+  observed: replyAddressSchema.optional(),
   lastSeen: z.int(),
   expiresAt: z.int(),
   /** Seconds until the peer should announce again, well before `expiresAt`. */
@@ -53,21 +85,43 @@ export const announceReplySchema = z.object({
   /**
    * Seconds between the peer's look-ups of its own entry: a registry that
    * lost its entries (restarted with an empty database) has each back within
-   * that time. Absent from older registries.
+   * that time.
    */
-  checkAfter: z.int().positive().optional(),
+  checkAfter: z.int().positive(),
 });
 export type AnnounceReply = z.infer<typeof announceReplySchema>;
 
-/** GET /v1/peers/:peerId. Untrusted by design: callers verify the key against the peer ID. */
-export const peerRecordSchema = z.object({
+/** GET /v2/peers/:peerId. Nothing here is taken on the registry's word: the client checks the announcement itself. */
+export const lookupReplySchema = z.object({
   peerId: z.string(),
-  publicKey: z.base64().min(1),
-  addresses: z.array(peerAddressSchema),
+  /** The peer's newest announcement, byte for byte as the peer signed it. */
+  announcement: signedAnnouncementSchema,
+  /**
+   * Unsigned: the source address of that announcement, with the port of the
+   * first signed address, when it is not among the signed hosts. A peer
+   * behind NAT is reachable there, but anyone who relays a captured
+   * announcement sets it, so senders try it last.
+   */
+  observed: replyAddressSchema.optional(),
   lastSeen: z.int(),
   expiresAt: z.int(),
 });
-export type PeerRecord = z.infer<typeof peerRecordSchema>;
+export type LookupReply = z.infer<typeof lookupReplySchema>;
+
+/** What a look-up yields once the client has checked the announcement. */
+export interface PeerRecord {
+  peerId: string;
+  /** Base64 of the raw Ed25519 key, which hashes to `peerId`. */
+  publicKey: string;
+  /** The addresses the peer signed. */
+  addresses: PeerAddress[];
+  /** The registry's unsigned hint: the address it saw the announcement come from. */
+  observed?: PeerAddress;
+  /** The signed announcement time (ms). */
+  announcedAt: number;
+  lastSeen: number;
+  expiresAt: number;
+}
 
 /** Every 4xx and 5xx: a stable code for programs and a sentence for people. */
 export const errorReplySchema = z.object({ error: z.string(), message: z.string() });

@@ -3,16 +3,19 @@
  * reply is validated; anything unexpected becomes a UserError whose
  * message names the registry URL and what to check.
  *
- * Look-ups are untrusted hints: the client rejects a key that does not hash
- * to the requested ID, and the transfer layer must still make the peer prove
- * it holds that key before sending anything.
+ * Look-ups are not taken on the registry's word: the client checks the
+ * peer's signed announcement itself and refuses one that fails, so the
+ * registry cannot add or change a signed address. Its unsigned hint (the
+ * address it saw) is passed on apart, and the transfer layer must still make
+ * the peer prove it holds its key before sending anything.
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import type { Identity } from '../identity/keys';
-import { parsePeerId, peerIdOf } from '../identity/peer-id';
-import { signAnnouncement } from './announcement';
-import { announceReplySchema, errorReplySchema, peerRecordSchema, type AnnounceReply, type PeerRecord } from './protocol';
+import { parsePeerId } from '../identity/peer-id';
+import { printable } from '../printable';
+import { openAnnouncement, signAnnouncement } from './announcement';
+import { announceReplySchema, errorReplySchema, lookupReplySchema, maxClockSkewMs, pathPrefix, type AnnounceReply, type LookupReply, type PeerRecord } from './protocol';
 import { UserError } from '../errors';
 
 export interface RegistryClientOptions {
@@ -52,10 +55,10 @@ export class RegistryClient {
   }
 
   /**
-   * Announces that `identity` receives on `port` at `hosts` ("" = the address
-   * the registry sees). Returns the stored entry and when to announce again.
+   * Announces that `identity` receives on `port` at `hosts` (explicit IP
+   * addresses). Returns the stored entry and when to announce again.
    */
-  async announce(identity: Identity, port: number, hosts: string[] = ['']): Promise<AnnounceReply> {
+  async announce(identity: Identity, port: number, hosts: string[]): Promise<AnnounceReply> {
     // Strictly increasing, even when two announcements fall in the same millisecond.
     const time = Math.max(this.now(), this.lastAnnouncedTime + 1);
     this.lastAnnouncedTime = time;
@@ -64,7 +67,7 @@ export class RegistryClient {
       hosts.map((host) => ({ host, port })),
       time,
     );
-    const response = await this.send('POST', '/v1/announce', body);
+    const response = await this.send('POST', `${pathPrefix}/announce`, body);
     if (response.status !== 200) throw this.refusal(response, `the announcement of ${identity.peerId}`);
     return this.parse(announceReplySchema, response);
   }
@@ -76,19 +79,37 @@ export class RegistryClient {
     if (!fresh && cached && cached.until > this.now()) return cached.record;
     this.cache.delete(wanted);
 
-    const response = await this.send('GET', `/v1/peers/${encodeURIComponent(wanted)}`);
+    const response = await this.send('GET', `${pathPrefix}/peers/${encodeURIComponent(wanted)}`);
     if (response.status === 404 && errorCode(response) === 'peer-not-registered') {
       throw new UserError(`Peer ${wanted} is not registered at ${this.url} (or its entry expired): ask your teammate to start receiving, with the same registry.`, {
         code: 'peer-not-registered',
       });
     }
     if (response.status !== 200) throw this.refusal(response, `the look-up of ${wanted}`);
-    const record = this.parse(peerRecordSchema, response);
-    if (record.peerId !== wanted || peerIdOf(Buffer.from(record.publicKey, 'base64')) !== wanted) {
-      throw this.garbage(`answered the look-up of ${wanted} with a key that is not that peer's`);
-    }
+    const record = this.verified(wanted, this.parse(lookupReplySchema, response));
     this.cache.set(wanted, { record, until: Math.min(this.now() + this.cacheMs, record.expiresAt) });
     return record;
+  }
+
+  /** The record in `reply`, once the announcement in it has proven to be `peerId`'s own, unaltered and not from the future. */
+  private verified(peerId: string, reply: LookupReply): PeerRecord {
+    const opened = openAnnouncement(reply.announcement);
+    if (!opened.ok) throw this.altered(peerId, printable(opened.message));
+    const { announcement } = opened;
+    if (announcement.peerId !== peerId) throw this.altered(peerId, `it is ${announcement.peerId}'s announcement, not ${peerId}'s`);
+    const ahead = announcement.time - this.now();
+    if (ahead > maxClockSkewMs) {
+      throw this.altered(peerId, `it is dated ${Math.round(ahead / 1000)} s ahead of this machine's clock, which may also be behind: set it right if so`);
+    }
+    return {
+      peerId,
+      publicKey: announcement.publicKey.toString('base64'),
+      addresses: announcement.addresses,
+      observed: reply.observed,
+      announcedAt: announcement.time,
+      lastSeen: reply.lastSeen,
+      expiresAt: reply.expiresAt,
+    };
   }
 
   private async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AxiosResponse<string>> {
@@ -124,6 +145,15 @@ export class RegistryClient {
       retryable: retryAfterSeconds !== undefined,
       retryAfterSeconds,
     });
+  }
+
+  /** A look-up whose announcement fails the client's own check: nothing of it is used. */
+  private altered(peerId: string, reason: string): UserError {
+    return new UserError(
+      `The registry at ${this.url} answered the look-up of ${peerId} with an announcement that fails its check (${reason}), so nothing from it was used: ` +
+        `the registry, or something between it and this machine, altered or forged it; ${settingHint}.`,
+      { code: 'registry-garbage' },
+    );
   }
 
   private garbage(what: string, cause?: unknown): UserError {

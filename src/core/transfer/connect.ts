@@ -7,6 +7,7 @@
 import type { Identity } from '../identity/keys';
 import type { PeerRecord } from '../registry/protocol';
 import type { Store } from '../store';
+import { candidateAddresses } from './peer-addresses';
 import { PeerClient, type VerifiedPeer } from './sender';
 import { stallTimeoutFromEnv } from './stall-watchdog';
 
@@ -28,7 +29,7 @@ export async function connectToPeer(
   const record = await context.registry.lookup(peerId, { fresh: options.freshLookup });
   const destination = await context.store.destinations.find(peerId);
   const client = new PeerClient(context.identity, stallTimeoutFromEnv());
-  const peer = await client.connect(peerId, record.addresses, { pinnedKey: destination?.publicKey, size: options.size, signal: options.signal });
+  const peer = await client.connect(peerId, candidateAddresses(record), { pinnedKey: destination?.publicKey, size: options.size, signal: options.signal });
   if (destination && !destination.publicKey) await context.store.destinations.pinKey(peerId, peer.publicKey.toString('base64'));
   return { client, peer };
 }

@@ -1,16 +1,13 @@
-/** POST /v1/announce: store a peer's signed addresses, if they are authentic and new. */
+/** POST /v2/announce: store a peer's signed announcement, if it is authentic, new and usable. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { openAnnouncement } from '../../core/registry/announcement';
-import type { AnnounceReply } from '../../core/registry/protocol';
+import { maxClockSkewMs, type AnnounceReply } from '../../core/registry/protocol';
 import { HttpError, noteForLog } from '../../http-server';
-import { reachableAddresses } from '../addresses';
+import { observedAddress, unusableAddress } from '../addresses';
 import type { RegistryStore } from '../store/registry-store';
 
 /** A signed announcement is far below this (16 addresses come to about 2 KB). */
 export const maxAnnounceBytes = 8 * 1024;
-
-/** How far an announcement's time may be from the registry's clock. */
-export const maxClockSkewMs = 5 * 60 * 1000;
 
 /**
  * How long an entry must outlive its expiry before it may be deleted: a
@@ -39,7 +36,7 @@ export function announceRoute({ store, ttlMs, checkAfterSeconds, admit, now }: A
         ? new HttpError(400, 'malformed-announcement', opened.message)
         : new HttpError(403, 'unauthentic-announcement', opened.message);
     }
-    const { peerId, publicKey, time } = opened.announcement;
+    const { peerId, addresses, time, payload, signature } = opened.announcement;
     noteForLog(request, { peer: peerId });
     const receivedAt = now();
     const skew = time - receivedAt;
@@ -51,16 +48,15 @@ export function announceRoute({ store, ttlMs, checkAfterSeconds, admit, now }: A
           `(at most ${maxClockSkewMs / 1000} s either way): set this machine's clock right`,
       );
     }
-    const addresses = reachableAddresses(opened.announcement.addresses, request.socket.remoteAddress ?? '');
-    if (addresses.length === 0) {
-      throw new HttpError(
-        400,
-        'no-reachable-address',
-        'every announced address is loopback or multicast, which no one else can reach: announce an empty host and the registry uses the address it sees',
-      );
-    }
+    const source = request.socket.remoteAddress ?? '';
+    const unusable = unusableAddress(addresses, source);
+    if (unusable) throw new HttpError(400, 'unusable-address', unusable);
+    // Unsigned and apart: whoever relays a captured announcement sets it, so senders try it last.
+    const observed = observedAddress(addresses, source);
     const expiresAt = receivedAt + ttlMs;
-    const stored = await admit(peerId, () => store.saveIfNewer({ peerId, publicKey, addresses, announcedAt: time, lastSeen: receivedAt, expiresAt }));
+    const stored = await admit(peerId, () =>
+      store.saveIfNewer({ peerId, payload, signature, ...(observed && { observed }), announcedAt: time, lastSeen: receivedAt, expiresAt }),
+    );
     if (!stored) {
       throw new HttpError(
         409,
@@ -70,6 +66,6 @@ export function announceRoute({ store, ttlMs, checkAfterSeconds, admit, now }: A
     }
     const reannounceAfter = Math.max(1, Math.floor(ttlMs / 3 / 1000));
     void reply.header('reannounce-after', String(reannounceAfter));
-    return { peerId, addresses, lastSeen: receivedAt, expiresAt, reannounceAfter, checkAfter: checkAfterSeconds };
+    return { peerId, addresses, ...(observed && { observed }), lastSeen: receivedAt, expiresAt, reannounceAfter, checkAfter: checkAfterSeconds };
   };
 }

@@ -1,7 +1,11 @@
-/** GET /v1/peers/:peerId: a peer's key and addresses. Needs no key: the answer is public and untrusted. */
+/**
+ * GET /v2/peers/:peerId: a peer's signed announcement, byte for byte, and
+ * the address it came from. Needs no key: the answer is public, and the
+ * client checks the signature itself.
+ */
 import type { FastifyRequest } from 'fastify';
 import { parsePeerId } from '../../core/identity/peer-id';
-import type { PeerRecord } from '../../core/registry/protocol';
+import type { LookupReply } from '../../core/registry/protocol';
 import { HttpError, noteForLog } from '../../http-server';
 import type { RegistryStore } from '../store/registry-store';
 
@@ -11,7 +15,7 @@ export interface LookupDependencies {
 }
 
 export function lookupRoute({ store, now }: LookupDependencies) {
-  return async (request: FastifyRequest<{ Params: { peerId: string } }>): Promise<PeerRecord> => {
+  return async (request: FastifyRequest<{ Params: { peerId: string } }>): Promise<LookupReply> => {
     let peerId: string;
     try {
       peerId = parsePeerId(request.params.peerId);
@@ -25,8 +29,8 @@ export function lookupRoute({ store, now }: LookupDependencies) {
     }
     return {
       peerId,
-      publicKey: entry.publicKey.toString('base64'),
-      addresses: entry.addresses,
+      announcement: { payload: entry.payload.toString('base64'), signature: entry.signature.toString('base64') },
+      ...(entry.observed && { observed: entry.observed }),
       lastSeen: entry.lastSeen,
       expiresAt: entry.expiresAt,
     };

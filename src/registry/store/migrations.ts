@@ -24,6 +24,24 @@ const steps: string[] = [
   );
   CREATE INDEX peers_by_expiry ON peers (expires_at);
   `,
+  // 2: protocol version 2 serves each announcement byte for byte as the peer signed it, and the
+  // address it came from apart, unsigned. Rows of step 1 hold addresses the registry filled in and
+  // no signature, so they cannot be served and are dropped; receivers announce again within
+  // checkAfter, and a version-1 announcement replayed now is refused for its version anyway.
+  `
+  DROP TABLE peers;
+  CREATE TABLE peers (
+    peer_id        TEXT    PRIMARY KEY,
+    payload        BLOB    NOT NULL,   -- the signed payload bytes, exactly as announced
+    signature      BLOB    NOT NULL,   -- Ed25519 signature of payload
+    observed_host  TEXT,               -- the unsigned hint: where the announcement came from,
+    observed_port  INTEGER,            --   NULL when the peer signed that host itself
+    announced_at   INTEGER NOT NULL,   -- signed announcement time, ms
+    last_seen      INTEGER NOT NULL,   -- when the registry received it, ms
+    expires_at     INTEGER NOT NULL
+  );
+  CREATE INDEX peers_by_expiry ON peers (expires_at);
+  `,
 ];
 
 export async function migrateRegistry(db: Database): Promise<void> {

@@ -6,9 +6,12 @@ import type { PeerAddress } from '../../core/registry/protocol';
 
 export interface PeerEntry {
   peerId: string;
-  /** Raw 32-byte Ed25519 key. */
-  publicKey: Buffer;
-  addresses: PeerAddress[];
+  /** The announcement's payload bytes exactly as the peer signed them, served as they are. */
+  payload: Buffer;
+  /** The Ed25519 signature of `payload`. */
+  signature: Buffer;
+  /** Unsigned: where the announcement came from, absent when the peer signed that host itself. */
+  observed?: PeerAddress;
   /** The signed announcement time (ms): the sequence that makes replays detectable. */
   announcedAt: number;
   /** When the registry received the announcement (ms). */

@@ -1,13 +1,14 @@
 /** The registry's store in one SQLite file, through the project's single sqlite3 module. */
-import type { PeerAddress } from '../../core/registry/protocol';
 import { Database } from '../../core/store/database';
 import { migrateRegistry } from './migrations';
 import type { PeerEntry, RegistryStore } from './registry-store';
 
 interface PeerRow {
   peer_id: string;
-  public_key: Buffer;
-  addresses: string;
+  payload: Buffer;
+  signature: Buffer;
+  observed_host: string | null;
+  observed_port: number | null;
   announced_at: number;
   last_seen: number;
   expires_at: number;
@@ -32,13 +33,23 @@ export class SqliteRegistryStore implements RegistryStore {
   async saveIfNewer(entry: PeerEntry): Promise<boolean> {
     // One statement, so two announcements racing cannot both win.
     const { changes } = await this.db.run(
-      `INSERT INTO peers (peer_id, public_key, addresses, announced_at, last_seen, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO peers (peer_id, payload, signature, observed_host, observed_port, announced_at, last_seen, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (peer_id) DO UPDATE SET
-         public_key = excluded.public_key, addresses = excluded.addresses, announced_at = excluded.announced_at,
-         last_seen = excluded.last_seen, expires_at = excluded.expires_at
+         payload = excluded.payload, signature = excluded.signature,
+         observed_host = excluded.observed_host, observed_port = excluded.observed_port,
+         announced_at = excluded.announced_at, last_seen = excluded.last_seen, expires_at = excluded.expires_at
        WHERE excluded.announced_at > peers.announced_at`,
-      [entry.peerId, entry.publicKey, JSON.stringify(entry.addresses), entry.announcedAt, entry.lastSeen, entry.expiresAt],
+      [
+        entry.peerId,
+        entry.payload,
+        entry.signature,
+        entry.observed?.host ?? null,
+        entry.observed?.port ?? null,
+        entry.announcedAt,
+        entry.lastSeen,
+        entry.expiresAt,
+      ],
     );
     return changes === 1;
   }
@@ -68,8 +79,9 @@ export class SqliteRegistryStore implements RegistryStore {
 function toEntry(row: PeerRow): PeerEntry {
   return {
     peerId: row.peer_id,
-    publicKey: row.public_key,
-    addresses: JSON.parse(row.addresses) as PeerAddress[],
+    payload: row.payload,
+    signature: row.signature,
+    ...(row.observed_host !== null && row.observed_port !== null && { observed: { host: row.observed_host, port: row.observed_port } }),
     announcedAt: row.announced_at,
     lastSeen: row.last_seen,
     expiresAt: row.expires_at,
