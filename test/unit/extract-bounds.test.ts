@@ -31,7 +31,7 @@ async function addZeros(tarStream: Pack, name: string, size: number): Promise<st
       for (let left = size; left > 0; left -= zeros.length) {
         const chunk = zeros.subarray(0, Math.min(left, zeros.length));
         hash.update(chunk);
-        if (!body.write(chunk)) await new Promise((drained) => body.once('drain', drained));
+        if (!body.write(chunk)) await new Promise<void>((drained) => body.once('drain', () => drained()));
       }
       body.end(null);
     })();
