@@ -106,8 +106,10 @@ test('a declared length other than the receipt size is caught; none declared (ch
   assert.equal(declaresOtherLength(undefined, 16), false);
 });
 
-test('the deadline allows 64 KiB/s on top of a one-minute floor', () => {
+test('the deadline allows 64 KiB/s on top of a one-minute floor, up to the longest a timer can wait', () => {
   assert.equal(downloadDeadlineMs(0), 60_000);
   assert.equal(downloadDeadlineMs(64 * 1024 * 100), 160_000);
   assert.equal(downloadDeadlineMs(10 * 1024 ** 3), 60_000 + 163_840_000);
+  // Past what a timer can wait, the deadline stays at that longest wait rather than firing at once.
+  assert.equal(downloadDeadlineMs(1024 ** 4), 2 ** 31 - 1);
 });

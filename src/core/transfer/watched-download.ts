@@ -18,9 +18,12 @@ export const downloadDeadlineFloorMs = 60_000;
 /** The slowest sustained rate the deadline allows for: 64 KiB/s. */
 export const slowestDownloadBytesPerSecond = 64 * 1024;
 
+/** The longest a timer can wait (about 24.8 days); a longer delay would fire at once. */
+const longestTimerMs = 2 ** 31 - 1;
+
 /** How long a download of `bytes` may take in all. */
 export function downloadDeadlineMs(bytes: number): number {
-  return downloadDeadlineFloorMs + Math.ceil((bytes / slowestDownloadBytesPerSecond) * 1000);
+  return Math.min(downloadDeadlineFloorMs + Math.ceil((bytes / slowestDownloadBytesPerSecond) * 1000), longestTimerMs);
 }
 
 /** True when the response declares a Content-Length other than the receipt's size (none declared is allowed: chunked). */
