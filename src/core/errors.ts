@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'conflict'
   /** A file of ours (database, key file, archive) is damaged or not ours. */
   | 'damaged'
+  /** The teammate's copy of a snapshot differs from what this machine recorded when it was stored. */
+  | 'tampered'
+  /** A snapshot this machine holds no record of (made elsewhere), so its copy cannot be checked against one. */
+  | 'unrecorded'
   /** A plan with no designated paths. */
   | 'nothing-to-back-up'
   /** A designated file or folder is gone: moved or deleted since it was designated. */
@@ -39,7 +43,7 @@ export type ErrorCode =
   | 'not-allowed'
   /** The space the teammate granted is full. */
   | 'quota-exceeded'
-  /** The teammate's disk is full. */
+  /** The teammate's disk is full, or for a restore, this machine's disk has no room for the snapshot. */
   | 'disk-full'
   /** A transfer broke off or the teammate refused it for another reason. */
   | 'transfer-failed'

@@ -71,7 +71,15 @@ export async function runBackup(context: RunnerContext, planName: string, option
     const snapshotId = `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-${runId}-${randomBytes(3).toString('hex')}`;
     const shipment = { peerId: plan.destination, archive: packed.archive, snapshot: { id: snapshotId, plan: plan.name }, files };
     const stored = await sendWithRetries(context, shipment, options, report);
-    return await store.runs.finish(runId, { status: 'succeeded', files, bytes: packed.archive.size, skipped, snapshotId, receipt: stored.signed });
+    return await store.runs.finish(runId, {
+      status: 'succeeded',
+      files,
+      bytes: packed.archive.size,
+      contentBytes: packed.contentBytes,
+      skipped,
+      snapshotId,
+      receipt: stored.signed,
+    });
   } catch (err) {
     const cancelled = options.signal?.aborted === true || codeOf(err) === 'cancelled';
     const run = await store.runs.finish(runId, {
@@ -91,7 +99,7 @@ export async function runBackup(context: RunnerContext, planName: string, option
 
 type Report = (progress: Omit<RunProgress, 'runId' | 'plan'>) => void;
 
-async function packToSpool(plan: Plan, spoolFile: string, signal: AbortSignal | undefined, report: Report): Promise<{ archive: ArchiveFile; files: number; skipped: SkippedPath[] }> {
+async function packToSpool(plan: Plan, spoolFile: string, signal: AbortSignal | undefined, report: Report): Promise<{ archive: ArchiveFile; files: number; contentBytes: number; skipped: SkippedPath[] }> {
   await mkdir(join(spoolFile, '..'), { recursive: true, mode: 0o700 });
   const started = Date.now();
   const handle = packArchive({
@@ -106,7 +114,13 @@ async function packToSpool(plan: Plan, spoolFile: string, signal: AbortSignal | 
   try {
     await pipeline(handle.stream, meter.stream, createWriteStream(spoolFile, { mode: 0o600 }));
     const packed = await handle.result;
-    return { archive: { path: spoolFile, size: meter.bytes(), sha256: meter.sha256() }, files: packed.files, skipped: [...packed.skipped, ...packed.changed] };
+    return {
+      archive: { path: spoolFile, size: meter.bytes(), sha256: meter.sha256() },
+      files: packed.files,
+      // Restoring this snapshot refuses an archive that unpacks to more than this.
+      contentBytes: packed.bytes,
+      skipped: [...packed.skipped, ...packed.changed],
+    };
   } catch (err) {
     await handle.result.catch(() => undefined);
     if (signal?.aborted) throw new UserError('the backup was cancelled while packing', { code: 'cancelled' });

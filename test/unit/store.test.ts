@@ -64,6 +64,24 @@ test('removing a plan removes its items and runs', async (t) => {
   assert.equal((await withRawDatabase(store.file, (db) => db.get<{ n: number }>('SELECT count(*) AS n FROM runs')))?.n, 0);
 });
 
+test("a snapshot's record is its succeeded run's receipt and content size; a snapshot this machine did not store has none", async (t) => {
+  const store = await openStore(join(tempDir(t), 'db'));
+  t.after(() => store.close());
+  const plan = await store.plans.create({ name: 'nightly', destination: null, schedule: 'manual', excludes: [], items: itemsIn(t) });
+  const receipt = { statement: 'c3RhdGVtZW50', signature: 'c2lnbmF0dXJl' };
+  const stored = await store.runs.start(plan.id);
+  await store.runs.finish(stored, { status: 'succeeded', files: 3, bytes: 100, contentBytes: 4096, snapshotId: 'snap-1', receipt });
+  const failed = await store.runs.start(plan.id);
+  await store.runs.finish(failed, { status: 'failed', snapshotId: 'snap-2', error: 'the upload broke off' });
+
+  assert.deepEqual(await store.runs.snapshotRecord('snap-1'), { receipt, contentBytes: 4096 });
+  assert.equal(await store.runs.snapshotRecord('snap-2'), undefined);
+  assert.equal(await store.runs.snapshotRecord('made-elsewhere'), undefined);
+  // A run recorded before content sizes were kept has a record without one.
+  await withRawDatabase(store.file, (db) => db.run("UPDATE runs SET content_bytes = NULL WHERE snapshot_id = 'snap-1'"));
+  assert.deepEqual(await store.runs.snapshotRecord('snap-1'), { receipt, contentBytes: null });
+});
+
 test('a file that is not SQLite is named in the error and left byte-for-byte unchanged', async (t) => {
   const file = join(tempDir(t), 'peer-backup.db');
   writeFileSync(file, 'these are my notes, not a database\n'.repeat(200));

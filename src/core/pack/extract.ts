@@ -12,8 +12,13 @@
  * Refused, failing the whole extraction: absolute names, '..', NUL or
  * backslash in names, symlinks that could point outside the target, hard
  * links, devices, FIFOs, anything written through a symlink, duplicate
- * entries, archives without a valid manifest, and archives over the limits.
- * Modes lose setuid, setgid and sticky bits.
+ * entries, archives without a valid manifest, and archives over the limits:
+ * more entries or bytes than defaultExtractLimits, more file content than
+ * the backup recorded (expectedContentBytes, when known), more than the
+ * target's disk has free beyond a reserve (free-space.ts), or a manifest
+ * larger than the entries before it justify (manifest-budget.ts). Each
+ * bound is checked from an entry's header, before its content is written
+ * or read. Modes lose setuid, setgid and sticky bits.
  *
  * Names are handled as bytes (byte strings, see byte-names.ts), so a name
  * that is not valid UTF-8 is restored exactly. Paths are reached through
@@ -33,7 +38,9 @@ import { reservedArchiveRoot } from '../plan/designate';
 import { displayByteString, fromByteString, toByteString } from './byte-names';
 import { checkEntryName, checkLinkTarget, quoted } from './entry-names';
 import { FolderPaths } from './folder-paths';
+import { entryOverheadBytes, FreeSpaceGuard, type StatFs } from './free-space';
 import { manifestArchivePath, parseManifest, type Manifest } from './manifest';
+import { ManifestBudget } from './manifest-budget';
 import { findManifestMismatch, type ExtractedEntry } from './manifest-check';
 import { applyDirectoryMetadata, moveIntoPlace, type DirectoryMetadata } from './move-into-place';
 import { removeTree } from './remove-tree';
@@ -48,12 +55,13 @@ export interface ExtractLimits {
 
 export const defaultExtractLimits: ExtractLimits = { maxEntries: 5_000_000, maxBytes: 2 ** 40 };
 
-/** The manifest is held in memory to be parsed, so it gets its own bound. */
-const maxManifestBytes = 256 * 1024 * 1024;
-
 export interface ExtractOptions {
   overwrite: boolean;
   limits?: Partial<ExtractLimits>;
+  /** The file content the backup recorded packing: an archive holding more is refused before the excess is written. */
+  expectedContentBytes?: number;
+  /** How free space is asked for (fs.statfs unless given). */
+  statFs?: StatFs;
   signal?: AbortSignal;
 }
 
@@ -92,7 +100,8 @@ export async function extractArchive(input: Readable, targetDir: string, options
   try {
     let staged: Staged;
     try {
-      staged = await extractToStaging(input, stagingPaths, rootPaths, options, limits);
+      const space = new FreeSpaceGuard(staging, target, options.statFs);
+      staged = await extractToStaging(input, { staging: stagingPaths, root: rootPaths, space }, options, limits);
     } catch (err) {
       if (err instanceof RefusedArchive) throw new UserError(`Refused to restore into ${target}: the archive ${err.message}. Nothing was written.`);
       if (err instanceof UserError || options.signal?.aborted) throw err;
@@ -130,7 +139,14 @@ interface Staged {
   refusedLinks: SkippedPath[];
 }
 
-async function extractToStaging(input: Readable, staging: FolderPaths, root: FolderPaths, options: ExtractOptions, limits: ExtractLimits): Promise<Staged> {
+/** Where extraction writes (staging), what it must not clash with (root), and the disk's room. */
+interface Places {
+  staging: FolderPaths;
+  root: FolderPaths;
+  space: FreeSpaceGuard;
+}
+
+async function extractToStaging(input: Readable, { staging, root, space }: Places, options: ExtractOptions, limits: ExtractLimits): Promise<Staged> {
   const gunzip = createGunzip();
   // latin1 reads each name byte as one character: names come out as byte strings, whatever their encoding.
   const extractOptions: Parameters<typeof createTarExtract>[0] & { filenameEncoding: BufferEncoding } = { filenameEncoding: 'latin1' };
@@ -150,8 +166,10 @@ async function extractToStaging(input: Readable, staging: FolderPaths, root: Fol
   const notRecreated: string[] = [];
   const knownFolders = new Set<string>();
   let manifest: Manifest | undefined;
+  const manifestBudget = new ManifestBudget();
   let entries = 0;
   let declaredBytes = 0;
+  let declaredFileBytes = 0;
   try {
     options.signal?.throwIfAborted();
     for await (const entry of tarExtract) {
@@ -166,14 +184,24 @@ async function extractToStaging(input: Readable, staging: FolderPaths, root: Fol
       if ('problem' in name) throw new RefusedArchive(`has an entry ${shown(entryName)} that ${name.problem}`);
       const path = name.ok;
       if (path === manifestArchivePath && header.type === 'file') {
-        manifest = await readManifest(entry);
+        manifest = await readManifest(entry, header.size, manifestBudget.limit);
         continue;
+      }
+      manifestBudget.add(path, linkNameOf(header));
+      if (header.type === 'file' || header.type === 'contiguous-file') {
+        declaredFileBytes += header.size;
+        if (options.expectedContentBytes !== undefined && declaredFileBytes > options.expectedContentBytes) {
+          throw new RefusedArchive(
+            `holds more file content than the ${options.expectedContentBytes} bytes recorded when the snapshot was made (${shown(path)} alone declares ${header.size}): it is not the archive that was backed up`,
+          );
+        }
       }
       if (path.split('/')[0] === reservedArchiveRoot) throw new RefusedArchive(`has an entry ${shown(path)} under ${reservedArchiveRoot}/, which is reserved`);
       if (extracted.has(path)) throw new RefusedArchive(`has the entry ${shown(path)} twice`);
       const throughLink = notRecreated.find((link) => path.startsWith(`${link}/`));
       if (throughLink) throw new RefusedArchive(`has an entry ${shown(path)} written through ${shown(throughLink)}, which is not a folder`);
       await refuseIfInTheWay(root, path, header.type === 'directory', options.overwrite);
+      await space.claim(header.size + entryOverheadBytes, shown(path));
       await makeParents(staging, path, knownFolders);
       const mode = header.mode & 0o777;
 
@@ -312,13 +340,16 @@ async function writeStagedFile(staging: FolderPaths, path: string, content: Entr
   }
 }
 
-async function readManifest(content: EntryStream): Promise<Manifest> {
+/** Reads the manifest, refusing from its declared size alone one larger than `limit` (manifest-budget.ts). */
+async function readManifest(content: EntryStream, declaredSize: number, limit: number): Promise<Manifest> {
+  const tooLarge = () => new RefusedArchive(`has a manifest of ${declaredSize} bytes, more than its entries justify (${limit} bytes)`);
+  if (declaredSize > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const data of content) {
     const chunk = data as Buffer;
     size += chunk.length;
-    if (size > maxManifestBytes) throw new RefusedArchive(`has a manifest larger than ${maxManifestBytes} bytes`);
+    if (size > limit) throw tooLarge();
     chunks.push(chunk);
   }
   try {

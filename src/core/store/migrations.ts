@@ -82,6 +82,11 @@ const steps: string[] = [
   `
   CREATE INDEX seen_nonces_by_expiry ON seen_nonces (expires_at);
   `,
+  // 6: the content bytes (before compression) a run packed, so restoring its
+  // snapshot can refuse an archive that unpacks to more.
+  `
+  ALTER TABLE runs ADD COLUMN content_bytes INTEGER;
+  `,
 ];
 
 export const schemaVersion = steps.length;

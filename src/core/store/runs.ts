@@ -17,6 +17,7 @@ export interface Run {
   endedAt: number | null;
   status: RunStatus;
   files: number;
+  /** The archive's size. */
   bytes: number;
   skipped: SkippedPath[];
   snapshotId: string | null;
@@ -31,6 +32,8 @@ export interface RunOutcome {
   status: Exclude<RunStatus, 'running' | 'interrupted'>;
   files?: number;
   bytes?: number;
+  /** The file content packed, before compression (a successful run's; restores are bounded by it). */
+  contentBytes?: number;
   skipped?: SkippedPath[];
   snapshotId?: string | null;
   receipt?: unknown;
@@ -47,6 +50,7 @@ interface RunRow {
   status: RunStatus;
   files: number;
   bytes: number;
+  content_bytes: number | null;
   skipped: string;
   snapshot_id: string | null;
   receipt: string | null;
@@ -55,6 +59,14 @@ interface RunRow {
 }
 
 const selectRuns = 'SELECT runs.*, plans.name AS plan_name FROM runs JOIN plans ON plans.id = runs.plan_id';
+
+/** What this machine recorded when a snapshot was stored: the proof to check a teammate's copy against. */
+export interface SnapshotRecord {
+  /** The receiver's signed receipt (a SignedStatement), as it arrived. */
+  receipt: unknown;
+  /** The file content packed, before compression; null for runs recorded before it was kept. */
+  contentBytes: number | null;
+}
 
 export class RunStore {
   constructor(
@@ -73,13 +85,14 @@ export class RunStore {
 
   async finish(runId: number, outcome: RunOutcome): Promise<Run> {
     await this.db.run(
-      `UPDATE runs SET ended_at = ?, status = ?, files = ?, bytes = ?, skipped = ?, snapshot_id = ?, receipt = ?, error = ?, failure_step = ?
+      `UPDATE runs SET ended_at = ?, status = ?, files = ?, bytes = ?, content_bytes = ?, skipped = ?, snapshot_id = ?, receipt = ?, error = ?, failure_step = ?
        WHERE id = ? AND status = 'running'`,
       [
         this.now(),
         outcome.status,
         outcome.files ?? 0,
         outcome.bytes ?? 0,
+        outcome.contentBytes ?? null,
         JSON.stringify(outcome.skipped ?? []),
         outcome.snapshotId ?? null,
         outcome.receipt === undefined ? null : JSON.stringify(outcome.receipt),
@@ -135,6 +148,15 @@ export class RunStore {
       [snapshotId],
     );
     return row?.destination ?? undefined;
+  }
+
+  /** The record of a snapshot this machine made and a teammate confirmed storing; undefined for one made elsewhere. */
+  async snapshotRecord(snapshotId: string): Promise<SnapshotRecord | undefined> {
+    const row = await this.db.get<{ receipt: string; content_bytes: number | null }>(
+      "SELECT receipt, content_bytes FROM runs WHERE snapshot_id = ? AND status = 'succeeded' AND receipt IS NOT NULL",
+      [snapshotId],
+    );
+    return row && { receipt: JSON.parse(row.receipt) as unknown, contentBytes: row.content_bytes };
   }
 
   /**

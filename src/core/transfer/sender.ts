@@ -19,7 +19,8 @@ import { receiptSchema, type Receipt } from '../wire/receipt';
 import { isReceiverErrorCode, type ReceiverErrorCode } from '../wire/receiver-error-codes';
 import { openStatement, signRequest, type SignedStatement } from '../wire/signing';
 import { defaultStallTimeoutMs, stallWatchdog, type StallWatchdog } from './stall-watchdog';
-import { watchedDownload } from './watched-download';
+import { isListingTooLarge, listingTooLarge, maxListingBytes, signedReceiptsOf } from './listing-bounds';
+import { declaresOtherLength, downloadDeadlineMs, watchedDownload } from './watched-download';
 
 /** A receiver that answered our challenge with the destination's key. */
 export interface VerifiedPeer {
@@ -167,7 +168,7 @@ export class PeerClient {
     return { receipt: receipt.data, signed };
   }
 
-  /** Receipts of this sender's snapshots on the peer, each checked against the peer's key. */
+  /** Receipts of this sender's snapshots on the peer, each checked against the peer's key; the answer is bounded (listing-bounds.ts). */
   async listSnapshots(peer: VerifiedPeer, signal?: AbortSignal): Promise<Receipt[]> {
     const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, 'listing the snapshots it holds for us');
     let response: AxiosResponse;
@@ -176,38 +177,51 @@ export class PeerClient {
         headers: this.sign('GET', '/v1/snapshots', Buffer.alloc(0), peer.peerId),
         signal: anySignal(signal, watchdog.signal),
         responseType: 'json',
+        maxContentLength: maxListingBytes,
         onDownloadProgress: watchdog.progress,
       });
     } catch (err) {
+      if (isListingTooLarge(err)) throw listingTooLarge(peer.peerId);
       throw this.brokeOff(err, watchdog, signal, `listing the snapshots on ${peer.url}`);
     } finally {
       watchdog.stop();
     }
     if (response.status !== 200) throw refusal(response, peer.peerId, `${peer.url} refused to list snapshots`);
-    const signedList = (response.data?.snapshots ?? []) as SignedStatement[];
-    return signedList.flatMap((signed) => {
+    return signedReceiptsOf(response.data, peer.peerId).flatMap((signed) => {
       const parsed = receiptSchema.safeParse(openStatement(signed, peer.publicKey));
       return parsed.success && parsed.data.sender === this.identity.peerId ? [parsed.data] : [];
     });
   }
 
   /**
-   * The snapshot's bytes as a stream; the caller checks them against the
-   * receipt. The stream fails with a UserError when the teammate stalls
-   * ('timed-out') or its copy ends early ('damaged').
+   * The snapshot's bytes as a stream, bounded by its receipt (watched-download.ts):
+   * a Content-Length other than the receipt's size is refused before the body
+   * is read, and the stream fails with a UserError when the teammate stalls or
+   * overruns the deadline ('timed-out') or sends more or less than the receipt
+   * says ('damaged'). The caller checks the SHA-256.
    */
-  async download(peer: VerifiedPeer, snapshotId: string, signal?: AbortSignal): Promise<Readable> {
+  async download(peer: VerifiedPeer, receipt: Receipt, signal?: AbortSignal): Promise<Readable> {
+    const { snapshotId, size } = receipt;
     const path = `/v1/snapshots/${encodeURIComponent(snapshotId)}`;
     const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, `downloading snapshot ${snapshotId}`);
+    const deadlineMs = downloadDeadlineMs(size);
+    const deadline = AbortSignal.timeout(deadlineMs);
+    const tooSlow = (received: number) =>
+      new UserError(
+        `${peer.peerId} took longer than the ${Math.round(deadlineMs / 1000)} s allowed to send snapshot ${snapshotId} (${size} bytes; ${received} arrived); nothing was restored, try again when the link is faster`,
+        { code: 'timed-out' },
+      );
+    const damaged = (what: string, cause?: unknown) => new UserError(`${peer.peerId}'s copy of snapshot ${snapshotId} ${what}; nothing was restored, try again or restore another snapshot`, { code: 'damaged', cause });
     let response: AxiosResponse;
     try {
       response = await this.http.get(`${peer.url}${path}`, {
         headers: this.sign('GET', path, Buffer.alloc(0), peer.peerId),
-        signal: anySignal(signal, watchdog.signal),
+        signal: anySignal(signal, watchdog.signal, deadline),
         responseType: 'stream',
       });
     } catch (err) {
       watchdog.stop();
+      if (deadline.aborted && !signal?.aborted) throw tooSlow(0);
       throw this.brokeOff(err, watchdog, signal, `downloading snapshot ${snapshotId} from ${peer.url}`);
     }
     const body = response.data as Readable;
@@ -215,12 +229,19 @@ export class PeerClient {
       watchdog.stop();
       throw refusal({ status: response.status, data: await readJson(body) }, peer.peerId, `${peer.url} refused to send snapshot ${snapshotId}`);
     }
-    return watchedDownload(body, Number(response.headers['content-length']), watchdog, (received, cause) => {
-      if (signal?.aborted) return new UserError('the restore was cancelled', { code: 'cancelled' });
-      return new UserError(
-        `${peer.peerId}'s copy of snapshot ${snapshotId} is incomplete: the download broke off after ${received} of ${response.headers['content-length']} bytes; nothing was restored, try again or restore another snapshot`,
-        { code: 'damaged', cause },
-      );
+    const declared = response.headers['content-length'] as unknown;
+    if (declaresOtherLength(declared, size)) {
+      watchdog.stop();
+      body.destroy();
+      throw damaged(`is announced as ${Number(declared)} bytes, not the ${size} bytes of its receipt`);
+    }
+    return watchedDownload(body, { expectedBytes: size, deadline }, watchdog, {
+      brokeOff: (received, cause) =>
+        signal?.aborted
+          ? new UserError('the restore was cancelled', { code: 'cancelled' })
+          : damaged(`is incomplete: the download broke off after ${received} of ${size} bytes`, cause),
+      overran: (received) => damaged(`is longer than its receipt says: ${received} bytes arrived, the receipt says ${size}`),
+      tooSlow,
     });
   }
 

@@ -1,0 +1,109 @@
+/**
+ * A receiver gone bad: it holds the teammate's identity, proves it in the
+ * hello like the real one, then answers listings and downloads with what a
+ * test crafts (a receipt promising 16 bytes, a body of 300 MiB). It does not
+ * check the sender's signatures: it is the attacker, not the defence.
+ *
+ * How it listens and proves who it is lives in serveAsTeammate alone, so a
+ * change of transport is made in that one place.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestContext } from 'node:test';
+import type { Identity } from '../../src/core/identity/keys';
+import { helloProofBytes, type HelloReply } from '../../src/core/wire/hello';
+import type { Receipt } from '../../src/core/wire/receipt';
+import { headers, protocolVersion, signStatement } from '../../src/core/wire/signing';
+
+export interface HostileAnswers {
+  /** The receipts listed for `sender`; they are signed with the teammate's key. */
+  receipts(sender: string): Receipt[];
+  /** Answers GET /v1/snapshots itself instead, when given. */
+  listing?(response: ServerResponse): void;
+  /** Answers GET /v1/snapshots/{id}. */
+  download(snapshotId: string, response: ServerResponse): void | Promise<void>;
+}
+
+/** Starts the hostile receiver on loopback; it is closed when the test ends. */
+export async function startHostileReceiver(t: TestContext, identity: Identity, answers: HostileAnswers): Promise<{ port: number }> {
+  return serveAsTeammate(t, identity, async (request, response, sender) => {
+    const url = request.url ?? '';
+    if (request.method === 'GET' && url === '/v1/snapshots' && answers.listing) {
+      answers.listing(response);
+      return;
+    }
+    if (request.method === 'GET' && url === '/v1/snapshots') {
+      const snapshots = answers.receipts(sender).map((receipt) => signStatement(identity, receipt));
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ snapshots }));
+      return;
+    }
+    const download = /^\/v1\/snapshots\/([^/?]+)$/.exec(url);
+    if (request.method === 'GET' && download) {
+      await answers.download(decodeURIComponent(download[1]), response);
+      return;
+    }
+    response.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'not-found', message: 'no such endpoint' }));
+  });
+}
+
+/**
+ * The transport and the identity proof: plain HTTP on loopback, where the
+ * hello signs the sender's challenge with the teammate's key. Every other
+ * request goes to `handle` with the sender's claimed peer ID.
+ */
+async function serveAsTeammate(
+  t: TestContext,
+  identity: Identity,
+  handle: (request: IncomingMessage, response: ServerResponse, sender: string) => Promise<void>,
+): Promise<{ port: number }> {
+  const server = createServer((request, response) => {
+    const sender = String(request.headers[headers.peer] ?? '');
+    if (request.method === 'POST' && request.url === '/v1/hello') {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const { challenge } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { challenge: string };
+        const reply: HelloReply = {
+          version: protocolVersion,
+          peerId: identity.peerId,
+          publicKey: identity.publicKey.toString('base64'),
+          proof: identity.sign(helloProofBytes(challenge, identity.peerId, sender)).toString('base64'),
+          allowed: true,
+          quotaBytes: 1024 ** 3,
+          usedBytes: 0,
+        };
+        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(reply));
+      });
+      return;
+    }
+    handle(request, response, sender).catch((err: Error) => response.destroy(err));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  t.after(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+  return { port: (server.address() as AddressInfo).port };
+}
+
+/**
+ * Writes up to `total` bytes as fast as the client reads them, calling
+ * `onSent` with the running total after each chunk; resolves with what was
+ * written once the body is done or the client let go.
+ */
+export async function streamBytes(response: ServerResponse, total: number, onSent: (sent: number) => void = () => undefined): Promise<number> {
+  const chunk = Buffer.alloc(64 * 1024, 0x5a);
+  let sent = 0;
+  const closed = once(response, 'close').then(() => false);
+  while (sent < total && !response.destroyed) {
+    const piece = chunk.subarray(0, Math.min(chunk.length, total - sent));
+    const flowing = response.write(piece);
+    sent += piece.length;
+    onSent(sent);
+    if (!flowing && !(await Promise.race([once(response, 'drain').then(() => true), closed]))) break;
+  }
+  if (!response.destroyed) response.end();
+  return sent;
+}
