@@ -45,9 +45,15 @@ export class PeerTlsAgent extends Agent {
   /** The latest verified handshake; every connection of this agent proves the same peer. */
   handshake: PeerHandshake | undefined;
 
+  /**
+   * `signal`: the request's own. Node gives up on a request without telling
+   * its agent, so a handshake still under way must hear it here, or it would
+   * keep the process alive until its timeout.
+   */
   constructor(
     private readonly credentials: TlsCredentials,
     private readonly expected: ExpectedPeer,
+    private readonly signal?: AbortSignal,
     private readonly handshakeTimeoutMs = defaultHandshakeTimeoutMs,
   ) {
     // A fresh connection, with a full handshake, for every request: no pooled socket or resumed session stands in for the proof.
@@ -68,17 +74,21 @@ export class PeerTlsAgent extends Agent {
       rejectUnauthorized: false,
     });
     let settled = false;
+    const givenUp = () => settle(new Error(`the request to ${address} was given up during the TLS handshake`));
     const settle = (err: Error | null) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket.off('error', settle);
+      this.signal?.removeEventListener('abort', givenUp);
       if (err) socket.destroy();
       callback?.(err, socket);
     };
     const timer = setTimeout(() => settle(new Error(`no TLS handshake with ${address} within ${this.handshakeTimeoutMs / 1000} s`)), this.handshakeTimeoutMs);
     socket.once('error', settle);
     socket.once('secureConnect', () => settle(this.verify(socket, address)));
+    if (this.signal?.aborted) givenUp();
+    else this.signal?.addEventListener('abort', givenUp, { once: true });
     return undefined;
   }
 

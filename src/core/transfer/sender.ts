@@ -31,8 +31,8 @@ export interface VerifiedPeer {
   publicKey: Buffer;
   hello: HelloReply;
   handshake: PeerHandshake;
-  /** Opens every further connection to it, each proven anew. */
-  agent: PeerTlsAgent;
+  /** The agent for one more request to it (its connection proven anew), given up with `signal`. */
+  agentFor(signal: AbortSignal): PeerTlsAgent;
 }
 
 export interface ArchiveFile {
@@ -91,14 +91,17 @@ export class PeerClient {
   async probe(peerId: string, address: PeerAddress, options: { pinnedKey?: string | null; size?: number; signal?: AbortSignal } = {}): Promise<AddressProbe> {
     const url = addressUrl(address);
     const pinnedKey = options.pinnedKey ? Buffer.from(options.pinnedKey, 'base64') : undefined;
-    const agent = new PeerTlsAgent(await tlsCredentialsOf(this.identity), { peerId, pinnedKey });
+    const credentials = await tlsCredentialsOf(this.identity);
+    const agentFor = (signal: AbortSignal) => new PeerTlsAgent(credentials, { peerId, pinnedKey }, signal);
+    const signal = anySignal(options.signal, AbortSignal.timeout(connectTimeoutMs));
+    const agent = agentFor(signal);
     const body = Buffer.from(JSON.stringify({ size: options.size }));
     let response: AxiosResponse;
     try {
       response = await this.http.post(`${url}/v1/hello`, body, {
         headers: { 'content-type': 'application/json', ...this.sign('POST', '/v1/hello', body, peerId) },
         httpsAgent: agent,
-        signal: anySignal(options.signal, AbortSignal.timeout(connectTimeoutMs)),
+        signal,
         responseType: 'json',
       });
     } catch (err) {
@@ -116,7 +119,7 @@ export class PeerClient {
     }
     if (code === 'rate-limited') return { ok: false, url, kind: 'unreachable', reason: `too many connection attempts from this address, ${errorText(response)}` };
     if (response.status !== 200 || !hello.success) return { ok: false, url, kind: 'refused', reason: `HTTP ${response.status}: ${errorText(response)}` };
-    return { ok: true, peer: { url, peerId, publicKey: handshake.publicKey, hello: hello.data, handshake, agent } };
+    return { ok: true, peer: { url, peerId, publicKey: handshake.publicKey, hello: hello.data, handshake, agentFor } };
   }
 
   /** Uploads the archive as snapshot `snapshotId` and returns the checked receipt. */
@@ -140,17 +143,18 @@ export class PeerClient {
     const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, `uploading snapshot ${snapshot.id}`);
     let sent = 0;
     let answer: PutAnswer;
+    const signal = anySignal(options.signal, watchdog.signal);
     try {
       answer = await putFile({
         url: `${peer.url}${path}`,
-        agent: peer.agent,
+        agent: peer.agentFor(signal),
         file: archive.path,
         headers: {
           'content-type': 'application/gzip',
           'content-length': String(archive.size),
           ...signRequest(this.identity, { method: 'PUT', path, length: archive.size, sha256: archive.sha256, receiverPeerId: peer.peerId }),
         },
-        signal: anySignal(options.signal, watchdog.signal),
+        signal,
         onSent: (total) => {
           sent = total;
           options.onBytes?.(total);
@@ -190,7 +194,7 @@ export class PeerClient {
     try {
       response = await this.http.get(`${peer.url}/v1/snapshots`, {
         headers: this.sign('GET', '/v1/snapshots', Buffer.alloc(0), peer.peerId),
-        httpsAgent: peer.agent,
+        httpsAgent: peer.agentFor(anySignal(signal, watchdog.signal)),
         signal: anySignal(signal, watchdog.signal),
         responseType: 'json',
         onDownloadProgress: watchdog.progress,
@@ -220,7 +224,7 @@ export class PeerClient {
     try {
       response = await this.http.get(`${peer.url}${path}`, {
         headers: this.sign('GET', path, Buffer.alloc(0), peer.peerId),
-        httpsAgent: peer.agent,
+        httpsAgent: peer.agentFor(anySignal(signal, watchdog.signal)),
         signal: anySignal(signal, watchdog.signal),
         responseType: 'stream',
       });

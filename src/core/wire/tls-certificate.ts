@@ -71,7 +71,7 @@ export type CertificateCheck =
 export function peerIdOfCertificate(certificate: X509Certificate | undefined): CertificateCheck {
   if (!certificate) return { ok: false, reason: 'no certificate' };
   const key = certificate.publicKey;
-  if (key.asymmetricKeyType !== 'ed25519') return { ok: false, reason: `a certificate with a ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519` };
+  if (key.asymmetricKeyType !== 'ed25519') return { ok: false, reason: `a certificate with an ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519` };
   if (!certificate.verify(key)) return { ok: false, reason: 'a certificate not signed by its own key' };
   const publicKey = Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
   return { ok: true, peerId: peerIdOf(publicKey), publicKey };
