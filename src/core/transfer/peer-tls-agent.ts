@@ -14,8 +14,6 @@ import { peerIdOfCertificate, tlsMinVersion, type TlsCredentials } from '../wire
 
 /** What one verified handshake showed. */
 export interface PeerHandshake {
-  /** host:port reached. */
-  address: string;
   peerId: string;
   /** The raw 32-byte Ed25519 key the certificate holds. */
   publicKey: Buffer;
@@ -39,7 +37,7 @@ export interface ExpectedPeer {
   pinnedKey?: Buffer;
 }
 
-const defaultHandshakeTimeoutMs = 10_000;
+const handshakeTimeoutMs = 10_000;
 
 export class PeerTlsAgent extends Agent {
   /** The latest verified handshake; every connection of this agent proves the same peer. */
@@ -53,8 +51,7 @@ export class PeerTlsAgent extends Agent {
   constructor(
     private readonly credentials: TlsCredentials,
     private readonly expected: ExpectedPeer,
-    private readonly signal?: AbortSignal,
-    private readonly handshakeTimeoutMs = defaultHandshakeTimeoutMs,
+    private readonly signal: AbortSignal,
   ) {
     // A fresh connection, with a full handshake, for every request: no pooled socket or resumed session stands in for the proof.
     super({ keepAlive: false });
@@ -80,15 +77,15 @@ export class PeerTlsAgent extends Agent {
       settled = true;
       clearTimeout(timer);
       socket.off('error', settle);
-      this.signal?.removeEventListener('abort', givenUp);
+      this.signal.removeEventListener('abort', givenUp);
       if (err) socket.destroy();
       callback?.(err, socket);
     };
-    const timer = setTimeout(() => settle(new Error(`no TLS handshake with ${address} within ${this.handshakeTimeoutMs / 1000} s`)), this.handshakeTimeoutMs);
+    const timer = setTimeout(() => settle(new Error(`no TLS handshake with ${address} within ${handshakeTimeoutMs / 1000} s`)), handshakeTimeoutMs);
     socket.once('error', settle);
     socket.once('secureConnect', () => settle(this.verify(socket, address)));
-    if (this.signal?.aborted) givenUp();
-    else this.signal?.addEventListener('abort', givenUp, { once: true });
+    if (this.signal.aborted) givenUp();
+    else this.signal.addEventListener('abort', givenUp, { once: true });
     return undefined;
   }
 
@@ -104,7 +101,7 @@ export class PeerTlsAgent extends Agent {
         true,
       );
     }
-    this.handshake = { address, peerId: proven.peerId, publicKey: proven.publicKey, protocol: socket.getProtocol() ?? 'unknown', cipher: socket.getCipher().name };
+    this.handshake = { peerId: proven.peerId, publicKey: proven.publicKey, protocol: socket.getProtocol() ?? 'unknown', cipher: socket.getCipher().name };
     return null;
   }
 }
