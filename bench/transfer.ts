@@ -1,6 +1,6 @@
 /**
  * A full backup over loopback: `peer-backup run` (pack, registry look-up,
- * hello proof, signed upload, receipt) into a real receiver, against
+ * TLS handshake and hello, signed upload, receipt) into a real receiver, against
  * `tar -czf - TREE | curl -T -` into a plain HTTP sink that only counts bytes,
  * in the same run. Reports wall time, MB/s of the tree, the ratio, and the
  * peak RSS of sender and receiver. Rounds alternate; the best time of each

@@ -11,6 +11,7 @@ import { printable, resolveHome, UserError } from '../core/app';
 import { registerAllowCommands } from './commands/allow';
 import { registerDaemonCommand } from './commands/daemon';
 import { registerDestCommands } from './commands/dest';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerHistoryCommand } from './commands/history';
 import { registerIdCommand } from './commands/id';
 import { registerPackCommand } from './commands/pack';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerIdCommand(program);
   registerRegistryCommand(program);
   registerDestCommands(program);
+  registerDoctorCommand(program);
   registerRunCommand(program);
   registerHistoryCommand(program);
   registerSnapshotCommands(program);

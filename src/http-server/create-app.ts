@@ -2,9 +2,13 @@
  * A fastify app with what both servers share: limits on every connection
  * and request, refusals as `{ error, message }` JSON, and one log line per
  * request: {"event":"request","method","path","status","ms","remote", ...fields}.
+ * With `tls`, it serves HTTPS over TLS 1.3 only, asks every client for a
+ * certificate, and closes a connection whose certificate it refuses right
+ * after the handshake, before a byte of its request is read.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { limitConnections } from './connection-limits';
 import { HttpError } from './http-error';
@@ -45,6 +49,15 @@ export interface HttpAppOptions {
    * reply.raw.writeContinue()); every other such request is told to go on.
    */
   decidesContinue?(request: IncomingMessage): boolean;
+  tls?: TlsServing;
+}
+
+export interface TlsServing {
+  /** PEM private key and certificate the server presents. */
+  key: string;
+  cert: string;
+  /** Why a client's connection must be closed (its certificate is not acceptable), or undefined to serve it. */
+  refuseClient(socket: TLSSocket): string | undefined;
 }
 
 declare module 'fastify' {
@@ -70,13 +83,27 @@ export function noteForLog(request: FastifyRequest, fields: Record<string, unkno
 }
 
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
-  const { limits } = options;
+  const { limits, tls } = options;
+  // Node checks the headers timeout only this often, so check often enough for it to mean what it says.
+  const http = { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) };
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per request, written below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    // Node checks the headers timeout only this often, so check often enough for it to mean what it says.
-    http: { maxHeaderSize: limits.maxHeaderBytes, connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs) },
+    ...(tls
+      ? {
+          https: {
+            ...http,
+            key: tls.key,
+            cert: tls.cert,
+            minVersion: 'TLSv1.3',
+            // Every client must present a certificate; which ones are acceptable is refuseClient's call, not a CA's.
+            requestCert: true,
+            rejectUnauthorized: false,
+            handshakeTimeout: limits.headersTimeoutMs,
+          },
+        }
+      : { http }),
     // The request deadline is ours (below), so that a route can lift it for an accepted upload.
     requestTimeout: 0,
     connectionTimeout: limits.idleTimeoutMs,
@@ -90,6 +117,15 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   });
   app.server.headersTimeout = limits.headersTimeoutMs;
   if (limits.connections) limitConnections(app.server, limits.connections);
+  if (tls) {
+    // Ahead of the HTTP server's own listener, so a refused connection is closed before it is given a parser.
+    app.server.prependListener('secureConnection', (socket: TLSSocket) => {
+      const reason = tls.refuseClient(socket);
+      if (reason === undefined) return;
+      options.logger.info({ event: 'connection-refused', remote: plainIp(socket.remoteAddress ?? ''), reason });
+      socket.destroy();
+    });
+  }
   app.server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => {
     if (!options.decidesContinue?.(request)) response.writeContinue();
     app.server.emit('request', request, response);

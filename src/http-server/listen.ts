@@ -1,5 +1,6 @@
 /** Listening and the address to give out. */
 import type { AddressInfo } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 
 export interface Listening {
@@ -21,5 +22,6 @@ export async function listen(app: FastifyInstance, host: string, port: number, d
     app.log.level = level;
   }
   const bound = (app.server.address() as AddressInfo).port;
-  return { port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+  const scheme = app.server instanceof TlsServer ? 'https' : 'http';
+  return { port: bound, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}` };
 }

@@ -1,15 +1,18 @@
 /**
  * Every receiver endpoint but none other runs this first: the request must
- * be signed by the sender's key for this receiver, recently, and only once.
- * The body is not read yet; its length and hash are checked as it arrives.
+ * be signed by the sender's key for this receiver, recently, and only once,
+ * and travel on a TLS connection whose client certificate proves the same
+ * peer. The body is not read yet; its length and hash are checked as it arrives.
  *
  * A nonce is written to the database only for a sender that may store here
  * or has snapshots here: a stranger's request changes nothing, so it need
  * not be remembered, and strangers cannot make the owner's database grow.
  */
+import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import { checkSignedRequest, emptySha256, isDiskFull, type AllowedSender, type Identity, type SnapshotStorage, type Store } from '../core/receive';
 import { noteForLog } from '../http-server';
+import { clientCertificate } from './client-certificate';
 import { refusal } from './refusals';
 
 declare module 'fastify' {
@@ -37,6 +40,13 @@ export function authenticateSender({ identity, store, storage, now, maxClockSkew
     const length = declared === undefined ? 0 : Number(declared);
     const check = checkSignedRequest({ method: request.method, path: request.url, length, headers: request.headers }, identity.peerId);
     if (!check.ok) throw refusal('unauthenticated', check.reason);
+    const client = clientCertificate(request.raw.socket as TLSSocket);
+    if (!client.ok || client.peerId !== check.senderPeerId) {
+      throw refusal(
+        'unauthenticated',
+        `the request is signed as ${check.senderPeerId} but its TLS connection is authenticated as ${client.ok ? client.peerId : 'nobody'}: sign as the peer whose certificate the connection presents`,
+      );
+    }
     request.sender = check.senderPeerId;
     noteForLog(request, { sender: check.senderPeerId });
     const skew = Math.abs(now() - check.facts.time);

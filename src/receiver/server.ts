@@ -1,21 +1,25 @@
 /**
- * The receiver's HTTP server, a thin adapter over SnapshotStorage: proves
- * its identity, authenticates senders, stores their snapshots within quota
- * (streamed to disk, never held in memory), and serves each sender its own
- * snapshots back. See docs/PROTOCOL.md for the wire format.
+ * The receiver's HTTPS server, a thin adapter over SnapshotStorage: proves
+ * its identity in every TLS handshake, authenticates senders (their
+ * certificate and their signed requests), stores their snapshots within
+ * quota (streamed to disk, never held in memory), and serves each sender its
+ * own snapshots back. See docs/PROTOCOL.md for the wire format.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { headers, helloProofBytes, helloRequestSchema, protocolVersion, snapshotIdPattern, UserError, type HelloReply, type Identity, type SnapshotStorage, type Store } from '../core/receive';
+import { headers, helloRequestSchema, protocolVersion, snapshotIdPattern, UserError, type HelloReply, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
 import { createHttpApp, liftRequestDeadline, perAddressGroupLimit, type Logger } from '../http-server';
 import { authenticateSender } from './authentication';
+import { refuseClient } from './client-certificate';
 import { defaultReceiverLimits, type ReceiverLimits } from './limits';
 import { describeError, maxHelloBytes, refusal } from './refusals';
 
 export interface ReceiverOptions {
   identity: Identity;
+  /** The identity's certificate and key, presented in every handshake (tlsCredentialsOf). */
+  tls: TlsCredentials;
   storage: SnapshotStorage;
   store: Store;
   /** Where request lines go (make one with jsonLogger). */
@@ -54,6 +58,7 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
     describeError,
     // An upload's body is asked for only once the upload is accepted (signature, allow list, space).
     decidesContinue: (request) => request.method === 'PUT',
+    tls: { ...options.tls, refuseClient },
   });
   app.decorateRequest('sender', '');
   app.decorateRequest('allowedSender', null);
@@ -77,14 +82,11 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
         parsed = undefined;
       }
       if (!parsed?.success) {
-        throw refusal('bad-request', `hello needs a JSON body {"challenge": "<32 random bytes, base64>"}${parsed ? `: ${parsed.error.issues[0]?.message}` : ''}`);
+        throw refusal('bad-request', `hello needs a JSON body {"size": <bytes to store, optional>}${parsed ? `: ${parsed.error.issues[0]?.message}` : ''}`);
       }
       const allowed = request.allowedSender;
       return {
         version: protocolVersion,
-        peerId: identity.peerId,
-        publicKey: identity.publicKey.toString('base64'),
-        proof: identity.sign(helloProofBytes(parsed.data.challenge, identity.peerId, request.sender)).toString('base64'),
         allowed: allowed !== null,
         quotaBytes: allowed?.quotaBytes ?? null,
         usedBytes: allowed ? storage.usedBy(request.sender) : null,

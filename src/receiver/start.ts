@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { Announcer, lockStorage, RegistryClient, SnapshotStorage, UserError, type Identity, type Store } from '../core/receive';
+import { Announcer, lockStorage, RegistryClient, SnapshotStorage, tlsCredentialsOf, UserError, type Identity, type Store } from '../core/receive';
 import { listen, type Logger } from '../http-server';
 import { receiverLimitsFromEnv, type ReceiverLimits } from './limits';
 import { createReceiverServer } from './server';
@@ -47,7 +47,7 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
   announcer.start();
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `https://127.0.0.1:${port}`,
     stop: async () => {
       await announcer.stop();
       await app.close();
@@ -62,7 +62,8 @@ async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance
   const storage = new SnapshotStorage(settings.storageDir, settings.identity);
   const cleaned = await storage.init();
   if (cleaned.removedTempFiles || cleaned.removedUnreceipted || cleaned.removedOrphanReceipts) log.info({ event: 'cleaned-storage', ...cleaned });
-  const app = createReceiverServer({ identity: settings.identity, storage, store: settings.store, log, limits: settings.limits ?? receiverLimitsFromEnv() });
+  const tls = await tlsCredentialsOf(settings.identity);
+  const app = createReceiverServer({ identity: settings.identity, tls, storage, store: settings.store, log, limits: settings.limits ?? receiverLimitsFromEnv() });
   const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
     err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
   );

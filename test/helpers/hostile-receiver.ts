@@ -1,6 +1,6 @@
 /**
  * A receiver gone bad: it holds the teammate's identity, proves it in the
- * hello like the real one, then answers listings and downloads with what a
+ * TLS handshake like the real one, then answers listings and downloads with what a
  * test crafts (a receipt promising 16 bytes, a body of 300 MiB). It does not
  * check the sender's signatures: it is the attacker, not the defence.
  *
@@ -8,13 +8,15 @@
  * change of transport is made in that one place.
  */
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { Identity } from '../../src/core/identity/keys';
-import { helloProofBytes, type HelloReply } from '../../src/core/wire/hello';
+import type { HelloReply } from '../../src/core/wire/hello';
 import type { Receipt } from '../../src/core/wire/receipt';
 import { headers, protocolVersion, signStatement } from '../../src/core/wire/signing';
+import { tlsCredentialsOf, tlsMinVersion } from '../../src/core/wire/tls-certificate';
 
 export interface HostileAnswers {
   /** The receipts listed for `sender`; they are signed with the teammate's key. */
@@ -48,27 +50,24 @@ export async function startHostileReceiver(t: TestContext, identity: Identity, a
 }
 
 /**
- * The transport and the identity proof: plain HTTP on loopback, where the
- * hello signs the sender's challenge with the teammate's key. Every other
- * request goes to `handle` with the sender's claimed peer ID.
+ * The transport and the identity proof: HTTPS on loopback with the
+ * teammate's own certificate, so the sender's handshake check passes. The
+ * hello says the sender is allowed; every other request goes to `handle`
+ * with the sender's claimed peer ID.
  */
 async function serveAsTeammate(
   t: TestContext,
   identity: Identity,
   handle: (request: IncomingMessage, response: ServerResponse, sender: string) => Promise<void>,
 ): Promise<{ port: number }> {
-  const server = createServer((request, response) => {
+  const tls = { ...(await tlsCredentialsOf(identity)), minVersion: tlsMinVersion, requestCert: true, rejectUnauthorized: false } as const;
+  const server = createServer(tls, (request, response) => {
     const sender = String(request.headers[headers.peer] ?? '');
     if (request.method === 'POST' && request.url === '/v1/hello') {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.resume();
       request.on('end', () => {
-        const { challenge } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { challenge: string };
         const reply: HelloReply = {
           version: protocolVersion,
-          peerId: identity.peerId,
-          publicKey: identity.publicKey.toString('base64'),
-          proof: identity.sign(helloProofBytes(challenge, identity.peerId, sender)).toString('base64'),
           allowed: true,
           quotaBytes: 1024 ** 3,
           usedBytes: 0,

@@ -58,60 +58,67 @@ export async function announceAt(registryUrl: string, home: string, port: number
 
 export interface HoldingLink {
   port: number;
-  /** Resolves once a client has sent `trigger` (and `passAfter` bytes more): from then on its bytes are held. */
+  /** Resolves once the chosen connection's client has sent `afterBytes`: from then on its bytes are held. */
   held: Promise<void>;
   /** Lets the held bytes, and all that follow, through. */
   release(): void;
 }
 
+/** Which client's bytes to hold: the `connection`-th the link accepts (any, by default), once it has sent `afterBytes` (0: from its first byte). */
+export interface HoldAt {
+  connection?: number;
+  afterBytes?: number;
+}
+
 /**
- * A TCP link to `port` on loopback that passes everything until a client's
- * bytes match `trigger` and `passAfter` more bytes have gone through, then
- * holds that client's bytes until release(): a point in a transfer the test
- * can act at (freeze the receiver, fill its disk), however fast the machine.
+ * A TCP link to `port` on loopback that passes everything until the chosen
+ * client has sent `afterBytes`, then holds that client's bytes until
+ * release(): a point in a transfer the test can act at (freeze the receiver,
+ * fill its disk), however fast the machine. The link sees only TLS records,
+ * so it counts bytes and connections instead of reading requests: each
+ * request of a sender is a connection of its own (hello, then the upload,
+ * listing or download).
  */
-export async function holdingLink(t: TestContext, port: number, trigger: RegExp, passAfter = 0): Promise<HoldingLink> {
+export async function holdingLink(t: TestContext, port: number, at: HoldAt): Promise<HoldingLink> {
+  const afterBytes = at.afterBytes ?? 0;
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
   let markHeld!: () => void;
   const held = new Promise<void>((resolve) => (markHeld = resolve));
   let triggered = false;
+  let accepted = 0;
   const sockets = new Set<Socket>();
   const link = createServer((client) => {
+    accepted++;
+    const chosen = at.connection === undefined || at.connection === accepted;
     const upstream = connect(port, '127.0.0.1');
     for (const socket of [client, upstream]) {
       sockets.add(socket);
       socket.on('close', () => sockets.delete(socket));
     }
-    let seen = '';
-    let budget = Infinity;
-    const onData = (chunk: Buffer) => {
-      if (!triggered) {
-        seen = (seen + chunk.toString('latin1')).slice(-64 * 1024);
-        const match = trigger.exec(seen);
-        if (match) {
-          triggered = true;
-          // Bytes of this chunk from the trigger's end on count against passAfter.
-          budget = passAfter - (seen.length - match.index - match[0].length);
-        }
-      }
-      if (budget >= chunk.length) {
-        upstream.write(chunk);
-        budget -= chunk.length;
-        return;
-      }
-      const passed = Math.max(budget, 0);
-      upstream.write(chunk.subarray(0, passed));
+    let budget = chosen ? afterBytes : Infinity;
+    const hold = (rest: Buffer) => {
+      triggered = true;
       client.off('data', onData);
       client.pause();
       markHeld();
       void released.then(() => {
-        upstream.write(chunk.subarray(passed));
+        upstream.write(rest);
         client.pipe(upstream);
         client.resume();
       });
     };
-    client.on('data', onData);
+    const onData = (chunk: Buffer) => {
+      if (triggered || budget > chunk.length) {
+        upstream.write(chunk);
+        budget -= chunk.length;
+        return;
+      }
+      upstream.write(chunk.subarray(0, budget));
+      hold(chunk.subarray(budget));
+    };
+    if (chosen && afterBytes === 0 && !triggered) hold(Buffer.alloc(0));
+    else client.on('data', onData);
     upstream.pipe(client);
     for (const [from, to] of [[client, upstream], [upstream, client]]) {
       from.on('error', () => to.destroy());

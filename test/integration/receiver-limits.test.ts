@@ -5,30 +5,23 @@
  * storage folder has one receiver.
  */
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import axios from 'axios';
 import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
 import { generateIdentity, type Identity } from '../../src/core/identity/keys';
 import type { Run } from '../../src/core/store';
-import { signRequest } from '../../src/core/wire/signing';
+import { tlsCredentialsOf } from '../../src/core/wire/tls-certificate';
 import { runCli, runCliJson } from '../helpers/cli';
 import { allow, announceAt, holdingLink, makeHome, startReceiver, startReceiverWith, startRegistry } from '../helpers/peers';
 import { withRawDatabase } from '../helpers/raw-database';
 import { tempDir } from '../helpers/temp';
+import { signedHeaders, tlsHttp, tlsSocket } from '../helpers/tls-peer';
 
-const http = axios.create({ validateStatus: () => true, maxRedirects: 0 });
-
-function signedHeaders(sender: Identity, receiverPeerId: string, method: string, path: string, body: Buffer) {
-  return signRequest(sender, { method, path, length: body.length, sha256: createHash('sha256').update(body).digest('hex'), receiverPeerId });
-}
-
-function upload(url: string, receiverPeerId: string, sender: Identity, id: string, body: Buffer, plan = 'nightly') {
+async function upload(url: string, receiverPeerId: string, sender: Identity, id: string, body: Buffer, plan = 'nightly') {
   const path = `/v1/snapshots/${id}?plan=${encodeURIComponent(plan)}`;
-  return http.put(`${url}${path}`, body, { headers: { 'content-type': 'application/gzip', ...signedHeaders(sender, receiverPeerId, 'PUT', path, body) } });
+  return (await tlsHttp(sender)).put(`${url}${path}`, body, { headers: { 'content-type': 'application/gzip', ...signedHeaders(sender, receiverPeerId, 'PUT', path, body) } });
 }
 
 test('strangers trickling hello bodies lose their connections at the request deadline, and write no nonces', { timeout: 120_000 }, async (t) => {
@@ -36,10 +29,15 @@ test('strangers trickling hello bodies lose their connections at the request dea
   const receiver = await makeHome(t);
   const running = await startReceiverWith(t, receiver.home, registry.url, { env: { PEER_BACKUP_RECEIVER_REQUEST_TIMEOUT: '1' } });
   const bodyBytes = 4096;
-  const clients = Array.from({ length: 100 }, () => {
+  const strangers = await Promise.all(Array.from({ length: 100 }, async () => {
+    const identity = generateIdentity();
+    return { identity, credentials: await tlsCredentialsOf(identity) };
+  }));
+  const clients = strangers.map(({ identity, credentials }) => {
     const body = Buffer.alloc(bodyBytes, 0x20);
-    const headers = { 'content-type': 'application/json', 'content-length': String(bodyBytes), host: '127.0.0.1', ...signedHeaders(generateIdentity(), receiver.peerId, 'POST', '/v1/hello', body) };
-    const socket = connect(running.port, '127.0.0.1');
+    const headers = { 'content-type': 'application/json', 'content-length': String(bodyBytes), host: '127.0.0.1', ...signedHeaders(identity, receiver.peerId, 'POST', '/v1/hello', body) };
+    // Each over TLS with its own certificate, as a stranger's receiver software would connect.
+    const socket = tlsSocket(running.port, credentials);
     let sent = 0;
     let answer = '';
     socket.write(`POST /v1/hello HTTP/1.1\r\n${Object.entries(headers).map(([name, value]) => `${name}: ${value}`).join('\r\n')}\r\n\r\n`);
@@ -85,7 +83,7 @@ test('each snapshot is charged its receipt too: a quota fills up with empty uplo
   const sender = generateIdentity();
   await allow(receiver.home, sender.peerId, '40KB');
   const running = await startReceiver(t, receiver.home, registry.url);
-  const url = `http://127.0.0.1:${running.port}`;
+  const url = `https://127.0.0.1:${running.port}`;
   const statuses: number[] = [];
   for (let i = 0; i < 20; i++) statuses.push((await upload(url, receiver.peerId, sender, `empty-${i}`, Buffer.alloc(0))).status);
   const stored = statuses.filter((status) => status === 201).length;
@@ -100,7 +98,7 @@ test('a plan name outside the plan alphabet or over 128 characters is refused', 
   const sender = generateIdentity();
   await allow(receiver.home, sender.peerId, '1MB');
   const running = await startReceiver(t, receiver.home, registry.url);
-  const url = `http://127.0.0.1:${running.port}`;
+  const url = `https://127.0.0.1:${running.port}`;
   for (const plan of ['p'.repeat(129), 'a/b', '../x', 'a\nb']) {
     const response = await upload(url, receiver.peerId, sender, 'snap', Buffer.alloc(10), plan);
     assert.deepEqual([response.status, response.data.error], [400, 'bad-request'], plan);
@@ -165,13 +163,13 @@ test('an upload refused after the hello said it fits arrives as the receiver\'s 
   writeFileSync(join(work, 'random.bin'), randomBytes(4 * 1024 * 1024));
   const env = { PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registry.url };
   await runCli(['plan', 'add', 'big', work, '--dest', receiver.peerId], { env });
-  // The upload is held at its headers while the quota fills up behind the hello's back.
-  const link = await holdingLink(t, running.port, /PUT \/v1\/snapshots\//);
+  // The upload (the run's second connection, after the hello) is held before its first byte while the quota fills up behind the hello's back.
+  const link = await holdingLink(t, running.port, { connection: 2 });
   await announceAt(registry.url, receiver.home, link.port);
   const result = runCli(['run', 'big', '--no-retry'], { env });
   await link.held;
   // The sender's own key, as another of its windows would use it.
-  const filler = await upload(`http://127.0.0.1:${running.port}`, receiver.peerId, await loadOrCreateIdentity(sender.home), 'filler', randomBytes(3 * 1024 * 1024));
+  const filler = await upload(`https://127.0.0.1:${running.port}`, receiver.peerId, await loadOrCreateIdentity(sender.home), 'filler', randomBytes(3 * 1024 * 1024));
   assert.equal(filler.status, 201);
   link.release();
   const refused = await result;

@@ -1,26 +1,29 @@
 /**
- * Requests crafted by hand against a real receiver process: a tampered body,
- * a replayed request and an upload over quota are each refused, and nothing
- * is stored.
+ * Requests crafted by hand against a real receiver process, over TLS as a
+ * peer would send them: a tampered body, a replayed request, an upload over
+ * quota and a request signed as another peer than the connection's are each
+ * refused, and nothing is stored; a client without an acceptable
+ * certificate is disconnected before its request is read.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
-import axios from 'axios';
+import { setTimeout as sleep } from 'node:timers/promises';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { generateIdentity, type Identity } from '../../src/core/identity/keys';
 import { isReceiverErrorCode } from '../../src/core/wire/receiver-error-codes';
 import { signRequest } from '../../src/core/wire/signing';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
+import { signedHeaders, tlsHttp, tlsSocket } from '../helpers/tls-peer';
 
-const http = axios.create({ validateStatus: () => true, maxRedirects: 0 });
-
-function upload(url: string, receiverPeerId: string, sender: Identity, id: string, body: Buffer, signedBody: Buffer = body) {
+async function upload(url: string, receiverPeerId: string, sender: Identity, id: string, body: Buffer, signedBody: Buffer = body) {
   const path = `/v1/snapshots/${id}?plan=nightly`;
   const sha256 = createHash('sha256').update(signedBody).digest('hex');
-  return http.put(`${url}${path}`, body, {
+  return (await tlsHttp(sender)).put(`${url}${path}`, body, {
     headers: { 'content-type': 'application/gzip', ...signRequest(sender, { method: 'PUT', path, length: body.length, sha256, receiverPeerId }) },
   });
 }
@@ -36,7 +39,7 @@ async function setUp(t: Parameters<typeof startRegistry>[0], quota: string) {
     readdirSync(join(receiver.home, 'storage'), { recursive: true, encoding: 'utf8' })
       .filter((name) => name !== '.lock')
       .sort();
-  return { url: `http://127.0.0.1:${running.port}`, receiver, sender, stored };
+  return { url: `https://127.0.0.1:${running.port}`, receiver, sender, stored, running, http: await tlsHttp(sender) };
 }
 
 test('a body that differs from the signed hash is refused and nothing is stored', async (t) => {
@@ -54,7 +57,7 @@ test('a body that differs from the signed hash is refused and nothing is stored'
 });
 
 test('a replayed request is refused even though its signature is valid', async (t) => {
-  const { url, receiver, sender } = await setUp(t, '1MB');
+  const { url, receiver, sender, http } = await setUp(t, '1MB');
   const headers = signRequest(sender, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: createHash('sha256').digest('hex'), receiverPeerId: receiver.peerId });
   assert.equal((await http.get(`${url}/v1/snapshots`, { headers })).status, 200);
   const replay = await http.get(`${url}/v1/snapshots`, { headers });
@@ -64,7 +67,7 @@ test('a replayed request is refused even though its signature is valid', async (
 });
 
 test('a request signed for another receiver or too long ago is refused', async (t) => {
-  const { url, receiver, sender } = await setUp(t, '1MB');
+  const { url, receiver, sender, http } = await setUp(t, '1MB');
   const empty = createHash('sha256').digest('hex');
   const elsewhere = signRequest(sender, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: empty, receiverPeerId: generateIdentity().peerId });
   assert.equal((await http.get(`${url}/v1/snapshots`, { headers: elsewhere })).status, 401);
@@ -88,6 +91,7 @@ test('one sender cannot list or download another sender\'s snapshots', async (t)
   const { url, receiver, sender } = await setUp(t, '1MB');
   assert.equal((await upload(url, receiver.peerId, sender, 'mine', Buffer.alloc(100, 4))).status, 201);
   const other = generateIdentity();
+  const http = await tlsHttp(other);
   const empty = createHash('sha256').digest('hex');
   const list = await http.get(`${url}/v1/snapshots`, { headers: signRequest(other, { method: 'GET', path: '/v1/snapshots', length: 0, sha256: empty, receiverPeerId: receiver.peerId }) });
   assert.deepEqual(list.data, { snapshots: [] });
@@ -97,7 +101,7 @@ test('one sender cannot list or download another sender\'s snapshots', async (t)
 });
 
 test('other refusals each carry their stable code', async (t) => {
-  const { url, receiver, sender, stored } = await setUp(t, '1MB');
+  const { url, receiver, sender, stored, http } = await setUp(t, '1MB');
   const sign = (identity: Identity, method: string, path: string, body: Buffer) =>
     signRequest(identity, { method, path, length: body.length, sha256: createHash('sha256').update(body).digest('hex'), receiverPeerId: receiver.peerId });
 
@@ -125,4 +129,67 @@ test('other refusals each carry their stable code', async (t) => {
 
   for (const reply of [stranger, taken, chunked, hello, unsigned, nowhere]) assert.ok(isReceiverErrorCode(reply.data.error), reply.data.error);
   assert.deepEqual(stored(), ['.tmp', sender.peerId, `${sender.peerId}/taken.receipt.json`, `${sender.peerId}/taken.tar.gz`]);
+});
+
+/** Key and certificate PEMs a client could present that no receiver accepts. */
+async function unacceptableCertificate(kind: 'ecdsa' | 'signed-by-another-key'): Promise<{ key: string; cert: string }> {
+  const { subtle } = webcrypto;
+  x509.cryptoProvider.set(webcrypto);
+  const validity = { serialNumber: '02', notBefore: new Date('2000-01-01'), notAfter: new Date('2100-01-01') };
+  const algorithm = kind === 'ecdsa' ? { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } : { name: 'Ed25519' };
+  const keys = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  let cert: x509.X509Certificate;
+  if (kind === 'ecdsa') {
+    cert = await x509.X509CertificateGenerator.createSelfSigned({ ...validity, name: 'CN=ecdsa', signingAlgorithm: algorithm, keys });
+  } else {
+    const issuer = (await subtle.generateKey(algorithm, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+    cert = await x509.X509CertificateGenerator.create({ ...validity, subject: 'CN=mine', issuer: 'CN=another', signingAlgorithm: algorithm, publicKey: keys.publicKey, signingKey: issuer.privateKey });
+  }
+  const pkcs8 = Buffer.from(await subtle.exportKey('pkcs8', keys.privateKey)).toString('base64');
+  return { key: `-----BEGIN PRIVATE KEY-----\n${pkcs8.match(/.{1,64}/g)!.join('\n')}\n-----END PRIVATE KEY-----\n`, cert: cert.toString('pem') };
+}
+
+/** Polls the receiver's output until `pattern` shows up; the bound is generous, for a busy machine. */
+async function waitForOutput(output: () => string, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!pattern.test(output())) {
+    if (Date.now() > deadline) throw new Error(`the receiver never logged ${pattern}:\n${output()}`);
+    await sleep(20);
+  }
+}
+
+test('a client without a certificate, or with one that is not a self-signed Ed25519 certificate, is disconnected before its request is read', { timeout: 60_000 }, async (t) => {
+  const { receiver, sender, running } = await setUp(t, '1MB');
+  const cases = [
+    { name: 'no certificate', credentials: undefined, reason: /presented no certificate/ },
+    { name: 'ECDSA', credentials: await unacceptableCertificate('ecdsa'), reason: /presented a certificate with an ec key, not Ed25519/ },
+    { name: 'signed by another key', credentials: await unacceptableCertificate('signed-by-another-key'), reason: /presented a certificate not signed by its own key/ },
+  ];
+  for (const { name, credentials, reason } of cases) {
+    const socket = tlsSocket(running.port, credentials);
+    // Written at once: TLS sends it right behind the client's handshake, so the receiver has it in hand when it decides.
+    socket.write(`GET /v1/snapshots HTTP/1.1\r\nhost: 127.0.0.1\r\n${Object.entries(signedHeaders(sender, receiver.peerId, 'GET', '/v1/snapshots')).map(([header, value]) => `${header}: ${value}`).join('\r\n')}\r\n\r\n`);
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk.toString()));
+    socket.on('error', () => undefined);
+    // Only the receiver closes it.
+    await new Promise((resolve) => socket.on('close', resolve));
+    assert.equal(answer, '', name);
+    await waitForOutput(running.output, reason);
+  }
+  const lines = running.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { event: string; reason?: string });
+  assert.deepEqual(lines.filter((line) => line.event === 'connection-refused').length, cases.length);
+  assert.deepEqual(lines.filter((line) => line.event === 'request' || line.event === 'request-aborted'), [], 'a refused connection\'s request was read');
+});
+
+test('a request signed as one peer over a TLS connection authenticated as another is refused as unauthenticated', { timeout: 60_000 }, async (t) => {
+  const { url, receiver, sender } = await setUp(t, '1MB');
+  const other = generateIdentity();
+  const asOther = await tlsHttp(other);
+  const response = await asOther.get(`${url}/v1/snapshots`, { headers: signedHeaders(sender, receiver.peerId, 'GET', '/v1/snapshots') });
+  assert.deepEqual([response.status, response.data.error], [401, 'unauthenticated']);
+  assert.match(response.data.message, new RegExp(`signed as ${sender.peerId} but its TLS connection is authenticated as ${other.peerId}`));
+  // The same request on the sender's own connection goes through.
+  const own = await (await tlsHttp(sender)).get(`${url}/v1/snapshots`, { headers: signedHeaders(sender, receiver.peerId, 'GET', '/v1/snapshots') });
+  assert.equal(own.status, 200);
 });

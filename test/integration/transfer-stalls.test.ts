@@ -3,8 +3,10 @@
  * SIGSTOP, so the stall is real and permanent) fails the backup, restore or
  * listing with a retryable 'timed-out' that names the teammate and the step,
  * instead of hanging. A link in front of the receiver holds the sender's
- * bytes at the chosen request until the receiver is frozen, so the freeze
- * always lands at that step; the stall watchdog (2 s here) is the only way out.
+ * bytes at the chosen request (the link sees only TLS, so it picks the
+ * request by its connection or by the bytes sent) until the receiver is
+ * frozen, so the freeze always lands at that step; the stall watchdog (2 s
+ * here) is the only way out.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Run } from '../../src/core/store';
 import { runCli, runCliJson } from '../helpers/cli';
-import { allow, announceAt, holdingLink, makeHome, startReceiver, startRegistry } from '../helpers/peers';
+import { allow, announceAt, holdingLink, makeHome, startReceiver, startRegistry, type HoldAt } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
 
 const stallEnv = { PEER_BACKUP_STALL_TIMEOUT: '2' };
@@ -30,9 +32,9 @@ async function setUp(t: TestContext) {
   writeFileSync(join(work, 'random.bin'), randomBytes(8 * 1024 * 1024));
   const env = { PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registry.url, ...stallEnv };
   assert.equal((await runCli(['plan', 'add', 'big', work, '--dest', receiver.peerId], { env })).code, 0);
-  /** Sends senders through a link that holds their bytes at `trigger`; resolves with a step that freezes the receiver there. */
-  const freezeAt = async (trigger: RegExp, passAfter = 0) => {
-    const link = await holdingLink(t, running.port, trigger, passAfter);
+  /** Sends senders through a link that holds their bytes `at` a point; resolves with a step that freezes the receiver there. */
+  const freezeAt = async (at: HoldAt) => {
+    const link = await holdingLink(t, running.port, at);
     await announceAt(registry.url, receiver.home, link.port);
     return async () => {
       await link.held;
@@ -46,7 +48,8 @@ async function setUp(t: TestContext) {
 test('a receiver frozen mid-upload fails the backup as timed-out, naming the teammate and the step', { timeout: 120_000 }, async (t) => {
   const { receiver, env, freezeAt } = await setUp(t);
   // Frozen once a megabyte of the body is through: the upload can neither finish nor be answered.
-  const freeze = await freezeAt(/PUT \/v1\/snapshots\/\S+ HTTP\/1\.1\r\n[\s\S]*?\r\n\r\n/, 1024 * 1024);
+  // Only the upload's connection carries a megabyte.
+  const freeze = await freezeAt({ afterBytes: 1024 * 1024 });
   const running = runCli(['run', 'big', '--no-retry'], { env });
   await freeze();
   const result = await running;
@@ -60,7 +63,8 @@ test('a receiver frozen before it sends a snapshot back fails the restore as tim
   const { receiver, env, freezeAt } = await setUp(t);
   const backup = await runCliJson<Run>(['run', 'big'], { env });
   assert.equal(backup.status, 'succeeded');
-  const freeze = await freezeAt(/GET \/v1\/snapshots\/[^\s?]+ HTTP/);
+  // A restore's third connection, after the hello and the listing, is the download.
+  const freeze = await freezeAt({ connection: 3 });
   const running = runCli(['restore', backup.snapshotId!, '--to', join(tempDir(t), 'restored')], { env });
   await freeze();
   const result = await running;
@@ -70,7 +74,8 @@ test('a receiver frozen before it sends a snapshot back fails the restore as tim
 
 test('a receiver frozen while listing fails the listing as timed-out', { timeout: 120_000 }, async (t) => {
   const { receiver, env, freezeAt } = await setUp(t);
-  const freeze = await freezeAt(/GET \/v1\/snapshots HTTP/);
+  // The listing's connection follows the hello's.
+  const freeze = await freezeAt({ connection: 2 });
   const running = runCli(['snapshots', '--dest', receiver.peerId], { env });
   await freeze();
   const result = await running;

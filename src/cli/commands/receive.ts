@@ -24,7 +24,7 @@ export function registerReceiveCommand(program: Command): void {
             storageDir: options.storage,
             log: jsonLogger((line) => process.stdout.write(`${line}\n`)),
           });
-          process.stdout.write(`receiver listening on http://127.0.0.1:${receiver.port} as ${(await app.identity()).peerId}\n`);
+          process.stdout.write(`receiver listening on ${receiver.url} as ${(await app.identity()).peerId}\n`);
           await untilStopped();
           await receiver.stop();
         },

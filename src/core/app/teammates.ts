@@ -4,12 +4,15 @@
  *
  * "Online" means the registry holds a live announcement from them, which is
  * what the registry can tell; whether a connection then gets through is
- * found out by the next backup.
+ * found out by the next backup, or by check().
  */
 import { UserError, codeOf } from '../errors';
 import { formatTime } from '../human-format';
 import { parsePeerId } from '../identity/peer-id';
 import type { Destination } from '../store';
+import { orderAddresses } from '../transfer/peer-addresses';
+import { PeerClient, type AddressProbe } from '../transfer/sender';
+import { keyFingerprint } from '../wire/tls-certificate';
 import type { App } from './app';
 
 export type Reachability = 'online' | 'offline' | 'unknown';
@@ -24,6 +27,32 @@ export interface TeammateStatus {
   reachabilityDetail: string | undefined;
   /** When the latest successful backup of a plan aimed at them ended. */
   lastBackupAt: number | undefined;
+}
+
+/** What connecting to a teammate showed: every address tried, in order, until one proved their peer ID. */
+export interface TeammateCheck {
+  label: string | undefined;
+  peerId: string;
+  /** Addresses that did not prove the peer, with why. */
+  failures: { url: string; kind: string; reason: string }[];
+  /** The address that proved it, and what it answered; absent when none did. */
+  reached?: ReachedTeammate;
+}
+
+export interface ReachedTeammate {
+  url: string;
+  /** TLS version and cipher suite of the connection. */
+  protocol: string;
+  cipher: string;
+  /** The peer ID its certificate proved: the one asked for, or it would not count as reached. */
+  provenPeerId: string;
+  /** SHA-256 of the certificate's Ed25519 key. */
+  keyFingerprint: string;
+  /** Whether that key is the one pinned at the first backup; null when none is pinned yet. */
+  pinnedKeyMatches: boolean | null;
+  allowed: boolean;
+  quotaBytes: number | null;
+  usedBytes: number | null;
 }
 
 export class TeammateService {
@@ -76,6 +105,40 @@ export class TeammateService {
         lastBackupAt: lastBackups.get(destination.peerId),
       })),
     );
+  }
+
+  /**
+   * Connects to a teammate (label or peer ID) the way a backup would, sends
+   * nothing but a hello, and reports what the connection proved. Nothing is
+   * pinned or recorded.
+   */
+  async check(labelOrPeerId: string): Promise<TeammateCheck> {
+    const peerId = await this.resolve(labelOrPeerId);
+    const context = await this.app.runnerContext();
+    const [destination, record] = await Promise.all([context.store.destinations.find(peerId), context.registry.lookup(peerId, { fresh: true })]);
+    const client = new PeerClient(context.identity);
+    const failures: TeammateCheck['failures'] = [];
+    for (const address of orderAddresses(record.addresses)) {
+      const probe: AddressProbe = await client.probe(peerId, address, { pinnedKey: destination?.publicKey });
+      if (!probe.ok) {
+        failures.push({ url: probe.url, kind: probe.kind, reason: probe.reason });
+        continue;
+      }
+      const { peer } = probe;
+      const reached: ReachedTeammate = {
+        url: peer.url,
+        protocol: peer.handshake.protocol,
+        cipher: peer.handshake.cipher,
+        provenPeerId: peer.handshake.peerId,
+        keyFingerprint: keyFingerprint(peer.publicKey),
+        pinnedKeyMatches: destination?.publicKey ? destination.publicKey === peer.publicKey.toString('base64') : null,
+        allowed: peer.hello.allowed,
+        quotaBytes: peer.hello.quotaBytes,
+        usedBytes: peer.hello.usedBytes,
+      };
+      return { label: destination?.label, peerId, failures, reached };
+    }
+    return { label: destination?.label, peerId, failures };
   }
 
   private async reachabilityOf(destination: Destination): Promise<Pick<TeammateStatus, 'reachability' | 'reachabilityDetail'>> {

@@ -12,6 +12,7 @@ export type { Identity } from '../identity/keys';
 export { Announcer } from '../registry/announcer';
 export { RegistryClient } from '../registry/registry-client';
 export type { AllowedSender, Store } from '../store';
-export { helloProofBytes, helloRequestSchema, type HelloReply } from '../wire/hello';
+export { helloRequestSchema, type HelloReply } from '../wire/hello';
 export type { ReceiverErrorCode } from '../wire/receiver-error-codes';
 export { checkSignedRequest, emptySha256, headers, protocolVersion } from '../wire/signing';
+export { peerIdOfCertificate, tlsCredentialsOf, type CertificateCheck, type TlsCredentials } from '../wire/tls-certificate';

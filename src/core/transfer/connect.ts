@@ -1,8 +1,8 @@
 /**
  * From a peer ID to a receiver that has proven it holds the peer's key: look
- * the peer up, connect where it proves itself, and pin its key the first
- * time (a later, different key is refused). Backups and restores both start
- * here.
+ * the peer up, connect where it proves itself in the TLS handshake, and pin
+ * its key the first time (a later, different key is refused). Backups and
+ * restores both start here.
  */
 import type { Identity } from '../identity/keys';
 import type { PeerRecord } from '../registry/protocol';

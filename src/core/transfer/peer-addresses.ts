@@ -23,7 +23,7 @@ export function orderAddresses<T extends CandidateAddress>(addresses: T[]): T[] 
 }
 
 export function addressUrl(address: PeerAddress): string {
-  return isIP(address.host) === 6 ? `http://[${address.host}]:${address.port}` : `http://${address.host}:${address.port}`;
+  return isIP(address.host) === 6 ? `https://[${address.host}]:${address.port}` : `https://${address.host}:${address.port}`;
 }
 
 function rank(address: CandidateAddress): number {

@@ -1,5 +1,6 @@
 /**
- * One upload over node's HTTP client with `Expect: 100-continue`: the body
+ * One upload over node's HTTPS client (through the agent that proves the
+ * receiver's peer ID on every connection) with `Expect: 100-continue`: the body
  * is sent only once the receiver has accepted the request (signature, allow
  * list, quota, disk), so a refusal arrives as an answer before a byte of the
  * archive is on the wire. An answer that arrives while the body is still
@@ -7,7 +8,8 @@
  * ECONNRESET), so the sender always reads why it was refused.
  */
 import { createReadStream } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest, type Agent } from 'node:https';
 
 export interface PutAnswer {
   status: number;
@@ -17,6 +19,7 @@ export interface PutAnswer {
 
 export interface PutFileOptions {
   url: string;
+  agent: Agent;
   headers: Record<string, string>;
   file: string;
   signal: AbortSignal;
@@ -31,7 +34,7 @@ const maxAnswerBytes = 64 * 1024;
 
 export function putFile(options: PutFileOptions): Promise<PutAnswer> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(options.url, { method: 'PUT', headers: { ...options.headers, expect: '100-continue' }, signal: options.signal });
+    const request = httpsRequest(options.url, { method: 'PUT', agent: options.agent, headers: { ...options.headers, expect: '100-continue' }, signal: options.signal });
     let answered = false;
     let sent = 0;
     request.on('continue', () => {

@@ -1,19 +1,21 @@
 /**
  * The sending side of a transfer: find the address where the destination
  * proves its identity, then upload the archive with signed requests and
- * check the signed receipt. Nothing is uploaded to a machine that has not
- * signed our fresh challenge with the destination's key.
+ * check the signed receipt. Every connection is TLS 1.3 and is used only
+ * once the receiver's certificate proves the destination's peer ID
+ * (PeerTlsAgent), so nothing is sent to a machine that has not.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { UserError, type ErrorCode } from '../errors';
-import { verifySignature, type Identity } from '../identity/keys';
-import { peerIdOf } from '../identity/peer-id';
+import type { Identity } from '../identity/keys';
 import { snapshotCharge } from '../receive/snapshot-charge';
 import type { PeerAddress } from '../registry/protocol';
-import { helloProofBytes, helloReplySchema, type HelloReply } from '../wire/hello';
-import { addressUrl, orderAddresses } from './peer-addresses';
+import { helloReplySchema, type HelloReply } from '../wire/hello';
+import { tlsCredentialsOf } from '../wire/tls-certificate';
+import { addressUrl, orderAddresses, type CandidateAddress } from './peer-addresses';
+import { identityMismatchIn, PeerTlsAgent, type PeerHandshake } from './peer-tls-agent';
 import { putFile, type PutAnswer } from './put-file';
 import { receiptSchema, type Receipt } from '../wire/receipt';
 import { isReceiverErrorCode, type ReceiverErrorCode } from '../wire/receiver-error-codes';
@@ -22,12 +24,16 @@ import { defaultStallTimeoutMs, stallWatchdog, type StallWatchdog } from './stal
 import { isListingTooLarge, listingTooLarge, maxListingBytes, signedReceiptsOf } from './listing-bounds';
 import { declaresOtherLength, downloadDeadlineMs, watchedDownload } from './watched-download';
 
-/** A receiver that answered our challenge with the destination's key. */
+/** A receiver whose TLS certificate proved the destination's peer ID, and its answer to our hello. */
 export interface VerifiedPeer {
   url: string;
   peerId: string;
+  /** The raw Ed25519 key of its certificate: receipts must be signed by it. */
   publicKey: Buffer;
   hello: HelloReply;
+  handshake: PeerHandshake;
+  /** The agent for one more request to it (its connection proven anew), given up with `signal`. */
+  agentFor(signal: AbortSignal): PeerTlsAgent;
 }
 
 export interface ArchiveFile {
@@ -35,6 +41,17 @@ export interface ArchiveFile {
   size: number;
   sha256: string;
 }
+
+/**
+ * What one address gave: a proven peer, or why not. `mismatch`: a machine
+ * answered there without proving the peer ID; `key-changed`: it proved the
+ * peer ID with another key than the pinned one; `disk-full`: the teammate's
+ * disk is too full to record our hello; `refused`: the teammate answered the
+ * hello with a refusal; `unreachable`: nothing usable answered.
+ */
+export type AddressProbe =
+  | { ok: true; peer: VerifiedPeer }
+  | { ok: false; url: string; kind: 'unreachable' | 'mismatch' | 'key-changed' | 'disk-full' | 'refused'; reason: string };
 
 const connectTimeoutMs = 5_000;
 
@@ -53,58 +70,57 @@ export class PeerClient {
    * Tries each address (LAN first) until one proves it holds `peerId`'s key.
    * `pinnedKey` (base64) is the key seen before; a different one is refused.
    */
-  async connect(peerId: string, addresses: PeerAddress[], options: { pinnedKey?: string | null; size?: number; signal?: AbortSignal } = {}): Promise<VerifiedPeer> {
-    const failures: string[] = [];
-    let impostor: string | undefined;
+  async connect(peerId: string, addresses: CandidateAddress[], options: { pinnedKey?: string | null; size?: number; signal?: AbortSignal } = {}): Promise<VerifiedPeer> {
+    const failed: Extract<AddressProbe, { ok: false }>[] = [];
     for (const address of orderAddresses(addresses)) {
-      const url = addressUrl(address);
-      const challenge = randomBytes(32).toString('base64');
-      const body = Buffer.from(JSON.stringify({ challenge, size: options.size }));
-      let response: AxiosResponse;
-      try {
-        response = await this.http.post(`${url}/v1/hello`, body, {
-          headers: { 'content-type': 'application/json', ...this.sign('POST', '/v1/hello', body, peerId) },
-          signal: anySignal(options.signal, AbortSignal.timeout(connectTimeoutMs)),
-          responseType: 'json',
-        });
-      } catch (err) {
-        if (options.signal?.aborted) throw new UserError('the backup was cancelled', { code: 'cancelled' });
-        failures.push(`${url}: ${describeNetworkError(err)}`);
-        continue;
-      }
-      // Something answered there; whatever it is, it must now prove it is the teammate.
-      const hello = helloReplySchema.safeParse(response.data);
-      const code = receiverCode(response.data);
-      if (code === 'disk-full') {
-        // Not proven yet, but nothing is sent either way; the user needs the reason, not "could not prove".
-        throw new UserError(`${peerId}'s disk is full (its receiver at ${url} says: ${errorText(response)}); ask your teammate to free space, then back up again`, { code: 'disk-full' });
-      }
-      if (code === 'rate-limited') {
-        failures.push(`${url}: too many connection attempts from this address, ${errorText(response)}`);
-        continue;
-      }
-      if (response.status !== 200 || !hello.success) {
-        impostor = `${url} answered (HTTP ${response.status}: ${errorText(response)}) but not with a proof from ${peerId}`;
-        continue;
-      }
-      const publicKey = Buffer.from(hello.data.publicKey, 'base64');
-      const proven =
-        peerIdOf(publicKey) === peerId &&
-        hello.data.peerId === peerId &&
-        verifySignature(publicKey, helloProofBytes(challenge, peerId, this.identity.peerId), Buffer.from(hello.data.proof, 'base64'));
-      if (!proven) {
-        impostor = `${url} answered as ${hello.data.peerId}, not ${peerId}, or could not sign our challenge with ${peerId}'s key`;
-        continue;
-      }
-      if (options.pinnedKey && options.pinnedKey !== hello.data.publicKey) {
-        throw new UserError(`${peerId} now presents a different key than the one pinned at the first backup; nothing was sent. Remove and re-add the destination only if your teammate confirms they reinstalled.`, { code: 'identity-mismatch' });
-      }
-      return { url, peerId, publicKey, hello: hello.data };
+      const probe = await this.probe(peerId, address, options);
+      if (probe.ok) return probe.peer;
+      if (probe.kind === 'key-changed') throw new UserError(probe.reason, { code: 'identity-mismatch' });
+      // Nothing is sent either way; the user needs the reason, not "could not prove".
+      if (probe.kind === 'disk-full') throw new UserError(probe.reason, { code: 'disk-full' });
+      failed.push(address.seenByRegistry ? { ...probe, url: `${probe.url} (the address the registry saw)` } : probe);
     }
-    if (impostor) {
-      throw new UserError(`the receiver could not prove it is ${peerId}: ${impostor}; nothing was sent`, { code: 'identity-mismatch' });
+    const reasons = failed.map((probe) => `${probe.url}: ${probe.reason}`).join('; ');
+    if (failed.some((probe) => probe.kind === 'mismatch')) {
+      throw new UserError(`the receiver could not prove it is ${peerId}: ${reasons}; nothing was sent`, { code: 'identity-mismatch' });
     }
-    throw new UserError(`${peerId} is offline at every address it announced (${failures.join('; ')}); ask your teammate to start receiving`, { code: 'peer-offline' });
+    if (failed.some((probe) => probe.kind === 'refused')) throw new UserError(`${peerId} refused our hello: ${reasons}`, { code: 'transfer-failed' });
+    throw new UserError(`${peerId} is offline at every address it announced (${reasons}); ask your teammate to start receiving`, { code: 'peer-offline' });
+  }
+
+  /** Connects to one address: the TLS handshake must prove `peerId` (with `pinnedKey`, when given) before the hello is sent. */
+  async probe(peerId: string, address: PeerAddress, options: { pinnedKey?: string | null; size?: number; signal?: AbortSignal } = {}): Promise<AddressProbe> {
+    const url = addressUrl(address);
+    const pinnedKey = options.pinnedKey ? Buffer.from(options.pinnedKey, 'base64') : undefined;
+    const credentials = await tlsCredentialsOf(this.identity);
+    const agentFor = (signal: AbortSignal) => new PeerTlsAgent(credentials, { peerId, pinnedKey }, signal);
+    const signal = anySignal(options.signal, AbortSignal.timeout(connectTimeoutMs));
+    const agent = agentFor(signal);
+    const body = Buffer.from(JSON.stringify({ size: options.size }));
+    let response: AxiosResponse;
+    try {
+      response = await this.http.post(`${url}/v1/hello`, body, {
+        headers: { 'content-type': 'application/json', ...this.sign('POST', '/v1/hello', body, peerId) },
+        httpsAgent: agent,
+        signal,
+        responseType: 'json',
+      });
+    } catch (err) {
+      if (options.signal?.aborted) throw new UserError('the backup was cancelled', { code: 'cancelled' });
+      const mismatch = identityMismatchIn(err);
+      if (mismatch) return { ok: false, url, kind: mismatch.keyChanged ? 'key-changed' : 'mismatch', reason: mismatch.message };
+      return { ok: false, url, kind: 'unreachable', reason: describeNetworkError(err) };
+    }
+    // The request went out, so the agent verified the handshake.
+    const handshake = agent.handshake!;
+    const hello = helloReplySchema.safeParse(response.data);
+    const code = receiverCode(response.data);
+    if (code === 'disk-full') {
+      return { ok: false, url, kind: 'disk-full', reason: `${peerId}'s disk is full (its receiver at ${url} says: ${errorText(response)}); ask your teammate to free space, then back up again` };
+    }
+    if (code === 'rate-limited') return { ok: false, url, kind: 'unreachable', reason: `too many connection attempts from this address, ${errorText(response)}` };
+    if (response.status !== 200 || !hello.success) return { ok: false, url, kind: 'refused', reason: `HTTP ${response.status}: ${errorText(response)}` };
+    return { ok: true, peer: { url, peerId, publicKey: handshake.publicKey, hello: hello.data, handshake, agentFor } };
   }
 
   /** Uploads the archive as snapshot `snapshotId` and returns the checked receipt. */
@@ -128,16 +144,18 @@ export class PeerClient {
     const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, `uploading snapshot ${snapshot.id}`);
     let sent = 0;
     let answer: PutAnswer;
+    const signal = anySignal(options.signal, watchdog.signal);
     try {
       answer = await putFile({
         url: `${peer.url}${path}`,
+        agent: peer.agentFor(signal),
         file: archive.path,
         headers: {
           'content-type': 'application/gzip',
           'content-length': String(archive.size),
           ...signRequest(this.identity, { method: 'PUT', path, length: archive.size, sha256: archive.sha256, receiverPeerId: peer.peerId }),
         },
-        signal: anySignal(options.signal, watchdog.signal),
+        signal,
         onSent: (total) => {
           sent = total;
           options.onBytes?.(total);
@@ -147,6 +165,8 @@ export class PeerClient {
     } catch (err) {
       if (options.signal?.aborted) throw new UserError('the backup was cancelled; the receiver keeps nothing partial', { code: 'cancelled' });
       if (watchdog.signal.aborted) throw watchdog.signal.reason as UserError;
+      const mismatch = identityMismatchIn(err);
+      if (mismatch) throw mismatch;
       throw new UserError(`the upload to ${peer.url} broke off after ${sent} of ${archive.size} bytes: ${describeNetworkError(err)}`, { code: 'transfer-failed' });
     } finally {
       watchdog.stop();
@@ -175,6 +195,7 @@ export class PeerClient {
     try {
       response = await this.http.get(`${peer.url}/v1/snapshots`, {
         headers: this.sign('GET', '/v1/snapshots', Buffer.alloc(0), peer.peerId),
+        httpsAgent: peer.agentFor(anySignal(signal, watchdog.signal)),
         signal: anySignal(signal, watchdog.signal),
         responseType: 'json',
         maxContentLength: maxListingBytes,
@@ -216,6 +237,7 @@ export class PeerClient {
     try {
       response = await this.http.get(`${peer.url}${path}`, {
         headers: this.sign('GET', path, Buffer.alloc(0), peer.peerId),
+        httpsAgent: peer.agentFor(anySignal(signal, watchdog.signal, deadline)),
         signal: anySignal(signal, watchdog.signal, deadline),
         responseType: 'stream',
       });
@@ -248,6 +270,8 @@ export class PeerClient {
   private brokeOff(err: unknown, watchdog: StallWatchdog, signal: AbortSignal | undefined, what: string): UserError {
     if (signal?.aborted) return new UserError('cancelled', { code: 'cancelled' });
     if (watchdog.signal.aborted) return watchdog.signal.reason as UserError;
+    const mismatch = identityMismatchIn(err);
+    if (mismatch) return mismatch;
     return new UserError(`${what} broke off: ${describeNetworkError(err)}`, { code: 'transfer-failed', cause: err });
   }
 
@@ -277,6 +301,7 @@ function describeNetworkError(err: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused (nothing listening)';
   if (code === 'ETIMEDOUT' || code === 'ECONNABORTED' || (err as Error).name === 'TimeoutError' || code === 'ERR_CANCELED') return 'no answer in time';
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return 'host unreachable';
+  if (code === 'EPROTO' || code?.startsWith('ERR_SSL_')) return `no TLS 1.3 handshake (${(err as Error).message.trim()}): is it an older Peer Backup, or another service?`;
   return (err as Error).message;
 }
 

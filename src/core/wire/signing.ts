@@ -4,8 +4,8 @@
  * A sender signs every request over what the receiver must be able to trust:
  * method, path (with query), time, nonce, body length and body SHA-256, and
  * the receiver it is meant for (so a request cannot be replayed to another
- * receiver). The receiver signs its replies to a fresh challenge and its
- * receipts, so the sender can check them against the destination's peer ID.
+ * receiver). The receiver signs its receipts, so the sender can check them
+ * against the destination's key, which its TLS certificate proved.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { verifySignature, type Identity } from '../identity/keys';

@@ -1,0 +1,83 @@
+/**
+ * The TLS credentials a peer presents, on both ends of every connection
+ * between a sender and a receiver: a self-signed certificate whose key IS
+ * the peer's Ed25519 identity key. No CA and no host names are involved:
+ * the other side takes the key from the certificate, checks that the
+ * certificate is signed by that key, and hashes the key into the peer ID it
+ * expected (as Syncthing does with device IDs). TLS 1.3 then proves, on that
+ * very connection, that the peer holds the private key (CertificateVerify).
+ *
+ * @peculiar/x509 writes the certificate: node:crypto reads certificates but
+ * cannot make one, and this library does it over WebCrypto, Ed25519 included.
+ */
+import 'reflect-metadata';
+import { createHash, createPrivateKey, createPublicKey, webcrypto, type X509Certificate } from 'node:crypto';
+import * as x509 from '@peculiar/x509';
+import type { Identity } from '../identity/keys';
+import { peerIdOf } from '../identity/peer-id';
+
+export interface TlsCredentials {
+  /** PKCS#8 PEM of the identity's private key. */
+  key: string;
+  /** PEM of the self-signed certificate of the identity's public key. */
+  cert: string;
+}
+
+export const tlsMinVersion = 'TLSv1.3';
+
+/** Fixed, so that one key always makes the same certificate (Ed25519 signatures are deterministic); nobody checks these dates. */
+const validity = { notBefore: new Date('2000-01-01T00:00:00Z'), notAfter: new Date('9999-12-31T23:59:59Z') };
+
+const credentialsByKey = new Map<string, Promise<TlsCredentials>>();
+
+/** The identity's TLS credentials, made once per key. */
+export function tlsCredentialsOf(identity: Identity): Promise<TlsCredentials> {
+  let credentials = credentialsByKey.get(identity.privateKeyPem);
+  if (!credentials) {
+    credentials = makeCredentials(identity);
+    credentialsByKey.set(identity.privateKeyPem, credentials);
+  }
+  return credentials;
+}
+
+async function makeCredentials(identity: Identity): Promise<TlsCredentials> {
+  x509.cryptoProvider.set(webcrypto);
+  const algorithm = { name: 'Ed25519' };
+  const privateKey = createPrivateKey(identity.privateKeyPem);
+  const keys = {
+    privateKey: await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), algorithm, false, ['sign']),
+    publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(privateKey).export({ format: 'der', type: 'spki' }), algorithm, true, ['verify']),
+  };
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: '01',
+    name: `CN=${identity.peerId}`,
+    ...validity,
+    signingAlgorithm: algorithm,
+    keys,
+  });
+  return { key: identity.privateKeyPem, cert: certificate.toString('pem') };
+}
+
+export type CertificateCheck =
+  | {
+      ok: true;
+      peerId: string;
+      /** The raw 32-byte Ed25519 key. */
+      publicKey: Buffer;
+    }
+  | { ok: false; reason: string };
+
+/** The peer ID a certificate proves: only an Ed25519 key in a certificate signed by that same key counts. */
+export function peerIdOfCertificate(certificate: X509Certificate | undefined): CertificateCheck {
+  if (!certificate) return { ok: false, reason: 'no certificate' };
+  const key = certificate.publicKey;
+  if (key.asymmetricKeyType !== 'ed25519') return { ok: false, reason: `a certificate with an ${key.asymmetricKeyType ?? 'unknown'} key, not Ed25519` };
+  if (!certificate.verify(key)) return { ok: false, reason: 'a certificate not signed by its own key' };
+  const publicKey = Buffer.from(key.export({ format: 'jwk' }).x!, 'base64url');
+  return { ok: true, peerId: peerIdOf(publicKey), publicKey };
+}
+
+/** SHA-256 of the raw key, as colon-separated hex: what people compare when they check a key by eye. */
+export function keyFingerprint(publicKey: Buffer): string {
+  return createHash('sha256').update(publicKey).digest('hex').toUpperCase().match(/../g)!.join(':');
+}
