@@ -49,15 +49,20 @@ interface Side {
   name: string;
   cli: string;
   senderHome: string;
-  receiver: ReadyProcess;
+  registryUrl: string;
   seconds: number[];
 }
 
-async function prepareSide(name: string, cli: string, work: string, registryUrl: string, tree: string): Promise<Side> {
+/** A registry, a receiver and a sender home, all of `cli`'s own version: the registry's protocol changed along with the transport. */
+async function prepareSide(name: string, cli: string, work: string, tree: string, services: ReadyProcess[]): Promise<Side> {
+  const registryHome = join(work, `${name}-registry`);
   const receiverHome = join(work, `${name}-receiver`);
   const senderHome = join(work, `${name}-sender`);
-  mkdirSync(receiverHome);
-  mkdirSync(senderHome);
+  for (const home of [registryHome, receiverHome, senderHome]) mkdirSync(home);
+  // The registry only introduces the peers; it is not on the timed path beyond one look-up per run.
+  const registry = await startUntilReady(process.execPath, [cli, '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
+  services.push(registry);
+  const registryUrl = registry.ready;
   const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [cli, '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree) }).trim();
   const receiverId = peer(receiverHome, 'id');
   peer(receiverHome, 'allow', peer(senderHome, 'id'), '--quota', '1TB');
@@ -66,13 +71,14 @@ async function prepareSide(name: string, cli: string, work: string, registryUrl:
     [cli, '--home', receiverHome, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registryUrl],
     /"event":"announced".*"port":(\d+)/,
   );
+  services.push(receiver);
   peer(senderHome, 'plan', 'add', 'bench', basename(tree), '--no-default-excludes', '--dest', receiverId);
-  return { name, cli, senderHome, receiver, seconds: [] };
+  return { name, cli, senderHome, registryUrl, seconds: [] };
 }
 
-function timeRun(side: Side, registryUrl: string): void {
+function timeRun(side: Side): void {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [side.cli, '--home', side.senderHome, 'run', 'bench', '--registry', registryUrl, '--no-retry'], {
+  const result = spawnSync(process.execPath, [side.cli, '--home', side.senderHome, 'run', 'bench', '--registry', side.registryUrl, '--no-retry'], {
     encoding: 'utf8',
     timeout: runTimeoutMs,
   });
@@ -96,17 +102,11 @@ async function main(): Promise<void> {
     execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
     const tlsCli = join(root, 'dist', 'cli.js');
     const plainCli = buildCliOf(plainCommit, join(work, 'plain'));
-    const registryHome = join(work, 'registry');
-    mkdirSync(registryHome);
-    // The registry is the same in both: its entries are signed, not encrypted.
-    const registry = await startUntilReady(process.execPath, [tlsCli, '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
-    services.push(registry);
-    const sides = [await prepareSide('tls', tlsCli, work, registry.ready, tree), await prepareSide('plain', plainCli, work, registry.ready, tree)];
-    services.push(...sides.map((side) => side.receiver));
+    const sides = [await prepareSide('tls', tlsCli, work, tree, services), await prepareSide('plain', plainCli, work, tree, services)];
     const bytes = Number(execFileSync('du', ['-sb', tree], { encoding: 'utf8' }).split('\t')[0]);
     for (let round = 0; round < rounds; round++) {
       // Who goes first alternates too, so neither always runs on a warmer cache.
-      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) timeRun(side, registry.ready);
+      for (const side of round % 2 === 0 ? sides : [...sides].reverse()) timeRun(side);
     }
     const [tls, plain] = sides.map((side) => median(side.seconds));
     const mbps = (seconds: number) => (bytes / 1e6 / seconds).toFixed(1);
