@@ -10,9 +10,8 @@
  */
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { checkSignedRequest, emptySha256, isDiskFull, type AllowedSender, type Identity, type SnapshotStorage, type Store } from '../core/receive';
+import { checkSignedRequest, clientCertificate, emptySha256, isDiskFull, type AllowedSender, type Identity, type SnapshotStorage, type Store } from '../core/receive';
 import { noteForLog } from '../http-server';
-import { clientCertificate } from './client-certificate';
 import { refusal } from './refusals';
 
 declare module 'fastify' {

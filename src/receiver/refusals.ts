@@ -1,6 +1,6 @@
 /** The receiver's refusals: each a stable code from receiver-error-codes with its HTTP status, and a sentence for people. */
 import type { FastifyError } from 'fastify';
-import { UserError, type ErrorCode, type ReceiverErrorCode } from '../core/receive';
+import { storageRefusalCode, type ReceiverErrorCode } from '../core/receive';
 import { HttpError } from '../http-server';
 
 const statusOf: Record<ReceiverErrorCode, number> = {
@@ -22,16 +22,6 @@ const statusOf: Record<ReceiverErrorCode, number> = {
   internal: 500,
 };
 
-/** How the storage's refusals travel; any other UserError there is a bug. */
-const storageCodes: Partial<Record<ErrorCode, ReceiverErrorCode>> = {
-  'bad-input': 'bad-request',
-  'transfer-failed': 'bad-request',
-  conflict: 'conflict',
-  'quota-exceeded': 'quota-exceeded',
-  'disk-full': 'disk-full',
-  damaged: 'damaged',
-};
-
 /** A hello body is far below this. */
 export const maxHelloBytes = 4 * 1024;
 
@@ -41,10 +31,8 @@ export function refusal(code: ReceiverErrorCode, message: string): HttpError {
 
 /** The receiver's refusal for a storage UserError or for what fastify itself refuses; undefined for a bug. */
 export function describeError(error: FastifyError): HttpError | undefined {
-  if (error instanceof UserError) {
-    const code = storageCodes[error.code];
-    return code && refusal(code, error.message);
-  }
+  const storageCode = storageRefusalCode(error);
+  if (storageCode) return refusal(storageCode, error.message);
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refusal('too-large', `a hello body is at most ${maxHelloBytes} bytes`);
   const status = error.statusCode ?? 500;
   return status >= 400 && status < 500 ? new HttpError(status, 'bad-request', `the request cannot be used as sent: ${error.message}`) : undefined;

@@ -9,11 +9,9 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { headers, helloRequestSchema, protocolVersion, snapshotIdPattern, UserError, type HelloReply, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
+import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, refuseClient, snapshotIdPattern, UserError, type HelloReply, type ReceiverLimits, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
 import { createHttpApp, liftRequestDeadline, perAddressGroupLimit, type Logger } from '../http-server';
 import { authenticateSender } from './authentication';
-import { refuseClient } from './client-certificate';
-import { defaultReceiverLimits, type ReceiverLimits } from './limits';
 import { describeError, maxHelloBytes, refusal } from './refusals';
 
 export interface ReceiverOptions {

@@ -5,9 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { Announcer, lockStorage, RegistryClient, SnapshotStorage, tlsCredentialsOf, UserError, type Identity, type Store } from '../core/receive';
+import { Announcer, lockStorage, receiverLimitsFromEnv, RegistryClient, SnapshotStorage, tlsCredentialsOf, UserError, type Identity, type ReceiverLimits, type Store } from '../core/receive';
 import { listen, type Logger } from '../http-server';
-import { receiverLimitsFromEnv, type ReceiverLimits } from './limits';
 import { createReceiverServer } from './server';
 
 export interface ReceiverSettings {

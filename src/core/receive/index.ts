@@ -4,10 +4,13 @@ export { isDiskFull } from './disk-full';
 export { snapshotCharge } from './snapshot-charge';
 export { lockStorage, type StorageLock } from './storage-lock';
 export { usageBySender } from './storage-folders';
+export { defaultReceiverLimits, receiverLimitsFromEnv, type ReceiverLimits } from './receiver-limits';
+export { clientCertificate, refuseClient } from './client-certificate';
+export { storageRefusalCode } from './storage-refusal';
 
 // What the receiver's HTTP adapter needs besides the storage: the wire protocol it answers in,
 // and the pieces it is started with. It enters the core through this file only (a lint rule).
-export { UserError, type ErrorCode } from '../errors';
+export { UserError } from '../errors';
 export type { Identity } from '../identity/keys';
 export { Announcer } from '../registry/announcer';
 export { RegistryClient } from '../registry/registry-client';
@@ -15,4 +18,4 @@ export type { AllowedSender, Store } from '../store';
 export { helloRequestSchema, type HelloReply } from '../wire/hello';
 export type { ReceiverErrorCode } from '../wire/receiver-error-codes';
 export { checkSignedRequest, emptySha256, headers, protocolVersion } from '../wire/signing';
-export { peerIdOfCertificate, tlsCredentialsOf, type CertificateCheck, type TlsCredentials } from '../wire/tls-certificate';
+export { tlsCredentialsOf, type TlsCredentials } from '../wire/tls-certificate';

@@ -4,18 +4,13 @@
  * slow link is never cut off but a frozen teammate cannot hang a run.
  */
 import { UserError } from '../errors';
+import { secondsFromEnv } from '../util/seconds-from-env';
 
 /** The default stall timeout; PEER_BACKUP_STALL_TIMEOUT (seconds) overrides it. */
 export const defaultStallTimeoutMs = 60_000;
 
 export function stallTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const given = env.PEER_BACKUP_STALL_TIMEOUT;
-  if (given === undefined || given === '') return defaultStallTimeoutMs;
-  const seconds = Number(given);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new UserError(`PEER_BACKUP_STALL_TIMEOUT is "${given}": set it to a number of seconds greater than 0, or unset it for ${defaultStallTimeoutMs / 1000} s`);
-  }
-  return seconds * 1000;
+  return secondsFromEnv(env, 'PEER_BACKUP_STALL_TIMEOUT', defaultStallTimeoutMs);
 }
 
 export interface StallWatchdog {

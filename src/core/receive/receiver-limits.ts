@@ -3,7 +3,7 @@
  * be changed through the environment (seconds), for slow links or tests:
  * PEER_BACKUP_RECEIVER_REQUEST_TIMEOUT and PEER_BACKUP_RECEIVER_IDLE_TIMEOUT.
  */
-import { UserError } from '../core/receive';
+import { secondsFromEnv } from '../util/seconds-from-env';
 
 export interface ReceiverLimits {
   /** Time allowed to receive a request's headers. */
@@ -31,15 +31,7 @@ export const defaultReceiverLimits: ReceiverLimits = {
 export function receiverLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): ReceiverLimits {
   return {
     ...defaultReceiverLimits,
-    requestTimeoutMs: seconds(env, 'PEER_BACKUP_RECEIVER_REQUEST_TIMEOUT', defaultReceiverLimits.requestTimeoutMs),
-    idleTimeoutMs: seconds(env, 'PEER_BACKUP_RECEIVER_IDLE_TIMEOUT', defaultReceiverLimits.idleTimeoutMs),
+    requestTimeoutMs: secondsFromEnv(env, 'PEER_BACKUP_RECEIVER_REQUEST_TIMEOUT', defaultReceiverLimits.requestTimeoutMs),
+    idleTimeoutMs: secondsFromEnv(env, 'PEER_BACKUP_RECEIVER_IDLE_TIMEOUT', defaultReceiverLimits.idleTimeoutMs),
   };
-}
-
-function seconds(env: NodeJS.ProcessEnv, name: string, defaultMs: number): number {
-  const given = env[name];
-  if (given === undefined || given === '') return defaultMs;
-  const value = Number(given);
-  if (!Number.isFinite(value) || value <= 0) throw new UserError(`${name} is "${given}": set it to a number of seconds greater than 0, or unset it for ${defaultMs / 1000} s`);
-  return value * 1000;
 }

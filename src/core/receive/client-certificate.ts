@@ -3,7 +3,7 @@
  * connection gate and every request's authentication ask the same question.
  */
 import type { TLSSocket } from 'node:tls';
-import { peerIdOfCertificate, type CertificateCheck } from '../core/receive';
+import { peerIdOfCertificate, type CertificateCheck } from '../wire/tls-certificate';
 
 const checked = new WeakMap<TLSSocket, CertificateCheck>();
 
