@@ -17,8 +17,8 @@
  * JS engines run natively, while 64 bits would take two halves and a carry
  * per byte, about twice the work. Each byte shifts one place further left, so
  * the top bit depends on the last 32 bytes: the masks take the topmost bits,
- * which gives the widest window a 32-bit hash has, and 2^22 is still far
- * below the 256^32 contents such a window can hold.
+ * which gives the widest window a 32-bit hash has, and 32 bytes of context
+ * are ample for a cut chance of 2^-22 per byte.
  *
  * With the minimum skipped, random data gives a mean chunk of about 1.2 MiB:
  * 0.5 MiB skipped, then a cut with probability 2^-22 per byte up to 1 MiB
@@ -31,9 +31,9 @@ export const CHUNK_AVERAGE = 1024 * 1024;
 export const CHUNK_MAX = 8 * 1024 * 1024;
 
 /** The 22 most significant bits: the average's 20 bits plus 2 (normalization level 2). */
-export const MASK_SMALL = 0xfffffc00 | 0;
+const MASK_SMALL = 0xfffffc00 | 0;
 /** The 18 most significant bits: the average's 20 bits minus 2. */
-export const MASK_LARGE = 0xffffc000 | 0;
+const MASK_LARGE = 0xffffc000 | 0;
 
 /**
  * Splits one stream (a file's bytes, in reads of any size) into chunks.
