@@ -43,15 +43,21 @@ test('an incompressible chunk is stored as it is, behind the same header and tag
   assert.deepEqual(openChunk(keys, id, sealed), plaintext);
 });
 
-test('an empty chunk and a chunk of exactly the maximum size both round-trip', () => {
-  for (const plaintext of [Buffer.alloc(0), randomBytes(maxChunkBytes)]) {
+test('an empty chunk and chunks of exactly the maximum size, compressible or not, round-trip', () => {
+  const cases = [
+    { plaintext: Buffer.alloc(0), codec: 0 },
+    { plaintext: randomBytes(maxChunkBytes), codec: 0 },
+    { plaintext: Buffer.alloc(maxChunkBytes, source), codec: 1 },
+  ];
+  for (const { plaintext, codec } of cases) {
     const { id, sealed } = sealChunk(keys, plaintext);
+    assert.equal(sealed[1], codec, `codec for ${plaintext.length} bytes`);
     assert.deepEqual(openChunk(keys, id, sealed), plaintext);
   }
   assert.throws(() => sealChunk(keys, Buffer.alloc(maxChunkBytes + 1)), /a chunk holds at most 8388608 bytes, got 8388609/);
 });
 
-test('two seals of one plaintext carry different nonces, so differ throughout, yet open to the same bytes', () => {
+test('two seals of one plaintext carry different nonces and ciphertexts yet open to the same bytes', () => {
   const first = sealChunk(keys, source);
   const second = sealChunk(keys, source);
   assert.equal(second.id, first.id);
