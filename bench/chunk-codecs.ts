@@ -70,10 +70,10 @@ function filesUnder(root: string): string[] {
   return found;
 }
 
-/** The tree's files end to end, cut into 1 MiB pieces, of which every k-th is kept so the sample spans the whole tree. */
+/** The tree's files end to end, cut into 1 MiB pieces, of which `pieceCount` evenly spaced ones are kept so the sample spans the whole tree. */
 function corpusPieces(files: string[]): { pieces: Buffer[]; treeBytes: number } {
   const treeBytes = files.reduce((sum, file) => sum + lstatSync(file).size, 0);
-  const stride = Math.max(1, Math.floor(treeBytes / pieceBytes / pieceCount));
+  const stride = Math.max(1, Math.floor(treeBytes / pieceBytes) / pieceCount);
   const pieces: Buffer[] = [];
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -83,7 +83,7 @@ function corpusPieces(files: string[]): { pieces: Buffer[]; treeBytes: number } 
     pendingBytes += pending.at(-1)!.length;
     while (pendingBytes >= pieceBytes && pieces.length < pieceCount) {
       const joined = Buffer.concat(pending);
-      if (index++ % stride === 0) pieces.push(joined.subarray(0, pieceBytes));
+      if (index++ >= Math.floor(pieces.length * stride)) pieces.push(Buffer.from(joined.subarray(0, pieceBytes)));
       pending = [joined.subarray(pieceBytes)];
       pendingBytes = pending[0]!.length;
     }
@@ -175,7 +175,7 @@ function main(): void {
 
   // The stored-as-is threshold, for the picked codec, on the corpus, on data compressed already (the corpus
   // gzipped, as .gz, .zip, images and fonts in a workspace are) and on random bytes.
-  const chosen = picked ?? results.sort((a, b) => best(b.compress).cpu - best(a.compress).cpu)[0]!;
+  const chosen = picked ?? [...results].sort((a, b) => best(b.compress).cpu - best(a.compress).cpu)[0]!;
   const gzipped = Buffer.concat(pieces.map((piece) => gzipSync(piece, { level: 6 })));
   const precompressed = Array.from({ length: Math.floor(gzipped.length / pieceBytes) }, (_, i) => gzipped.subarray(i * pieceBytes, (i + 1) * pieceBytes));
   const savingsOf = (set: Buffer[]) => set.map((piece) => 1 - chosen.codec.compress(piece).length / piece.length).sort((a, b) => a - b);
