@@ -1,0 +1,124 @@
+/**
+ * Sealing a chunk for the teammate's store, and opening it again on restore.
+ *
+ * A sealed chunk is
+ *
+ *   version (1 byte, 1) || codec (1 byte) || nonce (12 bytes) || ciphertext || tag (16 bytes)
+ *
+ * where the ciphertext is AES-256-GCM under the seal key, with a fresh random
+ * nonce, of the plaintext as the codec byte says: 0 stored as it is, 1 Brotli.
+ * The associated data is the version and codec bytes followed by the 32 bytes
+ * of the chunk ID, so a chunk stored under another chunk's ID, or with its
+ * codec byte changed, fails the tag like any altered byte does. Nothing is
+ * decompressed before the tag checks out; the size bound on decompression and
+ * the final ID check guard against chunks sealed under this key by faulty or
+ * hostile software that holds it. docs/drafts/CHUNK-CRYPTO.md has the rest.
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { UserError } from '../errors';
+import { printable } from '../printable';
+import { chunkIdOf, isChunkId } from './chunk-id';
+import type { ChunkKeys } from './chunk-keys';
+
+/** The most a chunk holds; the chunker never cuts a larger one, and a restore never unpacks one. */
+export const maxChunkBytes = 8 * 1024 * 1024;
+
+const formatVersion = 1;
+const codecStored = 0;
+const codecBrotli = 1;
+const nonceBytes = 12;
+const tagBytes = 16;
+const headerBytes = 2 + nonceBytes;
+const brotliQuality = 1;
+/** Compressed data is kept only when it saves at least this fraction of the chunk; else the chunk is stored as it is. */
+const minSavingDivisor = 16;
+
+export interface SealedChunk {
+  id: string;
+  sealed: Buffer;
+}
+
+export function sealChunk(keys: ChunkKeys, plaintext: Buffer): SealedChunk {
+  if (plaintext.length > maxChunkBytes) throw new Error(`a chunk holds at most ${maxChunkBytes} bytes, got ${plaintext.length}`);
+  const id = chunkIdOf(keys.chunkIdKey, plaintext);
+  const compressed = brotliCompressSync(plaintext, {
+    params: {
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_GENERIC,
+      [constants.BROTLI_PARAM_QUALITY]: brotliQuality,
+      [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
+      [constants.BROTLI_PARAM_SIZE_HINT]: plaintext.length,
+    },
+  });
+  const worthIt = minSavingDivisor * (plaintext.length - compressed.length) >= plaintext.length;
+  const [codec, body] = worthIt ? [codecBrotli, compressed] : [codecStored, plaintext];
+
+  const header = Buffer.alloc(headerBytes);
+  header[0] = formatVersion;
+  header[1] = codec;
+  const nonce = randomBytes(nonceBytes);
+  nonce.copy(header, 2);
+  const cipher = createCipheriv('aes-256-gcm', keys.sealKey, nonce, { authTagLength: tagBytes });
+  cipher.setAAD(associatedData(header, id));
+  const sealed = Buffer.concat([header, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
+  return { id, sealed };
+}
+
+/** The chunk's plaintext, once the tag, the size bound and the ID all check out. */
+export function openChunk(keys: ChunkKeys, chunkId: string, sealed: Buffer): Buffer {
+  if (!isChunkId(chunkId)) throw new Error(`not a chunk ID: "${printable(chunkId.slice(0, 80))}"`);
+  if (sealed.length < headerBytes + tagBytes || sealed.length > headerBytes + maxChunkBytes + tagBytes) {
+    throw new UserError(
+      `The teammate's copy of chunk ${chunkId} is ${sealed.length} bytes, a size no sealed chunk has: it was cut short or altered. Restore it from another snapshot or teammate if one holds it.`,
+      { code: 'tampered' },
+    );
+  }
+  const version = sealed[0]!;
+  if (version !== formatVersion) {
+    throw new UserError(
+      `Chunk ${chunkId} is in storage format ${version}, which this version of Peer Backup cannot read: update Peer Backup. If it is up to date, the teammate's copy was altered.`,
+      { code: 'damaged' },
+    );
+  }
+  const header = sealed.subarray(0, headerBytes);
+  const decipher = createDecipheriv('aes-256-gcm', keys.sealKey, header.subarray(2), { authTagLength: tagBytes });
+  decipher.setAAD(associatedData(header, chunkId));
+  decipher.setAuthTag(sealed.subarray(sealed.length - tagBytes));
+  const body = decipher.update(sealed.subarray(headerBytes, sealed.length - tagBytes));
+  try {
+    decipher.final();
+  } catch (cause) {
+    throw new UserError(
+      `The teammate's copy of chunk ${chunkId} fails its authentication check: it was altered or damaged, stored under another chunk's ID, or sealed with another storage key. Restore it from another snapshot or teammate if one holds it.`,
+      { code: 'tampered', cause },
+    );
+  }
+  const plaintext = decode(chunkId, header[1]!, body);
+  if (chunkIdOf(keys.chunkIdKey, plaintext) !== chunkId) {
+    throw new UserError(`Chunk ${chunkId} opens to data whose ID is another: it was sealed under the wrong ID by software holding this storage key.`, { code: 'damaged' });
+  }
+  return plaintext;
+}
+
+function decode(chunkId: string, codec: number, body: Buffer): Buffer {
+  if (codec === codecStored) return body;
+  if (codec !== codecBrotli) {
+    throw new UserError(`Chunk ${chunkId} is compressed with codec ${codec}, which this version of Peer Backup cannot read: update Peer Backup.`, { code: 'damaged' });
+  }
+  try {
+    // The bound stops decompression as soon as the output passes it, so a chunk that would expand without end is never held whole.
+    return brotliDecompressSync(body, { maxOutputLength: maxChunkBytes });
+  } catch (cause) {
+    const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new UserError(
+      tooLarge
+        ? `Chunk ${chunkId} unpacks to more than ${maxChunkBytes} bytes, the most a chunk holds: it was not sealed by Peer Backup, so it is not unpacked.`
+        : `Chunk ${chunkId} does not decompress: it was not sealed by Peer Backup.`,
+      { code: 'damaged', cause },
+    );
+  }
+}
+
+function associatedData(header: Buffer, chunkId: string): Buffer {
+  return Buffer.concat([header.subarray(0, 2), Buffer.from(chunkId, 'hex')]);
+}
