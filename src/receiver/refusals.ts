@@ -12,6 +12,7 @@ const statusOf: Record<ReceiverErrorCode, number> = {
   'not-found': 404,
   'request-timeout': 408,
   conflict: 409,
+  'missing-chunks': 409,
   damaged: 410,
   'length-required': 411,
   'too-large': 413,

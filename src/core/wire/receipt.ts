@@ -1,8 +1,13 @@
-/** The receipt a receiver signs for every stored snapshot: what the sender keeps as proof. */
+/**
+ * The receipt a receiver signs for every stored snapshot: what the sender
+ * keeps as proof. Version 1 is an archive snapshot (size and SHA-256 of the
+ * archive); version 2 a chunked one (size: the stored bytes of every chunk it
+ * references; sha256: of its signed manifest's statement bytes).
+ */
 import { z } from 'zod';
 
 export const receiptSchema = z.object({
-  version: z.literal(1),
+  version: z.union([z.literal(1), z.literal(2)]),
   snapshotId: z.string(),
   plan: z.string(),
   sender: z.string(),

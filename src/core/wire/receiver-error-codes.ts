@@ -22,6 +22,8 @@ export const receiverErrorCodes = [
   'damaged',
   /** 409: the snapshot ID is taken by other content. */
   'conflict',
+  /** 409: a snapshot references chunks the receiver does not hold; `missing` lists them. */
+  'missing-chunks',
   /** 411: an upload without Content-Length. */
   'length-required',
   /** 413: a hello body over its limit. */
