@@ -1,0 +1,88 @@
+/**
+ * One line of a snapshot's tree: a file, folder or symbolic link, with the
+ * IDs of the chunks that hold a file's content. Paths and link targets are
+ * bytes (a name need not be valid UTF-8): they travel as JSON strings when
+ * they are valid UTF-8 and as base64 otherwise. docs/PROTOCOL.md has the
+ * keys. A line from a store is hostile input: decoding checks every field.
+ */
+import { isUtf8 } from 'node:buffer';
+import { z } from 'zod';
+import { chunkIdPattern } from '../wire/chunk-protocol';
+
+export type TreeEntry =
+  | { type: 'file'; path: Buffer; mode: number; mtimeMs: number; size: number; chunks: string[] }
+  | { type: 'directory'; path: Buffer; mode: number; mtimeMs: number }
+  | { type: 'symlink'; path: Buffer; mode: number; mtimeMs: number; target: Buffer };
+
+const typeCodes = { file: 'f', directory: 'd', symlink: 'l' } as const;
+
+export class TreeFormatError extends Error {}
+
+/** The entry as one JSON line, newline included. */
+export function encodeTreeEntry(entry: TreeEntry): string {
+  const line: Record<string, unknown> = { ...bytesField('p', entry.path), t: typeCodes[entry.type], m: entry.mode & 0o7777, mt: Math.trunc(entry.mtimeMs) };
+  if (entry.type === 'file') {
+    line.s = entry.size;
+    if (entry.chunks.length > 0) line.c = entry.chunks;
+  }
+  if (entry.type === 'symlink') Object.assign(line, bytesField('l', entry.target));
+  return `${JSON.stringify(line)}\n`;
+}
+
+const bytes = z.string().max(64 * 1024);
+const lineSchema = z
+  .object({
+    p: bytes.optional(),
+    pb: z.string().base64().max(64 * 1024).optional(),
+    t: z.enum(['f', 'd', 'l']),
+    m: z.number().int().min(0).max(0o7777),
+    mt: z.number().int().min(-8.64e15).max(8.64e15),
+    s: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    c: z.array(z.string().regex(chunkIdPattern)).max(1_000_000).optional(),
+    l: bytes.optional(),
+    lb: z.string().base64().max(64 * 1024).optional(),
+  })
+  .strict();
+
+/** Parses one line (without its newline); TreeFormatError says what is wrong with it. */
+export function decodeTreeLine(text: string): TreeEntry {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new TreeFormatError('a tree line is not JSON');
+  }
+  const parsed = lineSchema.safeParse(raw);
+  if (!parsed.success) throw new TreeFormatError(`a tree line is malformed: ${parsed.error.issues[0]?.message ?? 'unknown field'}`);
+  const line = parsed.data;
+  const path = oneOf(line.p, line.pb, 'path');
+  checkPath(path);
+  const common = { path, mode: line.m, mtimeMs: line.mt };
+  if (line.t === 'f') {
+    if (line.s === undefined || line.l !== undefined || line.lb !== undefined) throw new TreeFormatError('a file line needs a size and no link target');
+    return { type: 'file', ...common, size: line.s, chunks: line.c ?? [] };
+  }
+  if (line.s !== undefined || line.c !== undefined) throw new TreeFormatError('only a file line has a size or chunks');
+  if (line.t === 'd') {
+    if (line.l !== undefined || line.lb !== undefined) throw new TreeFormatError('a folder line has no link target');
+    return { type: 'directory', ...common };
+  }
+  return { type: 'symlink', ...common, target: oneOf(line.l, line.lb, 'link target') };
+}
+
+function bytesField(key: string, value: Buffer): Record<string, string> {
+  return isUtf8(value) ? { [key]: value.toString('utf8') } : { [`${key}b`]: value.toString('base64') };
+}
+
+function oneOf(text: string | undefined, base64: string | undefined, what: string): Buffer {
+  if ((text === undefined) === (base64 === undefined)) throw new TreeFormatError(`a tree line needs its ${what} once, as text or as base64`);
+  return text !== undefined ? Buffer.from(text, 'utf8') : Buffer.from(base64!, 'base64');
+}
+
+/** Relative, '/'-separated, no empty, '.' or '..' parts, no NUL: a path that cannot leave the restore's target. */
+function checkPath(path: Buffer): void {
+  if (path.length === 0 || path.includes(0)) throw new TreeFormatError('a tree path is empty or holds a NUL byte');
+  for (const part of path.toString('latin1').split('/')) {
+    if (part === '' || part === '.' || part === '..') throw new TreeFormatError(`the tree path "${path.toString('utf8').slice(0, 200)}" is not a plain relative path`);
+  }
+}
