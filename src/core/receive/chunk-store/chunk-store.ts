@@ -8,7 +8,7 @@
  * both. docs/drafts/STORE.md is the contract.
  */
 import { createHash } from 'node:crypto';
-import { readdir, rm, stat, statfs } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { Mutex } from 'async-mutex';
@@ -143,6 +143,7 @@ export class ChunkStore {
         const raced = this.storedPack(store, request.packId);
         if (raced) return raced;
         const { layout } = store;
+        await mkdir(layout.packFolder(request.packId), { recursive: true, mode: 0o700 });
         await publishFile(await writeTempFile(layout, indexFileText(received.entries)), layout.indexPath(request.packId), { replace: true });
         // The pack's name appearing is the commit point: an index without it is removed at open.
         if ((await publishFile(temp, layout.packPath(request.packId))) === 'exists') {
