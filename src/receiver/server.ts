@@ -1,17 +1,19 @@
 /**
- * The receiver's HTTPS server, a thin adapter over SnapshotStorage: proves
- * its identity in every TLS handshake, authenticates senders (their
- * certificate and their signed requests), stores their snapshots within
- * quota (streamed to disk, never held in memory), and serves each sender its
- * own snapshots back. See docs/PROTOCOL.md for the wire format.
+ * The receiver's HTTPS server, a thin adapter over SnapshotStorage and the
+ * chunked store (chunk-routes.ts): proves its identity in every TLS
+ * handshake, authenticates senders (their certificate and their signed
+ * requests), stores their snapshots within quota (streamed to disk, never
+ * held in memory), and serves each sender its own snapshots back. See
+ * docs/PROTOCOL.md for the wire format.
  */
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, refuseClient, snapshotIdPattern, UserError, type HelloReply, type ReceiverLimits, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
+import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, refuseClient, snapshotIdPattern, UserError, type ChunkStore, type HelloReply, type ReceiverLimits, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
 import { createHttpApp, liftRequestDeadline, perAddressGroupLimit, type Logger } from '../http-server';
 import { authenticateSender } from './authentication';
+import { registerChunkRoutes } from './chunk-routes';
+import { discardRest } from './discard-body';
 import { describeError, maxHelloBytes, refusal } from './refusals';
 
 export interface ReceiverOptions {
@@ -19,6 +21,8 @@ export interface ReceiverOptions {
   /** The identity's certificate and key, presented in every handshake (tlsCredentialsOf). */
   tls: TlsCredentials;
   storage: SnapshotStorage;
+  /** The chunked store (format version 2), sharing `storage`'s space ledger. */
+  chunks: ChunkStore;
   store: Store;
   /** Where request lines go (make one with jsonLogger). */
   log: Logger;
@@ -54,8 +58,8 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
     },
     notFound: (request) => refusal('not-found', `no such endpoint: ${request.method} ${request.url}`),
     describeError,
-    // An upload's body is asked for only once the upload is accepted (signature, allow list, space).
-    decidesContinue: (request) => request.method === 'PUT',
+    // An upload's body is asked for only once the upload is accepted (signature, allow list, space); a commit's small body is not an upload.
+    decidesContinue: (request) => request.method === 'PUT' && !request.url?.startsWith('/v2/snapshots/'),
     tls: { ...options.tls, refuseClient },
   });
   app.decorateRequest('sender', '');
@@ -128,6 +132,8 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
     });
   });
 
+  registerChunkRoutes(app, { chunks: options.chunks, onRequest });
+
   app.get('/v1/snapshots', { onRequest }, async (request) => {
     const snapshots = await storage.list(request.sender);
     return { snapshots: snapshots.map((snapshot) => snapshot.signed) };
@@ -144,17 +150,4 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
       .send(archive);
   });
   return app;
-}
-
-/** Reads and drops what is left of a request body (the idle timeout still ends a stalled one). */
-function discardRest(raw: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (raw.complete || raw.destroyed) {
-      resolve();
-      return;
-    }
-    raw.once('end', resolve);
-    raw.once('close', resolve);
-    raw.resume();
-  });
 }

@@ -5,7 +5,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { Announcer, lockStorage, receiverLimitsFromEnv, RegistryClient, SnapshotStorage, tlsCredentialsOf, UserError, type Identity, type ReceiverLimits, type Store } from '../core/receive';
+import { Announcer, ChunkStore, lockStorage, receiverLimitsFromEnv, RegistryClient, SnapshotStorage, SpaceLedger, tlsCredentialsOf, UserError, type Identity, type ReceiverLimits, type Store } from '../core/receive';
 import { listen, type Logger } from '../http-server';
 import { createReceiverServer } from './server';
 
@@ -17,7 +17,7 @@ export interface ReceiverSettings {
   /** The interface to listen on; every interface by default, since teammates connect from other machines. */
   host?: string;
   registryUrl: string;
-  /** Request lines and the `cleaned-storage`, `announced` and `announce-failed` events (make one with jsonLogger). */
+  /** Request lines and the `cleaned-storage`, `cleaned-chunk-store`, `announced` and `announce-failed` events (make one with jsonLogger). */
   log: Logger;
   /** By default, defaultReceiverLimits with the timeouts the environment sets (receiverLimitsFromEnv). */
   limits?: ReceiverLimits;
@@ -58,11 +58,17 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
 /** Prepares the (locked) storage folder and listens. */
 async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance; port: number }> {
   const { log } = settings;
-  const storage = new SnapshotStorage(settings.storageDir, settings.identity);
+  // One ledger for both formats: a sender's quota covers its archives and its chunks together.
+  const space = new SpaceLedger();
+  const storage = new SnapshotStorage(settings.storageDir, settings.identity, Date.now, space);
   const cleaned = await storage.init();
   if (cleaned.removedTempFiles || cleaned.removedUnreceipted || cleaned.removedOrphanReceipts) log.info({ event: 'cleaned-storage', ...cleaned });
+  // After storage.init(), which resets the ledger to the archives' usage; the chunks' usage is added to it.
+  const chunks = new ChunkStore({ storageDir: settings.storageDir, identity: settings.identity, space });
+  const cleanedChunks = await chunks.open();
+  if (Object.values(cleanedChunks).some((count) => count > 0)) log.info({ event: 'cleaned-chunk-store', ...cleanedChunks });
   const tls = await tlsCredentialsOf(settings.identity);
-  const app = createReceiverServer({ identity: settings.identity, tls, storage, store: settings.store, log, limits: settings.limits ?? receiverLimitsFromEnv() });
+  const app = createReceiverServer({ identity: settings.identity, tls, storage, chunks, store: settings.store, log, limits: settings.limits ?? receiverLimitsFromEnv() });
   const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
     err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
   );

@@ -1,7 +1,7 @@
 /**
  * A receiver gone bad: it holds the teammate's identity, proves it in the
- * TLS handshake like the real one, then answers listings and downloads with what a
- * test crafts (a receipt promising 16 bytes, a body of 300 MiB). It does not
+ * TLS handshake like the real one, then answers listings, downloads and
+ * chunk reads with what a test crafts (a receipt promising 16 bytes, a body of 300 MiB). It does not
  * check the sender's signatures: it is the attacker, not the defence.
  *
  * How it listens and proves who it is lives in serveAsTeammate alone, so a
@@ -25,6 +25,8 @@ export interface HostileAnswers {
   listing?(response: ServerResponse): void;
   /** Answers GET /v1/snapshots/{id}. */
   download(snapshotId: string, response: ServerResponse): void | Promise<void>;
+  /** Answers POST /v2/chunks/read for the IDs asked. */
+  chunkRead?(ids: string[], response: ServerResponse): void | Promise<void>;
 }
 
 /** Starts the hostile receiver on loopback; it is closed when the test ends. */
@@ -38,6 +40,12 @@ export async function startHostileReceiver(t: TestContext, identity: Identity, a
     if (request.method === 'GET' && url === '/v1/snapshots') {
       const snapshots = answers.receipts(sender).map((receipt) => signStatement(identity, receipt));
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ snapshots }));
+      return;
+    }
+    if (request.method === 'POST' && url === '/v2/chunks/read' && answers.chunkRead) {
+      const pieces: Buffer[] = [];
+      for await (const piece of request) pieces.push(piece as Buffer);
+      await answers.chunkRead((JSON.parse(Buffer.concat(pieces).toString('utf8')) as { ids: string[] }).ids, response);
       return;
     }
     const download = /^\/v1\/snapshots\/([^/?]+)$/.exec(url);

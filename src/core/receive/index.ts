@@ -7,6 +7,8 @@ export { usageBySender } from './storage-folders';
 export { defaultReceiverLimits, receiverLimitsFromEnv, type ReceiverLimits } from './receiver-limits';
 export { clientCertificate, refuseClient } from './client-certificate';
 export { storageRefusalCode } from './storage-refusal';
+export { SpaceLedger } from './space-ledger';
+export { ChunkStore, type ChunkStoreCleanUp, type CommitOutcome, type ListedSnapshot, type PackRequest, type StoredPack } from './chunk-store/chunk-store';
 
 // What the receiver's HTTP adapter needs besides the storage: the wire protocol it answers in,
 // and the pieces it is started with. It enters the core through this file only (a lint rule).
@@ -17,5 +19,6 @@ export { RegistryClient } from '../registry/registry-client';
 export type { AllowedSender, Store } from '../store';
 export { helloRequestSchema, type HelloReply } from '../wire/hello';
 export type { ReceiverErrorCode } from '../wire/receiver-error-codes';
+export { chunkIdPattern, commitRequestSchema, maxJsonBodyBytes, maxPackBytes, missingQuestionSchema, readQuestionSchema } from '../wire/chunk-protocol';
 export { checkSignedRequest, emptySha256, headers, protocolVersion } from '../wire/signing';
 export { tlsCredentialsOf, type TlsCredentials } from '../wire/tls-certificate';

@@ -49,12 +49,12 @@ export interface StorageCleanUp {
 }
 
 export class SnapshotStorage {
-  private readonly space = new SpaceLedger();
-
+  /** `space` is shared with the chunked store, so one quota covers both formats. */
   constructor(
     readonly dir: string,
     private readonly identity: Identity,
     private readonly now: () => number = Date.now,
+    private readonly space = new SpaceLedger(),
   ) {}
 
   private get tempDir(): string {

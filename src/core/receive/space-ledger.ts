@@ -23,6 +23,10 @@ export interface SpaceRequest {
   freeDiskBytes: number;
   /** The storage disk's size. */
   diskBytes: number;
+  /** What it costs against the quota when that is not a snapshot's (snapshotCharge of `length`): a pack costs its bytes. */
+  charge?: number;
+  /** What is stored, for the refusal ("pack <id>"), when it is not a snapshot. */
+  what?: string;
 }
 
 export interface Reservation {
@@ -52,13 +56,19 @@ export class SpaceLedger {
     return this.usedBy(sender) > 0;
   }
 
+  /** Counts bytes found on disk as the sender's (at open), or frees them again (negative, once deleted). */
+  charge(sender: string, bytes: number): void {
+    this.add(this.used, sender, bytes);
+  }
+
   /** Refuses what cannot fit (the sender's quota, then the disk) and otherwise reserves the snapshot's charge. */
-  reserve({ sender, length: archiveBytes, quotaBytes, freeDiskBytes, diskBytes }: SpaceRequest): Reservation {
-    const length = snapshotCharge(archiveBytes);
+  reserve({ sender, length: archiveBytes, quotaBytes, freeDiskBytes, diskBytes, charge, what }: SpaceRequest): Reservation {
+    const length = charge ?? snapshotCharge(archiveBytes);
     const committed = this.usedBy(sender) + (this.reserved.get(sender) ?? 0);
     if (committed + length > quotaBytes) {
+      const stored = charge === undefined ? `this snapshot (${archiveBytes} bytes, ${length} with its receipt)` : `${what ?? 'this upload'} (${length} bytes)`;
       throw new UserError(
-        `this snapshot (${archiveBytes} bytes, ${length} with its receipt) does not fit the space granted to ${sender}: ${committed} of ${quotaBytes} bytes are used; ask your teammate for a larger quota or delete old snapshots`,
+        `${stored} does not fit the space granted to ${sender}: ${committed} of ${quotaBytes} bytes are used; ask your teammate for a larger quota or delete old snapshots`,
         { code: 'quota-exceeded' },
       );
     }

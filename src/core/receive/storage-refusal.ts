@@ -9,6 +9,7 @@ const storageCodes: Partial<Record<ErrorCode, ReceiverErrorCode>> = {
   'quota-exceeded': 'quota-exceeded',
   'disk-full': 'disk-full',
   damaged: 'damaged',
+  'not-found': 'not-found',
 };
 
 /** The receiver's code for a refusal the storage raised; undefined for anything else (any other error there is a bug). */
