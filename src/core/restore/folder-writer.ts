@@ -23,6 +23,7 @@ import { printable } from '../printable';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { EntrySink, FileEntry, FileWriter } from './entry-sink';
+import { utimesSecondsOf } from './exact-mtime';
 import { damagedSnapshot } from './snapshot-errors';
 
 export interface FolderPlaces {
@@ -60,7 +61,7 @@ export class FolderWriter implements EntrySink {
       }
       this.knownFolders.add(path);
     }
-    this.directories.push({ path, mode: entry.mode & 0o777, mtime: new Date(entry.mtimeMs) });
+    this.directories.push({ path, mode: entry.mode & 0o777, mtime: utimesSecondsOf(entry.mtimeMs) });
   }
 
   async symlink(entry: Extract<TreeEntry, { type: 'symlink' }>): Promise<void> {
@@ -79,7 +80,8 @@ export class FolderWriter implements EntrySink {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
       throw err;
     }
-    await lutimes(await this.places.staging.of(path), new Date(entry.mtimeMs), new Date(entry.mtimeMs));
+    const mtime = utimesSecondsOf(entry.mtimeMs);
+    await lutimes(await this.places.staging.of(path), mtime, mtime);
   }
 
   async file(entry: FileEntry): Promise<FileWriter> {
@@ -149,7 +151,7 @@ class StagedFile implements FileWriter {
   async finish(): Promise<void> {
     await this.sparse.end();
     await this.handle.chmod(this.entry.mode & 0o777);
-    const mtime = new Date(this.entry.mtimeMs);
+    const mtime = utimesSecondsOf(this.entry.mtimeMs);
     await this.handle.utimes(mtime, mtime);
     await this.abandon();
   }
