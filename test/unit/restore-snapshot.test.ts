@@ -81,9 +81,9 @@ test('a symlink pointing out of the target is not recreated, and the rest is res
   assert.deepEqual(report.refusedLinks.map((link) => link.path), ['ws/out']);
 });
 
-test('one folder restores alone, with everything under it', async (t) => {
+test('one folder restores alone, with everything under it, its path given with a trailing slash', async (t) => {
   const { source, built, target } = await setUp(t);
-  const report = await restoreToFolder(built.snapshot, target, { overwrite: false, only: Buffer.from('ws/src/deep') });
+  const report = await restoreToFolder(built.snapshot, target, { overwrite: false, only: Buffer.from('ws/src/deep/') });
   assert.deepEqual(await listTree(join(target, 'ws', 'src', 'deep')), await listTree(join(source, 'src', 'deep')));
   assert.deepEqual(readdirSync(join(target, 'ws')), ['src']);
   assert.deepEqual(readdirSync(join(target, 'ws', 'src')), ['deep']);

@@ -62,11 +62,12 @@ async function writeArchive(snapshot: ReadableSnapshot, handle: FileHandle, opti
   const stop = new AbortController();
   const stopWithCallersReason = () => stop.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', stopWithCallersReason, { once: true });
-  const writing = pipeline(tarStream, createGzip(), handle.createWriteStream());
+  const gzip = createGzip();
+  const writing = pipeline(tarStream, gzip, handle.createWriteStream());
   // A failed write must also stop the entries waiting for it to drain.
   writing.catch((err: unknown) => stop.abort(err));
   try {
-    const counts = await restoreEntries(snapshot, options.only, new TarWriter(tarStream, stop.signal), stop.signal);
+    const counts = await restoreEntries(snapshot, options.only, new TarWriter(tarStream, gzip, stop.signal), stop.signal);
     tarStream.finalize();
     await writing;
     return counts;

@@ -10,7 +10,7 @@ import { printable } from '../printable';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 
-/** An archive path as bytes ('/'-separated, as the tree has it); undefined for the whole snapshot. */
+/** An archive path as bytes ('/'-separated, as the tree has it; a trailing '/' is ignored); undefined for the whole snapshot. */
 export type Selection = Buffer | undefined;
 
 const slash = 0x2f;
@@ -22,7 +22,8 @@ export function isSelected(path: Buffer, selection: Selection): boolean {
 }
 
 /** The selected entries in tree order; a selection that matches nothing is a UserError 'not-found'. */
-export async function* selectedEntries(entries: AsyncIterable<TreeEntry>, selection: Selection, manifest: Manifest): AsyncGenerator<TreeEntry> {
+export async function* selectedEntries(entries: AsyncIterable<TreeEntry>, given: Selection, manifest: Manifest): AsyncGenerator<TreeEntry> {
+  const selection = given === undefined ? undefined : withoutTrailingSlashes(given);
   let found = false;
   for await (const entry of entries) {
     if (isSelected(entry.path, selection)) {
@@ -38,4 +39,10 @@ export async function* selectedEntries(entries: AsyncIterable<TreeEntry>, select
       { code: 'not-found' },
     );
   }
+}
+
+function withoutTrailingSlashes(path: Buffer): Buffer {
+  let end = path.length;
+  while (end > 1 && path[end - 1] === slash) end--;
+  return path.subarray(0, end);
 }
