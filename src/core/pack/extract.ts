@@ -262,7 +262,7 @@ async function extractToStaging(input: Readable, { staging, root, space }: Place
 type EntryStream = AsyncIterable<unknown>;
 
 /** Fails early when the entry would land on something in the target that may not be replaced. */
-async function refuseIfInTheWay(root: FolderPaths, path: string, isFolder: boolean, overwrite: boolean): Promise<void> {
+export async function refuseIfInTheWay(root: FolderPaths, path: string, isFolder: boolean, overwrite: boolean): Promise<void> {
   let existing;
   try {
     existing = await lstat(await root.of(path));

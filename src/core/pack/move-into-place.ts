@@ -20,7 +20,8 @@ export interface DirectoryMetadata {
   /** A byte string. */
   path: string;
   mode: number;
-  mtime: Date;
+  /** A Date, or seconds as fs.utimes takes them. */
+  mtime: Date | number;
 }
 
 /** Moves everything staged into the target; every moved path (relative, for people) is added to `moved` as it happens. */

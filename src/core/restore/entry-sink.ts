@@ -1,0 +1,19 @@
+/** Where restored entries go: a folder (folder-writer.ts) or an archive (tar-writer.ts). Calls come in tree order, one entry at a time. */
+import type { TreeEntry } from '../snapshot/tree-entry';
+
+export type FileEntry = Extract<TreeEntry, { type: 'file' }>;
+
+export interface FileWriter {
+  /** The file's content in order; the bytes are the caller's again once this settles. */
+  write(data: Buffer): Promise<void>;
+  /** Called once all `size` bytes were written. */
+  finish(): Promise<void>;
+  /** Called instead of finish when the restore fails part way through the file. */
+  abandon(): Promise<void>;
+}
+
+export interface EntrySink {
+  directory(entry: Extract<TreeEntry, { type: 'directory' }>): Promise<void>;
+  symlink(entry: Extract<TreeEntry, { type: 'symlink' }>): Promise<void>;
+  file(entry: FileEntry): Promise<FileWriter>;
+}

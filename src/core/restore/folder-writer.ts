@@ -1,0 +1,169 @@
+/**
+ * Writes restored entries into a staging folder, with the rules of an archive
+ * restore (pack/extract.ts): nothing is created through a symlink (parents are
+ * checked with lstat, files opened O_EXCL | O_NOFOLLOW), symlinks that would
+ * point out of the target are not recreated and nothing is written below
+ * them, an entry that would land on something the target keeps is refused
+ * before its content is read, free space is claimed before each entry, files
+ * keep their holes, and modes lose setuid, setgid and sticky bits. Folders
+ * get their mode and mtime after they are moved into place, deepest first.
+ */
+import { constants } from 'node:fs';
+import { lstat, lutimes, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
+import type { SkippedPath } from '../store';
+import { displayByteString, fromByteString, toByteString } from '../pack/byte-names';
+import { checkLinkTarget, quoted } from '../pack/entry-names';
+import { refuseIfInTheWay } from '../pack/extract';
+import type { FolderPaths } from '../pack/folder-paths';
+import { entryOverheadBytes, type FreeSpaceGuard } from '../pack/free-space';
+import type { DirectoryMetadata } from '../pack/move-into-place';
+import { SparseWriter } from '../pack/sparse-writer';
+import { reservedArchiveRoot } from '../plan/designate';
+import { printable } from '../printable';
+import type { TreeEntry } from '../snapshot/tree-entry';
+import type { Manifest } from '../wire/chunk-protocol';
+import type { EntrySink, FileEntry, FileWriter } from './entry-sink';
+import { utimesSecondsOf } from './exact-mtime';
+import { damagedSnapshot } from './snapshot-errors';
+
+export interface FolderPlaces {
+  /** Where entries are written, inside the target. */
+  staging: FolderPaths;
+  /** The target: what is already there decides what may be written. */
+  root: FolderPaths;
+  space: FreeSpaceGuard;
+}
+
+export class FolderWriter implements EntrySink {
+  /** Folders written, for their metadata once they are in place. */
+  readonly directories: DirectoryMetadata[] = [];
+  /** Symlinks not recreated because they point out of the target. */
+  readonly refusedLinks: SkippedPath[] = [];
+  /** Byte strings of the refused links' paths: nothing may be written below them. */
+  private readonly notRecreated: string[] = [];
+  private readonly knownFolders = new Set<string>();
+
+  constructor(
+    private readonly places: FolderPlaces,
+    private readonly manifest: Manifest,
+    private readonly overwrite: boolean,
+  ) {}
+
+  async directory(entry: Extract<TreeEntry, { type: 'directory' }>): Promise<void> {
+    const path = await this.prepare(entry, 0);
+    if (!this.knownFolders.has(path)) {
+      try {
+        // Owner-writable while it is filled; its own mode comes at the end.
+        await mkdir(await this.places.staging.of(path), { mode: 0o700 });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
+        throw err;
+      }
+      this.knownFolders.add(path);
+    }
+    this.directories.push({ path, mode: entry.mode & 0o777, mtime: utimesSecondsOf(entry.mtimeMs) });
+  }
+
+  async symlink(entry: Extract<TreeEntry, { type: 'symlink' }>): Promise<void> {
+    const path = await this.prepare(entry, 0);
+    const target = checkLinkTarget(path, toByteString(entry.target));
+    if ('problem' in target) {
+      // A link out of the folder (a virtualenv's absolute link, say) is not recreated; the rest of the snapshot is.
+      this.refusedLinks.push({ path: displayByteString(path), reason: `not recreated: it ${target.problem}` });
+      this.notRecreated.push(path);
+      return;
+    }
+    const where = await this.places.staging.of(path);
+    try {
+      await symlink(fromByteString(target.ok), where);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
+      throw err;
+    }
+    const mtime = utimesSecondsOf(entry.mtimeMs);
+    await lutimes(await this.places.staging.of(path), mtime, mtime);
+  }
+
+  async file(entry: FileEntry): Promise<FileWriter> {
+    const path = await this.prepare(entry, entry.size);
+    let handle;
+    try {
+      handle = await open(await this.places.staging.of(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
+      throw err;
+    }
+    return new StagedFile(handle, entry);
+  }
+
+  /** The entry's path as a byte string, once it may be written, its room claimed and its parents made. */
+  private async prepare(entry: TreeEntry, contentBytes: number): Promise<string> {
+    const path = toByteString(entry.path);
+    if (path.split('/')[0] === reservedArchiveRoot) throw this.damaged(`its tree has "${shown(path)}" under ${reservedArchiveRoot}/, which is reserved`);
+    const throughLink = this.notRecreated.find((link) => path.startsWith(`${link}/`));
+    if (throughLink !== undefined) throw this.damaged(`its tree has "${shown(path)}" below "${shown(throughLink)}", which is a symbolic link`);
+    await refuseIfInTheWay(this.places.root, path, entry.type === 'directory', this.overwrite);
+    await this.places.space.claim(contentBytes + entryOverheadBytes, quoted(displayByteString(path)));
+    await this.makeParents(path);
+    return path;
+  }
+
+  /** Makes the missing parents (a selection's ancestors have no entries of their own) and checks the others are real folders. */
+  private async makeParents(path: string): Promise<void> {
+    const parts = path.split('/');
+    for (let depth = 1; depth < parts.length; depth++) {
+      const parent = parts.slice(0, depth).join('/');
+      if (this.knownFolders.has(parent)) continue;
+      let stats;
+      try {
+        stats = await lstat(await this.places.staging.of(parent));
+      } catch {
+        await mkdir(await this.places.staging.of(parent), { mode: 0o755 });
+        this.knownFolders.add(parent);
+        continue;
+      }
+      if (!stats.isDirectory()) throw this.damaged(`its tree has "${shown(path)}" below "${shown(parent)}", which is not a folder`);
+      this.knownFolders.add(parent);
+    }
+  }
+
+  private damaged(detail: string) {
+    return damagedSnapshot(this.manifest, detail);
+  }
+}
+
+/** A file being written in the staging folder; its mode and mtime come once it is whole. */
+class StagedFile implements FileWriter {
+  private readonly sparse: SparseWriter;
+  private closed = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly entry: FileEntry,
+  ) {
+    this.sparse = new SparseWriter(handle);
+  }
+
+  async write(data: Buffer): Promise<void> {
+    await this.sparse.write(data);
+  }
+
+  async finish(): Promise<void> {
+    await this.sparse.end();
+    await this.handle.chmod(this.entry.mode & 0o777);
+    const mtime = utimesSecondsOf(this.entry.mtimeMs);
+    await this.handle.utimes(mtime, mtime);
+    await this.abandon();
+  }
+
+  /** Closes the file; the staging folder it is in is removed with it. */
+  async abandon(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+function shown(byteString: string): string {
+  return printable(displayByteString(byteString));
+}

@@ -1,0 +1,49 @@
+/**
+ * Reads chunks in the order a restore needs them. `uses` may name a chunk
+ * more than once (a file repeated in the snapshot, a run of zeros): it is
+ * asked for once, in the order of its first use, and its plaintext is held
+ * only until its last use in `uses` has been handed out.
+ *
+ * Every chunk is opened before use (tag, then ID); one the source did not
+ * ask for, or answers out of order, fails the read.
+ */
+import { openChunk } from '../chunk/chunk-seal';
+import { UserError } from '../errors';
+import type { ReadableSnapshot } from './readable-snapshot';
+import { damagedSnapshot, unreadableChunk } from './snapshot-errors';
+
+/** The plaintext of each of `uses`, in order. The caller keeps `uses` within one read's limits (read-batches.ts). */
+export async function* readInOrder(snapshot: ReadableSnapshot, uses: readonly string[], signal?: AbortSignal): AsyncGenerator<Buffer> {
+  if (uses.length === 0) return;
+  const usesLeft = new Map<string, number>();
+  for (const id of uses) usesLeft.set(id, (usesLeft.get(id) ?? 0) + 1);
+  const ids = [...usesLeft.keys()];
+  const held = new Map<string, Buffer>();
+  let received = 0;
+  let next = 0;
+  for await (const stored of snapshot.source.read(ids, signal)) {
+    const expected = ids[received++];
+    if (stored.id !== expected) {
+      throw damagedSnapshot(snapshot.manifest, `asked for chunk ${expected ?? '(none)'}, the store answered with another`);
+    }
+    held.set(expected, open(snapshot, expected, stored.bytes));
+    while (next < uses.length && held.has(uses[next]!)) {
+      const id = uses[next++]!;
+      const plaintext = held.get(id)!;
+      const left = usesLeft.get(id)! - 1;
+      usesLeft.set(id, left);
+      if (left === 0) held.delete(id);
+      yield plaintext;
+    }
+  }
+  if (next < uses.length) throw damagedSnapshot(snapshot.manifest, `the store answered with ${received} of the ${ids.length} chunks asked for`);
+}
+
+function open(snapshot: ReadableSnapshot, id: string, sealed: Buffer): Buffer {
+  try {
+    return openChunk(snapshot.keys, id, sealed);
+  } catch (err) {
+    if (err instanceof UserError) throw unreadableChunk(snapshot.manifest, err);
+    throw err;
+  }
+}
