@@ -4,7 +4,7 @@ import type { RunProgress } from './runner';
 
 export interface ProgressLine {
   message: string;
-  /** 0-100 while uploading (the archive's size is known then); undefined while packing or connecting. */
+  /** 0-100 while uploading a known total; undefined otherwise. */
   percent: number | undefined;
 }
 
@@ -12,7 +12,7 @@ export function describeProgress(progress: RunProgress): ProgressLine {
   const rate = progress.bytesPerSecond > 0 ? ` at ${formatBytes(progress.bytesPerSecond)}/s` : '';
   switch (progress.phase) {
     case 'packing':
-      return { message: `Packing: ${progress.files.toLocaleString('en-US')} files, ${formatBytes(progress.bytes)}${rate}`, percent: undefined };
+      return { message: `Packing: ${filesText(progress)}, ${formatBytes(progress.bytes)}${rate}${transferText(progress)}`, percent: undefined };
     case 'connecting':
       return {
         message:
@@ -22,7 +22,10 @@ export function describeProgress(progress: RunProgress): ProgressLine {
         percent: undefined,
       };
     case 'uploading': {
-      const total = progress.totalBytes ?? 0;
+      if (progress.totalBytes === undefined) {
+        return { message: `Sending the last packs: ${filesText(progress)}${transferText(progress)}${rate}`, percent: undefined };
+      }
+      const total = progress.totalBytes;
       const eta = progress.etaSeconds !== undefined ? `, about ${Math.ceil(progress.etaSeconds)} s left` : '';
       return {
         message: `Uploading ${progress.files.toLocaleString('en-US')} files: ${formatBytes(progress.bytes)} of ${formatBytes(total)}${rate}${eta}`,
@@ -30,4 +33,17 @@ export function describeProgress(progress: RunProgress): ProgressLine {
       };
     }
   }
+}
+
+/** "1,234 files (980 unchanged, 12.3 MB skipped)": unchanged files are not read again. */
+function filesText(progress: RunProgress): string {
+  const files = `${progress.files.toLocaleString('en-US')} files`;
+  if (!progress.unchangedFiles) return files;
+  return `${files} (${progress.unchangedFiles.toLocaleString('en-US')} unchanged, ${formatBytes(progress.unchangedBytes ?? 0)} skipped)`;
+}
+
+/** "; 5 MB new, 2 MB sent": how much the teammate lacked, and how much of it has gone out. */
+function transferText(progress: RunProgress): string {
+  if (progress.newBytes === undefined || progress.sentBytes === undefined) return '';
+  return `; ${formatBytes(progress.newBytes)} new, ${formatBytes(progress.sentBytes)} sent`;
 }

@@ -8,10 +8,13 @@
  * tried afresh on the next call.
  */
 import { mkdir } from 'node:fs/promises';
+import { deriveChunkKeys, type ChunkKeys } from '../chunk/chunk-keys';
+import { UserError } from '../errors';
 import type { Home } from '../home';
 import { loadOrCreateIdentity } from '../identity/key-file';
 import type { Identity } from '../identity/keys';
 import { loadOrCreateSharedIdentity, type SecretSlot } from '../identity/shared-identity';
+import { loadOrCreateStorageSecretFile, loadOrCreateStorageSecretInSlot } from '../identity/storage-secret';
 import { RegistryClient } from '../registry/registry-client';
 import type { RunnerContext } from '../runner';
 import { cleanSpool } from '../spool';
@@ -26,6 +29,8 @@ export interface AppOptions {
   home: Home;
   /** Where the private key is kept: the editor's secret storage, else identity.pem in the home. */
   secretSlot?: SecretSlot;
+  /** Where the storage secret is kept: a second slot of the editor's secret storage, else storage-secret in the home. */
+  storageSecretSlot?: SecretSlot;
   /** The registry to ask, read at each use (an editor setting can change). */
   registryUrl: () => string;
   /** Create the home folder when missing; only for homes nobody typed (a typo must not start an empty database). */
@@ -82,7 +87,20 @@ export class App {
   }
 
   async runnerContext(): Promise<RunnerContext> {
-    return { store: await this.store(), identity: await this.identity(), registry: this.registry(), spoolDir: this.home.spoolDir };
+    return {
+      store: await this.store(),
+      identity: await this.identity(),
+      registry: this.registry(),
+      spoolDir: this.home.spoolDir,
+      chunkKeys: () => this.chunkKeys(),
+      destinationFor: (peerId) => Promise.reject(new UserError(`This build cannot reach ${peerId}'s chunked store yet.`, { code: 'transfer-failed', retryable: false })),
+    };
+  }
+
+  private async chunkKeys(): Promise<ChunkKeys> {
+    const slot = this.options.storageSecretSlot;
+    const store = await this.store();
+    return deriveChunkKeys(slot ? await loadOrCreateStorageSecretInSlot(slot, store) : await loadOrCreateStorageSecretFile(this.home.dir, store));
   }
 
   /** Stops the scheduler, then closes the database. */

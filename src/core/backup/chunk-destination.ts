@@ -25,3 +25,6 @@ export interface ChunkDestination {
   /** Commits the signed manifest: a checked receipt, or the chunks it references that the destination lacks. */
   commit(snapshotId: string, manifest: SignedStatement, signal?: AbortSignal): Promise<CommitResult>;
 }
+
+/** Reaches the destination that holds `peerId`'s copy; a teammate that cannot be reached now is a retryable UserError. */
+export type DestinationFactory = (peerId: string, signal?: AbortSignal) => Promise<ChunkDestination>;

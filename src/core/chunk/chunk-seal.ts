@@ -15,7 +15,8 @@
  * hostile software that holds it. docs/drafts/CHUNK-CRYPTO.md has the rest.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { brotliCompressSync, brotliDecompressSync, constants } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants, type BrotliOptions } from 'node:zlib';
 import { UserError } from '../errors';
 import { printable } from '../printable';
 import { chunkIdOf, isChunkId } from './chunk-id';
@@ -40,16 +41,39 @@ export interface SealedChunk {
 }
 
 export function sealChunk(keys: ChunkKeys, plaintext: Buffer): SealedChunk {
-  if (plaintext.length > maxChunkBytes) throw new Error(`a chunk holds at most ${maxChunkBytes} bytes, got ${plaintext.length}`);
+  checkLength(plaintext);
   const id = chunkIdOf(keys.chunkIdKey, plaintext);
-  const compressed = brotliCompressSync(plaintext, {
+  return { id, sealed: envelope(keys, id, plaintext, brotliCompressSync(plaintext, brotliOptions(plaintext.length))) };
+}
+
+const brotliCompressAsync = promisify(brotliCompress);
+
+/**
+ * sealChunk for a chunk whose ID the caller already computed (with chunkIdOf
+ * and the same keys), compressing on the thread pool so that a backup keeps
+ * more than one core busy.
+ */
+export async function sealNamedChunk(keys: ChunkKeys, id: string, plaintext: Buffer): Promise<Buffer> {
+  checkLength(plaintext);
+  return envelope(keys, id, plaintext, await brotliCompressAsync(plaintext, brotliOptions(plaintext.length)));
+}
+
+function checkLength(plaintext: Buffer): void {
+  if (plaintext.length > maxChunkBytes) throw new Error(`a chunk holds at most ${maxChunkBytes} bytes, got ${plaintext.length}`);
+}
+
+function brotliOptions(length: number): BrotliOptions {
+  return {
     params: {
       [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_GENERIC,
       [constants.BROTLI_PARAM_QUALITY]: brotliQuality,
       [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
-      [constants.BROTLI_PARAM_SIZE_HINT]: plaintext.length,
+      [constants.BROTLI_PARAM_SIZE_HINT]: length,
     },
-  });
+  };
+}
+
+function envelope(keys: ChunkKeys, id: string, plaintext: Buffer, compressed: Buffer): Buffer {
   const worthIt = minSavingDivisor * (plaintext.length - compressed.length) >= plaintext.length;
   const [codec, body] = worthIt ? [codecBrotli, compressed] : [codecStored, plaintext];
 
@@ -60,8 +84,7 @@ export function sealChunk(keys: ChunkKeys, plaintext: Buffer): SealedChunk {
   nonce.copy(header, 2);
   const cipher = createCipheriv('aes-256-gcm', keys.sealKey, nonce, { authTagLength: tagBytes });
   cipher.setAAD(associatedData(header, id));
-  const sealed = Buffer.concat([header, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
-  return { id, sealed };
+  return Buffer.concat([header, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
 }
 
 /** The chunk's plaintext, once the tag, the size bound and the ID all check out. */

@@ -2,11 +2,13 @@
 import { AllowedSenderStore } from './allowed-senders';
 import { Database } from './database';
 import { DestinationStore } from './destinations';
+import { FileCacheStore } from './file-cache';
 import { LeaseStore } from './leases';
 import { migrate } from './migrations';
 import { PlanStore } from './plans';
 import { RunStore } from './runs';
 import { SeenNonceStore } from './seen-nonces';
+import { StorageSecretFingerprintStore } from './storage-secret-fingerprint';
 
 /** The database's tables, each behind its own store; the connection itself stays private. */
 export interface Store {
@@ -18,6 +20,8 @@ export interface Store {
   readonly allowedSenders: AllowedSenderStore;
   readonly seenNonces: SeenNonceStore;
   readonly leases: LeaseStore;
+  readonly fileCache: FileCacheStore;
+  readonly storageSecretFingerprint: StorageSecretFingerprintStore;
   close(): Promise<void>;
 }
 
@@ -35,6 +39,8 @@ export async function openStore(file: string, now: () => number = Date.now): Pro
       allowedSenders: new AllowedSenderStore(db, now),
       seenNonces: new SeenNonceStore(db, now),
       leases: new LeaseStore(db, now),
+      fileCache: new FileCacheStore(db),
+      storageSecretFingerprint: new StorageSecretFingerprintStore(db, now),
       close: () => db.close(),
     };
   } catch (err) {
@@ -48,3 +54,4 @@ export type { Run, RunStatus, RunOutcome, SkippedPath } from './runs';
 export type { Destination } from './destinations';
 export type { Lease } from './leases';
 export type { AllowedSender } from './allowed-senders';
+export { cacheKey, sameStamp, type CachedFile, type FileCacheMap, type FileStamp } from './file-cache';

@@ -87,6 +87,29 @@ const steps: string[] = [
   `
   ALTER TABLE runs ADD COLUMN content_bytes INTEGER;
   `,
+  // 7: the chunked store. The storage secret's fingerprint, recorded at first
+  // use so a lost or replaced secret is refused instead of silently starting
+  // over; and each plan's file cache, which lets a run reuse the chunk IDs of
+  // files unchanged since the last committed snapshot at that destination.
+  // Timestamps and inodes are decimal text: nanoseconds pass 2^53.
+  `
+  CREATE TABLE storage_secret (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    fingerprint  TEXT    NOT NULL,
+    recorded_at  INTEGER NOT NULL
+  );
+  CREATE TABLE file_cache (
+    plan_id      INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    destination  TEXT    NOT NULL,   -- the peer ID the chunks were committed to
+    path         BLOB    NOT NULL,   -- the source path's bytes
+    size         INTEGER NOT NULL,
+    mtime_ns     TEXT    NOT NULL,
+    ctime_ns     TEXT    NOT NULL,
+    inode        TEXT    NOT NULL,
+    chunks       BLOB    NOT NULL,   -- raw 32-byte chunk IDs back to back
+    PRIMARY KEY (plan_id, destination, path)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const schemaVersion = steps.length;

@@ -1,0 +1,118 @@
+/**
+ * Decides which chunks go to the destination and gets them there. Each
+ * chunk is named at once (the caller needs the ID for the tree and the
+ * reference list) and queued; a batch of queued chunks is asked about with
+ * one `missing` question, and only the missing ones are sealed and packed.
+ * Asking before sealing means a chunk the teammate already holds (a file
+ * touched but not changed, one copied or renamed) costs an HMAC, not a
+ * compression.
+ *
+ * One batch is asked about and sealed while the next one fills, so reading
+ * and chunking (this thread) overlap with Brotli (the thread pool): both
+ * cores work. Memory is bounded by two batches plus the chunks being sealed.
+ * Within a run, each ID is queued once, so each chunk is sent at most once.
+ */
+import { chunkIdOf } from '../chunk/chunk-id';
+import type { ChunkKeys } from '../chunk/chunk-keys';
+import { sealNamedChunk } from '../chunk/chunk-seal';
+import type { ReferenceChunk } from '../snapshot/reference-chunks';
+import { maxIdsPerQuestion, referenceEntrySuffix } from '../wire/chunk-protocol';
+import type { ChunkDestination } from './chunk-destination';
+import type { PackShipper } from './pack-shipper';
+
+/** Plaintext queued before the batch is asked about: large enough that a question per batch costs little, small enough to hold twice. */
+const batchBytes = 16 * 1024 * 1024;
+/** Chunks being compressed at once: the thread pool has four threads; more would only queue. */
+const sealsAhead = 4;
+
+interface Queued {
+  id: string;
+  bytes: Buffer;
+  /** Reference chunks are stored as they are; data and tree chunks sealed. */
+  sealed: boolean;
+}
+
+export class ChunkSender {
+  private readonly queuedIds = new Set<string>();
+  private batch: Queued[] = [];
+  private batchSize = 0;
+  private inFlight: Promise<void> | undefined;
+
+  constructor(
+    private readonly keys: ChunkKeys,
+    private readonly destination: ChunkDestination,
+    private readonly shipper: PackShipper,
+    private readonly signal: AbortSignal | undefined,
+    /** Called with the plaintext length of each chunk the destination lacked. */
+    private readonly onNewBytes: (count: number) => void,
+  ) {}
+
+  /** Queues a data or tree chunk; returns its ID. */
+  async addSealed(plaintext: Buffer): Promise<string> {
+    const id = chunkIdOf(this.keys.chunkIdKey, plaintext);
+    await this.enqueue({ id, bytes: plaintext, sealed: true });
+    return id;
+  }
+
+  async addReference(chunk: ReferenceChunk): Promise<void> {
+    await this.enqueue({ id: chunk.id, bytes: chunk.bytes, sealed: false });
+  }
+
+  /** Sends what is queued and waits until every missing chunk is in a pack. */
+  async finish(): Promise<void> {
+    await this.startBatch();
+    await this.inFlight;
+  }
+
+  /** Waits for the batch in flight, if any, to end, however it ends: for clean-up after a failure. */
+  async settle(): Promise<void> {
+    await this.inFlight?.catch(() => undefined);
+  }
+
+  private async enqueue(chunk: Queued): Promise<void> {
+    if (this.queuedIds.has(chunk.id)) return;
+    this.queuedIds.add(chunk.id);
+    this.batch.push(chunk);
+    this.batchSize += chunk.bytes.length;
+    if (this.batchSize >= batchBytes || this.batch.length === maxIdsPerQuestion) await this.startBatch();
+  }
+
+  /** Waits for the batch before (so at most one is in flight), then starts on this one without waiting for it. */
+  private async startBatch(): Promise<void> {
+    await this.inFlight;
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.batchSize = 0;
+    this.inFlight = this.send(batch);
+    // Its failure surfaces at the next startBatch or finish; until then it must not count as unhandled.
+    this.inFlight.catch(() => undefined);
+  }
+
+  private async send(batch: Queued[]): Promise<void> {
+    this.signal?.throwIfAborted();
+    const missing = await this.destination.missing(
+      batch.map((chunk) => chunk.id),
+      this.signal,
+    );
+    const sealing: Promise<{ name: string; content: Buffer }>[] = [];
+    for (const chunk of batch) {
+      if (!missing.has(chunk.id)) continue;
+      this.onNewBytes(chunk.bytes.length);
+      const ready = chunk.sealed
+        ? sealNamedChunk(this.keys, chunk.id, chunk.bytes).then((content) => ({ name: chunk.id, content }))
+        : Promise.resolve({ name: chunk.id + referenceEntrySuffix, content: chunk.bytes });
+      // If packing stops early, seals still running are dropped; their failure is then of no interest.
+      ready.catch(() => undefined);
+      sealing.push(ready);
+      if (sealing.length >= sealsAhead) await this.pack(sealing.shift()!);
+    }
+    while (sealing.length > 0) await this.pack(sealing.shift()!);
+  }
+
+  private async pack(sealed: Promise<{ name: string; content: Buffer }>): Promise<void> {
+    const { name, content } = await sealed;
+    this.signal?.throwIfAborted();
+    await this.shipper.add(name, content);
+  }
+}

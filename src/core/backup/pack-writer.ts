@@ -1,0 +1,74 @@
+/**
+ * One pack being written to the spool: a ustar archive of chunk entries
+ * (tar-stream), hashed as it is written so its ID is known when it closes.
+ * Entry headers carry nothing about this machine: mode 0600, uid and gid 0,
+ * mtime 0, no user or group names (docs/drafts/STORE.md, "Packs").
+ */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { pack as createTarPack, type Pack } from 'tar-stream';
+import { hashingMeter, type HashingMeter } from '../util/hashing-meter';
+import type { PackFile } from './chunk-destination';
+
+const blockBytes = 512;
+/** Entries queued in memory ahead of the disk before `add` waits for the file to catch up. */
+const maxUnwrittenBytes = 8 * 1024 * 1024;
+const epoch = new Date(0);
+
+export class PackWriter {
+  private readonly tar: Pack = createTarPack();
+  private readonly meter: HashingMeter;
+  private readonly written: Promise<void>;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+  /** The archive's length once every entry so far is written (headers and padding included). */
+  private queuedBytes = 0;
+  private entries = 0;
+
+  constructor(readonly path: string) {
+    this.meter = hashingMeter({ onBytes: () => this.wake?.() });
+    this.written = pipeline(this.tar, this.meter.stream, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+    this.written.catch((err: unknown) => {
+      this.failure = err as Error;
+      this.wake?.();
+    });
+  }
+
+  /** The archive's length so far, counting entries not yet on disk. */
+  get size(): number {
+    return this.queuedBytes;
+  }
+
+  get isEmpty(): boolean {
+    return this.entries === 0;
+  }
+
+  async add(name: string, content: Buffer): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.tar.entry({ name, type: 'file', size: content.length, mode: 0o600, mtime: epoch, uid: 0, gid: 0, uname: '', gname: '' }, content, (err) =>
+        err ? reject(err) : resolve(),
+      );
+    });
+    this.entries++;
+    this.queuedBytes += blockBytes + Math.ceil(content.length / blockBytes) * blockBytes;
+    while (this.queuedBytes - this.meter.bytes() > maxUnwrittenBytes && this.failure === undefined) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Ends the archive and waits until it is on disk. */
+  async finish(): Promise<PackFile> {
+    this.tar.finalize();
+    await this.written;
+    return { id: this.meter.sha256(), path: this.path, size: this.meter.bytes(), chunks: this.entries };
+  }
+
+  /** Stops writing and removes the file. */
+  async discard(): Promise<void> {
+    this.tar.destroy();
+    await this.written.catch(() => undefined);
+    await rm(this.path, { force: true });
+  }
+}

@@ -1,0 +1,204 @@
+/**
+ * One pass of a chunked backup: walk the plan, chunk what changed, send the
+ * chunks the destination lacks in packs, then sign the manifest and commit.
+ *
+ * A file whose size, times and inode match the file cache keeps its cached
+ * chunk IDs and is not opened. Everything else is read, cut, named and
+ * queued (chunk-sender.ts). Tree lines and the reference list are cut into
+ * chunks as the walk goes, so memory holds the file cache and the set of
+ * chunk IDs of this run, never the tree or a file's content.
+ *
+ * The walk's rules are the archive packer's: paths are bytes, symlinks are
+ * stored and never followed, special files are skipped with a reason, a
+ * designated path that is gone fails the pass before anything is sent, and
+ * the user's files are only ever opened read-only.
+ */
+import { lstat } from 'node:fs/promises';
+import type { ChunkKeys } from '../chunk/chunk-keys';
+import { FastCdcChunker } from '../chunk/fastcdc';
+import { UserError } from '../errors';
+import type { Identity } from '../identity/keys';
+import { displayName } from '../pack/byte-names';
+import { Exclusion } from '../pack/exclusion';
+import { readAhead } from '../pack/read-ahead';
+import { walkItems, type FoundEntry } from '../pack/source-walk';
+import { signManifest } from '../snapshot/manifest';
+import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
+import { cacheKey, sameStamp, type FileCacheMap, type Plan, type SkippedPath } from '../store';
+import type { Manifest } from '../wire/chunk-protocol';
+import type { BackupProgress } from './backup-progress';
+import type { ChunkDestination, CommitResult } from './chunk-destination';
+import { ChunkSender } from './chunk-sender';
+import { openRegularFile, readChunks, stampOf, type OpenedFile } from './file-chunks';
+import { PackShipper } from './pack-shipper';
+import { TreeWriter } from './tree-writer';
+
+/** Files looked up (and opened, when not cached) ahead of the one being read, so the thread pool's latency overlaps. */
+const filesAhead = 16;
+/** Each read: large enough that a big file costs few calls, small enough to reuse one buffer for a run. */
+const readBufferBytes = 1024 * 1024;
+
+export interface PassOptions {
+  plan: Plan & { destination: string };
+  snapshotId: string;
+  identity: Identity;
+  keys: ChunkKeys;
+  destination: ChunkDestination;
+  /** The plan's cached files at this destination; empty for a pass that reads everything. */
+  cache: FileCacheMap;
+  /** Pack files are named this followed by a number and `.tar`. */
+  packPathPrefix: string;
+  progress: BackupProgress;
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+export interface PassResult {
+  commit: CommitResult;
+  files: number;
+  contentBytes: number;
+  skipped: SkippedPath[];
+  /** What the file cache should hold if the commit took: every file read or reused, unless it changed while read. */
+  cache: FileCacheMap;
+}
+
+type Prepared = { cached: true; mode: number } | { cached: false; opening: OpenedFile } | undefined;
+
+export async function sendSnapshotPass(options: PassOptions): Promise<PassResult> {
+  const { plan, progress, signal } = options;
+  const figures = progress.figures;
+  const shipper = new PackShipper(options.destination, options.packPathPrefix, signal, (count) => {
+    figures.sentBytes += count;
+    progress.changed();
+  });
+  const sender = new ChunkSender(options.keys, options.destination, shipper, signal, (count) => {
+    figures.newBytes += count;
+    progress.changed();
+  });
+  const tree = new TreeWriter(sender);
+  const cutReferences: ReferenceChunk[] = [];
+  const references = new ReferenceListWriter((chunk) => cutReferences.push(chunk));
+  const referenceIds: string[] = [];
+  const addReferences = async (ids: readonly string[]) => {
+    for (const id of ids) references.add(id);
+    for (const chunk of cutReferences.splice(0)) {
+      referenceIds.push(chunk.id);
+      await sender.addReference(chunk);
+    }
+  };
+
+  const skipped: SkippedPath[] = [];
+  const changed: SkippedPath[] = [];
+  const cache: FileCacheMap = new Map();
+  const chunker = new FastCdcChunker();
+  const buffer = Buffer.allocUnsafe(readBufferBytes);
+  const exclusion = new Exclusion(plan.excludes, plan.respectGitignore, (path, reason) => skipped.push({ path, reason }));
+  let files = 0;
+  let contentBytes = 0;
+
+  // Every file opened ahead is tracked, so none stays open whatever ends the pass.
+  const openFiles = new Set<OpenedFile>();
+  const prepare = async (found: FoundEntry): Promise<Prepared> => {
+    if (found.kind !== 'file') return undefined;
+    const cached = options.cache.get(cacheKey(found.sourcePath));
+    if (cached) {
+      const stats = await lstat(found.sourcePath, { bigint: true }).catch(() => undefined);
+      if (stats?.isFile() && sameStamp(stampOf(stats), cached)) return { cached: true, mode: Number(stats.mode) };
+    }
+    const opening = await openRegularFile(found.sourcePath);
+    openFiles.add(opening);
+    return { cached: false, opening };
+  };
+
+  try {
+    for await (const { item: found, prepared } of readAhead(walkItems(plan.name, plan.items, exclusion), filesAhead, prepare)) {
+      signal?.throwIfAborted();
+      switch (found.kind) {
+        case 'directory':
+          await tree.add({ type: 'directory', path: found.archivePath, mode: found.stats.mode, mtimeMs: found.stats.mtimeMs });
+          break;
+        case 'symlink':
+          await tree.add({ type: 'symlink', path: found.archivePath, mode: found.stats.mode, mtimeMs: found.stats.mtimeMs, target: found.target });
+          break;
+        case 'skipped':
+          skipped.push({ path: displayName(found.sourcePath), reason: found.reason });
+          break;
+        case 'file': {
+          const ready = (await prepared)!;
+          const key = cacheKey(found.sourcePath);
+          figures.currentPath = displayName(found.archivePath);
+          let stored: { size: number; chunks: string[]; mtimeNs: bigint; mode: number };
+          if (ready.cached) {
+            const entry = options.cache.get(key)!;
+            stored = { size: entry.size, chunks: entry.chunks, mtimeNs: entry.mtimeNs, mode: ready.mode };
+            cache.set(key, entry);
+            figures.unchangedFiles++;
+            figures.unchangedBytes += entry.size;
+            figures.bytes += entry.size;
+          } else {
+            const { opening } = ready;
+            if ('skipped' in opening) {
+              skipped.push({ path: displayName(found.sourcePath), reason: opening.skipped });
+              break;
+            }
+            openFiles.delete(opening); // readChunks closes it, whatever happens
+            const read = await readChunks(
+              opening,
+              chunker,
+              buffer,
+              (chunk) => sender.addSealed(chunk),
+              (count) => {
+                figures.bytes += count;
+                progress.changed();
+              },
+              signal,
+            );
+            stored = { size: read.size, chunks: read.chunks, mtimeNs: read.stamp.mtimeNs, mode: Number(opening.stats.mode) };
+            if (read.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: read.changed });
+            else cache.set(key, { ...read.stamp, chunks: read.chunks });
+          }
+          await tree.add({ type: 'file', path: found.archivePath, mode: stored.mode, mtimeMs: Number(stored.mtimeNs / 1_000_000n), size: stored.size, chunks: stored.chunks });
+          await addReferences(stored.chunks);
+          files++;
+          contentBytes += stored.size;
+          figures.files++;
+          progress.changed();
+          break;
+        }
+      }
+    }
+
+    figures.examined = true;
+    figures.currentPath = undefined;
+    progress.changed(true);
+    const treeIds = await tree.finish();
+    if (treeIds.length === 0) {
+      throw new UserError(`Plan "${plan.name}" found nothing to back up: every designated path was skipped (${skipped.map((each) => `${each.path}: ${each.reason}`).join('; ')}).`, {
+        code: 'nothing-to-back-up',
+      });
+    }
+    references.finish();
+    await addReferences([]);
+    await sender.finish();
+    await shipper.finish();
+    const manifest: Manifest = {
+      version: 2,
+      snapshotId: options.snapshotId,
+      plan: plan.name,
+      sender: options.identity.peerId,
+      receiver: plan.destination,
+      createdAt: (options.now ?? Date.now)(),
+      files,
+      contentBytes,
+      tree: treeIds,
+      references: referenceIds,
+    };
+    const commit = await options.destination.commit(options.snapshotId, signManifest(options.identity, manifest), signal);
+    return { commit, files, contentBytes, skipped: [...skipped, ...changed], cache };
+  } finally {
+    await Promise.all([...openFiles].map((opening) => ('handle' in opening ? opening.handle.close() : undefined)));
+    // A batch still being sealed when the pass failed would add to a pack; let it end before the packs are removed.
+    await sender.settle();
+    await shipper.close();
+  }
+}

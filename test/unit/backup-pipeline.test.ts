@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, openSync, readdirSync, readFileSync, symlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import type { BackupFigures } from '../../src/core/backup/backup-progress';
+import { runChunkedBackup } from '../../src/core/backup/chunked-backup';
+import { deriveChunkKeys, generateStorageSecret } from '../../src/core/chunk/chunk-keys';
+import { UserError } from '../../src/core/errors';
+import { generateIdentity } from '../../src/core/identity/keys';
+import { openStore } from '../../src/core/store';
+import { FolderDestination } from '../helpers/folder-destination';
+import { tempDir } from '../helpers/temp';
+
+async function setUp(t: TestContext, workspace?: string) {
+  const root = tempDir(t);
+  const ws = workspace ?? join(root, 'ws');
+  mkdirSync(ws, { recursive: true });
+  const spool = join(root, 'spool');
+  const received = join(root, 'received');
+  mkdirSync(spool);
+  mkdirSync(received);
+  const store = await openStore(join(root, 'peer-backup.db'));
+  t.after(() => store.close());
+  const identity = generateIdentity();
+  const keys = deriveChunkKeys(generateStorageSecret());
+  const destination = new FolderDestination(received, identity.publicKey);
+  await store.plans.create({ name: 'nightly', destination: destination.identity.peerId, schedule: 'manual', excludes: [], items: [{ sourcePath: ws, archivePath: 'ws' }] });
+  let runs = 0;
+  const backUp = async () => {
+    const plan = await store.plans.get('nightly');
+    const updates: BackupFigures[] = [];
+    const result = await runChunkedBackup({
+      store,
+      plan: { ...plan, destination: plan.destination! },
+      snapshotId: `snap-${++runs}`,
+      identity,
+      keys,
+      destination,
+      packPathPrefix: join(spool, `run-${runs}-pack-`),
+      onProgress: (figures) => updates.push(figures),
+    });
+    assert.deepEqual(readdirSync(spool), [], 'no pack is left in the spool');
+    return { ...result, updates, snapshotId: `snap-${runs}` };
+  };
+  return { ws, root, store, keys, destination, backUp };
+}
+
+/** Entries of every pack received since `from`, data and tree chunks apart from reference chunks. */
+function entriesSince(destination: FolderDestination, from: number) {
+  const names = destination.packs.slice(from).flatMap((pack) => pack.names);
+  return { sealed: names.filter((name) => !name.endsWith('.r')), references: names.filter((name) => name.endsWith('.r')) };
+}
+
+test('a first run stores every file, folder and symlink, in packs GNU tar reads, and the tree gives back the content', async (t) => {
+  const { ws, keys, destination, backUp } = await setUp(t);
+  mkdirSync(join(ws, 'src', 'deeper'), { recursive: true });
+  writeFileSync(join(ws, 'src', 'main.ts'), 'export const answer = 42;\n');
+  const big = randomBytes(3 * 1024 * 1024 + 17);
+  writeFileSync(join(ws, 'src', 'deeper', 'big.bin'), big);
+  writeFileSync(join(ws, 'empty'), '');
+  symlinkSync('src/main.ts', join(ws, 'link'));
+  execFileSync('mkfifo', [join(ws, 'pipe')]);
+
+  const result = await backUp();
+  assert.equal(result.files, 3);
+  assert.equal(result.contentBytes, big.length + 26);
+  assert.deepEqual(
+    result.skipped.map((each) => each.path),
+    [join(ws, 'pipe')],
+  );
+  assert.match(result.skipped[0]!.reason, /FIFO/);
+  assert.equal(result.receipt.version, 2);
+  assert.equal(result.figures.unchangedFiles, 0);
+
+  const tree = destination.treeOf(result.snapshotId, keys);
+  assert.deepEqual(
+    tree.map((entry) => `${entry.type} ${entry.path.toString()}`),
+    ['directory ws', 'file ws/empty', 'symlink ws/link', 'directory ws/src', 'directory ws/src/deeper', 'file ws/src/deeper/big.bin', 'file ws/src/main.ts'],
+  );
+  const bigEntry = tree.find((entry) => entry.path.toString() === 'ws/src/deeper/big.bin');
+  assert.ok(bigEntry?.type === 'file' && bigEntry.chunks.length >= 2);
+  assert.ok(destination.contentOf(bigEntry, keys).equals(big));
+  const link = tree.find((entry) => entry.type === 'symlink');
+  assert.equal(link?.type === 'symlink' && link.target.toString(), 'src/main.ts');
+
+  for (const pack of destination.packs) {
+    const listing = execFileSync('tar', ['-tvf', pack.file, '--numeric-owner'], { encoding: 'utf8' }).trim().split('\n');
+    assert.equal(listing.length, pack.names.length);
+    for (const line of listing) assert.match(line, /^-rw------- 0\/0 +\d+ 1970-01-01 00:00 [0-9a-f]{64}(\.r)?$/);
+  }
+});
+
+test('a second run with nothing changed reads no file and sends nothing', async (t) => {
+  const { ws, destination, backUp } = await setUp(t);
+  for (let i = 0; i < 20; i++) writeFileSync(join(ws, `file-${i}.txt`), `content ${i}\n`.repeat(1000 * i));
+  const first = await backUp();
+  const packsBefore = destination.packs.length;
+  const askedBefore = destination.asked.length;
+
+  const second = await backUp();
+  assert.equal(second.files, 20);
+  assert.equal(second.figures.unchangedFiles, 20, 'every file was known unchanged, so none was opened');
+  assert.equal(second.figures.unchangedBytes, first.contentBytes);
+  assert.equal(second.figures.newBytes, 0);
+  assert.equal(second.figures.sentBytes, 0);
+  assert.equal(destination.packs.length, packsBefore, 'no pack was sent');
+  assert.ok(destination.asked.length - askedBefore <= 2, 'only the tree and reference chunks were asked about');
+  assert.equal(second.contentBytes, first.contentBytes);
+  assert.ok(second.updates.at(-1)!.examined);
+});
+
+test('one changed 1 MiB region in a 64 MiB file sends a few chunks, not the file', async (t) => {
+  const { ws, keys, destination, backUp } = await setUp(t);
+  const path = join(ws, 'disk.img');
+  const content = randomBytes(64 * 1024 * 1024);
+  writeFileSync(path, content);
+  const first = await backUp();
+  assert.ok(first.figures.sentBytes > 64 * 1024 * 1024, 'the first run sends all of it');
+  const packsBefore = destination.packs.length;
+
+  const region = randomBytes(1024 * 1024);
+  const handle = openSync(path, 'r+');
+  writeSync(handle, region, 0, region.length, 40 * 1024 * 1024);
+  closeSync(handle);
+  region.copy(content, 40 * 1024 * 1024);
+
+  const second = await backUp();
+  const { sealed } = entriesSince(destination, packsBefore);
+  const treeChunks = destination.snapshots.get(second.snapshotId)!.tree;
+  const dataChunks = sealed.filter((id) => !treeChunks.includes(id));
+  t.diagnostic(`${dataChunks.length} data chunks, ${second.figures.newBytes} new bytes, ${second.figures.sentBytes} bytes sent`);
+  assert.ok(dataChunks.length >= 1 && dataChunks.length <= 6, `sent ${dataChunks.length} data chunks`);
+  assert.ok(second.figures.newBytes < 12 * 1024 * 1024, `${second.figures.newBytes} new bytes`);
+  const entry = destination.treeOf(second.snapshotId, keys).find((each) => each.type === 'file');
+  assert.ok(entry?.type === 'file' && destination.contentOf(entry, keys).equals(content));
+});
+
+test('a name that is not UTF-8 is stored as its bytes', async (t) => {
+  const { ws, keys, destination, backUp } = await setUp(t);
+  const name = Buffer.from([0x6e, 0xe9, 0xff, 0x2e, 0x74, 0x78, 0x74]);
+  writeFileSync(Buffer.concat([Buffer.from(`${ws}/`), name]), 'latin-1 name\n');
+  const result = await backUp();
+  const entry = destination.treeOf(result.snapshotId, keys).find((each) => each.type === 'file');
+  assert.ok(entry?.type === 'file');
+  assert.ok(entry.path.equals(Buffer.concat([Buffer.from('ws/'), name])));
+  assert.equal(destination.contentOf(entry, keys).toString(), 'latin-1 name\n');
+});
+
+test('a designated path that is gone fails the run before anything is sent', async (t) => {
+  const { root, store, destination, backUp } = await setUp(t);
+  const gone = join(root, 'moved-away');
+  await store.plans.setItems('nightly', [{ sourcePath: gone, archivePath: 'gone' }]);
+  await assert.rejects(backUp(), (err: Error) => err instanceof UserError && err.code === 'source-missing' && err.message.includes(gone));
+  assert.deepEqual(destination.asked, []);
+  assert.deepEqual(destination.packs, []);
+});
+
+test('chunks the destination lost behind the cache’s back are found at commit, and the run reads everything again', async (t) => {
+  const { ws, keys, destination, backUp } = await setUp(t);
+  writeFileSync(join(ws, 'a.txt'), 'alpha\n');
+  writeFileSync(join(ws, 'b.txt'), 'bravo\n');
+  const first = await backUp();
+  const lost = destination.treeOf(first.snapshotId, keys).find((entry) => entry.type === 'file' && entry.path.toString() === 'ws/b.txt');
+  assert.ok(lost?.type === 'file');
+  destination.forget(lost.chunks[0]!);
+
+  const second = await backUp();
+  assert.equal(second.figures.unchangedFiles, 0, 'the second pass read every file');
+  assert.ok(destination.chunks.has(lost.chunks[0]!), 'the lost chunk was sent again');
+  assert.equal(destination.snapshots.has(second.snapshotId), true);
+
+  const third = await backUp();
+  assert.equal(third.figures.unchangedFiles, 2, 'the cache is whole again');
+});
+
+test('a file seen changed since the cache was written is read again', async (t) => {
+  const { ws, keys, destination, backUp } = await setUp(t);
+  const path = join(ws, 'notes.md');
+  writeFileSync(path, 'first\n');
+  await backUp();
+  writeFileSync(path, 'second, longer\n');
+  const second = await backUp();
+  assert.equal(second.figures.unchangedFiles, 0);
+  const entry = destination.treeOf(second.snapshotId, keys).find((each) => each.type === 'file');
+  assert.ok(entry?.type === 'file');
+  assert.equal(destination.contentOf(entry, keys).toString(), 'second, longer\n');
+  assert.equal(readFileSync(path, 'utf8'), 'second, longer\n');
+});

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openStore, type CachedFile, type FileCacheMap } from '../../src/core/store';
+import { tempDir } from '../helpers/temp';
+
+const id = (byte: number) => Buffer.alloc(32, byte).toString('hex');
+
+function file(size: number, chunks: string[]): CachedFile {
+  // Nanosecond times and inodes past 2^53 must come back exact.
+  return { size, mtimeNs: 1_760_000_000_123_456_789n, ctimeNs: 1_760_000_001_987_654_321n, inode: 2n ** 60n + 7n, chunks };
+}
+
+async function storeWithPlan(t: Parameters<typeof tempDir>[0]) {
+  const store = await openStore(join(tempDir(t), 'peer-backup.db'));
+  t.after(() => store.close());
+  const plan = await store.plans.create({ name: 'nightly', destination: 'PEER-A', schedule: 'manual', excludes: [], items: [] });
+  return { store, plan };
+}
+
+test('a plan’s file cache comes back as saved: byte paths, exact nanosecond times and inodes, chunk IDs in order', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const current: FileCacheMap = new Map([
+    [Buffer.from('/w/a.txt').toString('latin1'), file(3, [id(1)])],
+    [Buffer.from([0x2f, 0x77, 0x2f, 0xff, 0xfe]).toString('latin1'), file(9_000_000, [id(2), id(3), id(2)])],
+    [Buffer.from('/w/empty').toString('latin1'), file(0, [])],
+  ]);
+  await store.fileCache.save(plan.id, 'PEER-A', new Map(), current);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), current);
+});
+
+test('saving drops vanished files and other destinations’ rows; clearing and deleting the plan drop the rest', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const a = Buffer.from('/w/a').toString('latin1');
+  const b = Buffer.from('/w/b').toString('latin1');
+  await store.fileCache.save(plan.id, 'PEER-OLD', new Map(), new Map([[a, file(1, [id(9)])]]));
+  const first: FileCacheMap = new Map([
+    [a, file(1, [id(1)])],
+    [b, file(2, [id(2)])],
+  ]);
+  await store.fileCache.save(plan.id, 'PEER-A', new Map(), first);
+  assert.equal((await store.fileCache.load(plan.id, 'PEER-OLD')).size, 0);
+
+  const second: FileCacheMap = new Map([[a, file(5, [id(5)])]]);
+  await store.fileCache.save(plan.id, 'PEER-A', first, second);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), second);
+
+  await store.fileCache.clear(plan.id);
+  assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
+
+  await store.fileCache.save(plan.id, 'PEER-A', new Map(), second);
+  await store.plans.remove(plan.name);
+  assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
+});
