@@ -9,7 +9,6 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { deriveChunkKeys, type ChunkKeys } from '../chunk/chunk-keys';
-import { UserError } from '../errors';
 import type { Home } from '../home';
 import { loadOrCreateIdentity } from '../identity/key-file';
 import type { Identity } from '../identity/keys';
@@ -19,6 +18,9 @@ import { RegistryClient } from '../registry/registry-client';
 import type { RunnerContext } from '../runner';
 import { cleanSpool } from '../spool';
 import { openStore, type Store } from '../store';
+import { ChunkClient } from '../transfer/chunk-client';
+import { connectToPeer } from '../transfer/connect';
+import { stallTimeoutFromEnv } from '../transfer/stall-watchdog';
 import { PlanService } from './plans';
 import { ReceivingService } from './receiving';
 import { RunService } from './runs';
@@ -93,11 +95,19 @@ export class App {
       registry: this.registry(),
       spoolDir: this.home.spoolDir,
       chunkKeys: () => this.chunkKeys(),
-      destinationFor: (peerId) => Promise.reject(new UserError(`This build cannot reach ${peerId}'s chunked store yet.`, { code: 'transfer-failed', retryable: false })),
+      destinationFor: (peerId, signal) => this.chunkStoreOf(peerId, signal),
     };
   }
 
-  private async chunkKeys(): Promise<ChunkKeys> {
+  /** The chunked store a teammate keeps for us, on a connection where it proved its peer ID. */
+  async chunkStoreOf(peerId: string, signal?: AbortSignal): Promise<ChunkClient> {
+    const context = { store: await this.store(), identity: await this.identity(), registry: this.registry() };
+    const { peer } = await connectToPeer(context, peerId, { signal });
+    return new ChunkClient(context.identity, peer, stallTimeoutFromEnv());
+  }
+
+  /** The keys this machine's chunks are named and sealed with, from its storage secret. */
+  async chunkKeys(): Promise<ChunkKeys> {
     const slot = this.options.storageSecretSlot;
     const store = await this.store();
     return deriveChunkKeys(slot ? await loadOrCreateStorageSecretInSlot(slot, store) : await loadOrCreateStorageSecretFile(this.home.dir, store));

@@ -6,7 +6,7 @@ export { App, type AppOptions } from './app';
 export type { NewPlanRequest, PlanChange, PlanEdit } from './plans';
 export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type ReachedTeammate, type TeammateCheck, type TeammateStatus } from './teammates';
 export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
-export { trustTeammateCopyFlag, type ListedSnapshot, type LocalRecord, type RestoreRequest } from './snapshots';
+export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type RestoreRequest, type RestoreResult } from './snapshots';
 export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
 export { hostRegistry, type HostRegistryOptions } from './registry-host';
 export { previewSchedule, type SchedulePreview } from './schedule-preview';

@@ -1,26 +1,39 @@
 /**
  * Snapshot use cases: what teammates hold for this machine, and bringing a
- * snapshot back. A restore trusts what this machine recorded at backup time,
- * not the teammate: the receipt the teammate lists now must be the one it
- * signed then (runs.receipt), or nothing is downloaded. Then it downloads to
- * the spool while hashing, within the receipt's size and a deadline, checks
- * size and SHA-256 against the receipt, and only then extracts the archive
- * (as hostile input, no larger than the content recorded at backup time)
- * into the folder the user chose. A snapshot this machine holds no record of
- * (made on another machine) is restored only when the user says to trust
- * the teammate's copy.
+ * snapshot back, whole, one folder or one file, or exporting it as a plain
+ * tar.gz. A restore trusts what this machine recorded at backup time, not
+ * the teammate: the receipt the teammate lists now must be the one it
+ * signed then (runs.receipt), or nothing is read.
+ *
+ * Snapshots of the chunked store (format 2) carry a manifest this machine
+ * signed, so they are ours wherever they are restored: with no record here
+ * (a new machine) the signature is the check. Each chunk is opened (AEAD
+ * tag, then its keyed ID) before a byte of it is written (core/restore).
+ *
+ * Archive snapshots (format 1, made by Peer Backup 0.1) are still listed
+ * and restored: downloaded to the spool while hashing, within the receipt's
+ * size and a deadline, checked against the receipt, then extracted as
+ * hostile input. One this machine holds no record of is restored only when
+ * the user says to trust the teammate's copy, since nothing signed by this
+ * machine travels with it.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import type { ChunkKeys } from '../chunk/chunk-keys';
 import { UserError } from '../errors';
 import { formatTime } from '../human-format';
 import { extractArchive, type ExtractReport } from '../pack';
 import { printable } from '../printable';
+import { countedSource, exportArchive, openListedManifest, restoreToFolder, type ExportReport } from '../restore';
 import type { SnapshotRecord } from '../store/runs';
+import { ChunkClient, type ListedManifest } from '../transfer/chunk-client';
 import { connectToPeer } from '../transfer/connect';
+import type { PeerClient, VerifiedPeer } from '../transfer/sender';
+import { stallTimeoutFromEnv } from '../transfer/stall-watchdog';
+import type { Manifest } from '../wire/chunk-protocol';
 import { receiptSchema, type Receipt } from '../wire/receipt';
 import type { SignedStatement } from '../wire/signing';
 import { hashingMeter } from '../util/hashing-meter';
@@ -34,6 +47,36 @@ export type LocalRecord = 'matches' | 'differs' | 'none';
 
 export interface ListedSnapshot extends Receipt {
   localRecord: LocalRecord;
+  /** `chunked`: the chunked store (format 2); `archive`: one tar.gz (format 1). */
+  format: 'chunked' | 'archive';
+  /** Files in it; known for chunked snapshots. */
+  files?: number;
+}
+
+/** What a restore wrote. */
+export interface RestoredCounts {
+  files: number;
+  directories: number;
+  symlinks: number;
+  bytes: number;
+  refusedLinks: ExtractReport['refusedLinks'];
+}
+
+export interface RestoreResult {
+  receipt: Receipt;
+  extracted: RestoredCounts;
+  /** Bytes read from the teammate. */
+  fetchedBytes: number;
+}
+
+export interface ExportRequest {
+  snapshotId: string;
+  teammate?: string;
+  outFile: string;
+  /** A path in the snapshot to export alone, with everything under it. */
+  path?: string;
+  overwrite: boolean;
+  signal?: AbortSignal;
 }
 
 export interface RestoreRequest {
@@ -41,6 +84,8 @@ export interface RestoreRequest {
   /** The teammate holding it (label or peer ID); by default the one this machine's history names. */
   teammate?: string;
   targetDir: string;
+  /** A path in the snapshot (as the plan names it, e.g. "project/src/app.ts") to restore alone, with everything under it. */
+  path?: string;
   /** Replace files that already exist in the folder. */
   overwrite: boolean;
   /**
@@ -64,16 +109,86 @@ export class SnapshotService {
     if (filter.teammate !== undefined) peers = [await this.app.teammates.resolve(filter.teammate)];
     else if (plan) peers = [plan.destination ?? noDestination(plan.name)];
     else peers = await this.knownPeers();
-    const receipts = (await Promise.all(peers.map((peerId) => this.listHeldBy(peerId, filter.signal)))).flat();
-    const shown = plan ? receipts.filter((receipt) => receipt.plan === plan.name) : receipts;
+    const listed = (await Promise.all(peers.map((peerId) => this.listHeldBy(peerId, filter.signal)))).flat();
+    const shown = plan ? listed.filter((each) => each.receipt.plan === plan.name) : listed;
     const runs = (await this.app.store()).runs;
-    return Promise.all(shown.map(async (receipt) => ({ ...receipt, localRecord: compare(receipt, await runs.snapshotRecord(receipt.snapshotId)).state })));
+    const snapshots = await Promise.all(
+      shown.map(async ({ receipt, manifest }) => ({
+        ...receipt,
+        localRecord: compare(receipt, await runs.snapshotRecord(receipt.snapshotId)).state,
+        format: manifest ? ('chunked' as const) : ('archive' as const),
+        ...(manifest ? { files: manifest.files } : {}),
+      })),
+    );
+    return snapshots.sort((a, b) => a.storedAt - b.storedAt);
   }
 
-  async restore(request: RestoreRequest): Promise<{ receipt: Receipt; extracted: ExtractReport }> {
+  async restore(request: RestoreRequest): Promise<RestoreResult> {
+    const held = await this.find(request);
+    if (held.chunked) {
+      const { receipt, manifest, chunks, keys } = held.chunked;
+      await this.checkAgainstRecord(receipt, held.peerId, true);
+      const counted = countedSource(chunks);
+      const restored = await this.withTeammate(held.peerId, () =>
+        restoreToFolder({ manifest, keys, source: counted.source }, request.targetDir, { overwrite: request.overwrite, only: pathBytes(request.path), signal: request.signal }),
+      );
+      return { receipt, extracted: restored, fetchedBytes: counted.bytes() };
+    }
+    if (request.path !== undefined) {
+      throw new UserError(`Snapshot ${printable(request.snapshotId)} is a single archive (made by Peer Backup 0.1): it is restored whole; restore it without a path.`, { code: 'bad-input' });
+    }
+    const extracted = await this.restoreArchive(request, held.peerId, held.client, held.peer);
+    return { ...extracted, fetchedBytes: extracted.receipt.size };
+  }
+
+  /** Writes the snapshot (or a path in it) as a gzip'd tar that GNU tar reads: a way out of this format. */
+  async export(request: ExportRequest): Promise<{ receipt: Receipt; exported: ExportReport; fetchedBytes: number }> {
+    const held = await this.find(request);
+    if (!held.chunked) {
+      throw new UserError(
+        `Snapshot ${printable(request.snapshotId)} is already a tar.gz (made by Peer Backup 0.1): restore it with "peer-backup restore ${printable(request.snapshotId)} --to DIR" and archive the folder.`,
+        { code: 'bad-input' },
+      );
+    }
+    const { receipt, manifest, chunks, keys } = held.chunked;
+    await this.checkAgainstRecord(receipt, held.peerId, true);
+    const counted = countedSource(chunks);
+    const exported = await this.withTeammate(held.peerId, () =>
+      exportArchive({ manifest, keys, source: counted.source }, request.outFile, { overwrite: request.overwrite, only: pathBytes(request.path), signal: request.signal }),
+    );
+    return { receipt, exported, fetchedBytes: counted.bytes() };
+  }
+
+  /** The teammate holding the snapshot, reached; the chunked snapshot's checked manifest when it is one. */
+  private async find(request: { snapshotId: string; teammate?: string; signal?: AbortSignal }): Promise<HeldSnapshot> {
     const peerId = await this.holderOf(request);
     const context = await this.app.runnerContext();
     const { client, peer } = await connectToPeer(context, peerId, { signal: request.signal });
+    const chunks = new ChunkClient(context.identity, peer, stallTimeoutFromEnv());
+    const listed = (await chunks.listManifests(request.signal)).find((each) => statementOf(each.receipt)?.snapshotId === request.snapshotId);
+    if (!listed) return { peerId, client, peer };
+    const opened = openListedManifest(listed.manifest, context.identity, peerId);
+    if (!opened.ours) {
+      throw new UserError(`${await this.teammateName(peerId)}'s snapshot ${printable(request.snapshotId)} is not one this machine made: ${opened.reason}. Nothing was restored.`, { code: 'tampered' });
+    }
+    const receipt = receiptSchema.parse(statementOf(listed.receipt));
+    return { peerId, client, peer, chunked: { receipt, manifest: opened.manifest, chunks, keys: await this.app.chunkKeys() } };
+  }
+
+  /** Runs a restore step; its errors name the teammate. */
+  private async withTeammate<T>(peerId: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      if (err instanceof UserError && (err.code === 'tampered' || err.code === 'damaged')) {
+        throw new UserError(`${await this.teammateName(peerId)}'s copy: ${err.message}`, { code: err.code, cause: err });
+      }
+      throw err;
+    }
+  }
+
+  private async restoreArchive(request: RestoreRequest, peerId: string, client: PeerClient, peer: VerifiedPeer): Promise<{ receipt: Receipt; extracted: ExtractReport }> {
+    const context = await this.app.runnerContext();
     const receipt = (await client.listSnapshots(peer, request.signal)).find((each) => each.snapshotId === request.snapshotId);
     if (!receipt) throw new UserError(`${peerId} holds no snapshot "${request.snapshotId}" of ours; "peer-backup snapshots" lists what it holds.`, { code: 'not-found' });
     const contentBytes = await this.checkAgainstRecord(receipt, peerId, request.acceptUnrecorded === true);
@@ -134,9 +249,17 @@ export class SnapshotService {
     return label === undefined ? peerId : `${printable(label)} (${peerId})`;
   }
 
-  private async listHeldBy(peerId: string, signal?: AbortSignal): Promise<Receipt[]> {
-    const { client, peer } = await connectToPeer(await this.app.runnerContext(), peerId, { signal });
-    return client.listSnapshots(peer, signal);
+  /** Both formats a teammate holds for us; chunked snapshots only when this machine signed their manifest. */
+  private async listHeldBy(peerId: string, signal?: AbortSignal): Promise<{ receipt: Receipt; manifest?: Manifest }[]> {
+    const context = await this.app.runnerContext();
+    const { client, peer } = await connectToPeer(context, peerId, { signal });
+    const archives = (await client.listSnapshots(peer, signal)).map((receipt) => ({ receipt }));
+    const chunked = (await new ChunkClient(context.identity, peer, stallTimeoutFromEnv()).listManifests(signal)).flatMap((listed) => {
+      const opened = openListedManifest(listed.manifest, context.identity, peerId);
+      const receipt = receiptSchema.safeParse(statementOf(listed.receipt));
+      return opened.ours && receipt.success ? [{ receipt: receipt.data, manifest: opened.manifest }] : [];
+    });
+    return [...archives, ...chunked];
   }
 
   /** The peers this machine backs up to: teammates and every plan's destination. */
@@ -146,7 +269,7 @@ export class SnapshotService {
     return [...peers];
   }
 
-  private async holderOf(request: RestoreRequest): Promise<string> {
+  private async holderOf(request: { snapshotId: string; teammate?: string }): Promise<string> {
     if (request.teammate !== undefined) return this.app.teammates.resolve(request.teammate);
     const recorded = await (await this.app.store()).runs.destinationOfSnapshot(request.snapshotId);
     if (!recorded) {
@@ -154,6 +277,27 @@ export class SnapshotService {
     }
     return recorded;
   }
+}
+
+interface HeldSnapshot {
+  peerId: string;
+  client: PeerClient;
+  peer: VerifiedPeer;
+  chunked?: { receipt: Receipt; manifest: Manifest; chunks: ChunkClient; keys: ChunkKeys };
+}
+
+/** The statement inside a signed listing entry the chunk client already checked. */
+function statementOf(signed: ListedManifest['receipt']): { snapshotId?: unknown } | undefined {
+  try {
+    return JSON.parse(Buffer.from(signed.statement, 'base64').toString('utf8')) as { snapshotId?: unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A path in the snapshot as the plan names it, '/'-separated. */
+function pathBytes(path: string | undefined): Buffer | undefined {
+  return path === undefined ? undefined : Buffer.from(path.replace(/^\/+|\/+$/g, ''), 'utf8');
 }
 
 /** The teammate's receipt against this machine's record; `recorded` is the record's receipt when it could be read. */

@@ -5,3 +5,4 @@ export type { Selection } from './selection';
 export { openListedManifest, type ListedManifest } from './listed-manifest';
 export { restoreToFolder, type RestoreOptions, type RestoreReport } from './restore-to-folder';
 export { exportArchive, type ExportOptions, type ExportReport } from './export-archive';
+export { countedSource } from './counted-source';
