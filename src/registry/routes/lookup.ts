@@ -4,10 +4,10 @@
  * client checks the signature itself.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { parsePeerId } from '../../core/identity/peer-id';
 import type { LookupReply } from '../../core/registry/protocol';
 import { HttpError, noteForLog } from '../../http-server';
 import type { PeerEntry, RegistryStore } from '../store/registry-store';
+import { rememberingPeerIdParser } from './checked-peer-ids';
 
 export interface LookupDependencies {
   store: RegistryStore;
@@ -16,7 +16,11 @@ export interface LookupDependencies {
 
 const jsonType = 'application/json; charset=utf-8';
 
+/** IDs remembered as checked: the peers of a large company, about 10 MB when full. */
+const rememberedPeerIds = 50_000;
+
 export function lookupRoute({ store, now }: LookupDependencies) {
+  const parsePeerId = rememberingPeerIdParser(rememberedPeerIds);
   // A cached store hands out the same entry until the peer announces again, so its answer is serialized once.
   const answers = new WeakMap<PeerEntry, Buffer>();
   const answerFor = (entry: PeerEntry): Buffer => {
