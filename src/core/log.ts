@@ -7,9 +7,23 @@ import { pino, type Logger, type LoggerOptions } from 'pino';
 
 export type { Logger };
 
+/** pino's ISO time field, formatted once per millisecond: a busy server logs many lines in each. */
+function isoTimeOncePerMillisecond(): () => string {
+  let formattedAt = Number.NaN;
+  let field = '';
+  return () => {
+    const now = Date.now();
+    if (now !== formattedAt) {
+      formattedAt = now;
+      field = `,"time":"${new Date(now).toISOString()}"`;
+    }
+    return field;
+  };
+}
+
 const lineShape: LoggerOptions = {
   base: undefined,
-  timestamp: pino.stdTimeFunctions.isoTime,
+  timestamp: isoTimeOncePerMillisecond(),
   formatters: { level: (label) => ({ level: label }) },
 };
 
