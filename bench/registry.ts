@@ -89,6 +89,9 @@ async function main(): Promise<void> {
     }
     const baseline = median(bareRounds);
     const lookups = median(lookupRounds);
+    // Rounds next to each other share the machine's load of the moment, so their ratio is steadier than the ratio of medians.
+    const roundRatios = lookupRounds.map((round, index) => round.perSecond / bareRounds[index].perSecond).sort((a, b) => a - b);
+    const pairedRatio = roundRatios[Math.floor(rounds / 2)];
     const row = (label: string, { perSecond, p50, p99 }: Measure) =>
       `  ${label.padEnd(22)} ${Math.round(perSecond).toString().padStart(7)} req/s   p50 ${p50} ms   p99 ${p99} ms`;
     console.log(
@@ -97,6 +100,7 @@ async function main(): Promise<void> {
         row('bare node:http', baseline),
         row('registry GET /v2/peers', lookups),
         `  ratio                  ${(lookups.perSecond / baseline.perSecond).toFixed(2)} of bare node:http throughput`,
+        `  paired ratio           ${pairedRatio.toFixed(2)} (median of each round's ratio to the bare round just before it)`,
       ].join('\n'),
     );
   } finally {
