@@ -1,11 +1,11 @@
 /**
- * Registry look-up throughput and p99 latency under concurrent load, beside a
+ * Registry look-up throughput and p50/p99 latency under concurrent load, beside a
  * bare node:http server answering the same JSON body in the same run, so the
  * ratio says what routing, validation, the store and logging cost. The two
  * are measured in alternating rounds and each reported by its median round,
  * so load from elsewhere on the machine skews both alike. Loopback only,
  * bounded in time (about rounds x 2 x (seconds + 1) s). Run:
- * node --import tsx bench/registry.ts   (BENCH_SECONDS: seconds per round, default 3)
+ * node --import tsx bench/registry.ts   (BENCH_SECONDS: seconds per round, default 3; BENCH_ROUNDS: rounds, default 5)
  */
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,7 +16,7 @@ import { generateIdentity } from '../src/core/identity/keys';
 import { RegistryClient } from '../src/core/registry/registry-client';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-const rounds = 3;
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const connections = 16;
 const root = resolve(__dirname, '..');
 
@@ -48,6 +48,7 @@ async function start(args: string[], logFile: string, env: NodeJS.ProcessEnv = {
 
 interface Measure {
   perSecond: number;
+  p50: number;
   p99: number;
 }
 
@@ -55,7 +56,7 @@ async function measure(url: string): Promise<Measure> {
   await autocannon({ url, connections, duration: 1 }); // warm-up, not counted
   const result = await autocannon({ url, connections, duration: seconds });
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${url}: ${result.non2xx} non-2xx answers and ${result.errors} errors`);
-  return { perSecond: result.requests.average, p99: result.latency.p99 };
+  return { perSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
 /** The round with the median throughput. */
@@ -88,14 +89,18 @@ async function main(): Promise<void> {
     }
     const baseline = median(bareRounds);
     const lookups = median(lookupRounds);
-    const row = (label: string, { perSecond, p99 }: Measure) =>
-      `  ${label.padEnd(22)} ${Math.round(perSecond).toString().padStart(7)} req/s   p99 ${p99} ms`;
+    // Rounds next to each other share the machine's load of the moment, so their ratio is steadier than the ratio of medians.
+    const roundRatios = lookupRounds.map((round, index) => round.perSecond / bareRounds[index].perSecond).sort((a, b) => a - b);
+    const pairedRatio = roundRatios[Math.floor(rounds / 2)];
+    const row = (label: string, { perSecond, p50, p99 }: Measure) =>
+      `  ${label.padEnd(22)} ${Math.round(perSecond).toString().padStart(7)} req/s   p50 ${p50} ms   p99 ${p99} ms`;
     console.log(
       [
         `registry look-ups: ${connections} connections, median of ${rounds} rounds of ${seconds} s, loopback, ${body.length}-byte JSON answer`,
         row('bare node:http', baseline),
         row('registry GET /v2/peers', lookups),
         `  ratio                  ${(lookups.perSecond / baseline.perSecond).toFixed(2)} of bare node:http throughput`,
+        `  paired ratio           ${pairedRatio.toFixed(2)} (median of each round's ratio to the bare round just before it)`,
       ].join('\n'),
     );
   } finally {

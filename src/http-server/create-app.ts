@@ -135,7 +135,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('deadline', null);
   app.addHook('onRequest', (request, reply, done) => {
     request.remote = plainIp(request.socket.remoteAddress ?? '');
-    if (limits.requestTimeoutMs > 0) request.deadline = setTimeout(() => enforceDeadline(request, reply, limits.requestTimeoutMs), limits.requestTimeoutMs);
+    if (limits.requestTimeoutMs > 0 && hasBody(request)) {
+      request.deadline = setTimeout(() => enforceDeadline(request, reply, limits.requestTimeoutMs), limits.requestTimeoutMs);
+    }
     done();
   });
 
@@ -165,6 +167,12 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
 
 function describeRequest(request: FastifyRequest): Record<string, unknown> {
   return { method: request.method, path: request.url.slice(0, 200), remote: request.remote };
+}
+
+/** A request without a body is whole once its headers are in (the headers timeout covers those): no deadline to keep. */
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length'];
+  return request.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }
 
 /** A request still arriving when its time is up is answered 408 and its connection closed; one already whole is left to finish. */

@@ -59,3 +59,23 @@ test('a full table makes room for a new peer by deleting entries expired past th
   await client.announce(bob, 7002, ['127.0.0.1']);
   assert.equal((await fetch(`${registry.url}/v2/peers/${bob.peerId}`)).status, 200);
 });
+
+test('a look-up answers with the latest announcement as JSON, also after the same peer was looked up before', async (t) => {
+  const registry = await startTestRegistry(t);
+  const client = new RegistryClient(registry.url);
+  const alice = generateIdentity();
+  const lookUp = async () => {
+    const response = await fetch(`${registry.url}/v2/peers/${alice.peerId.toLowerCase()}`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('content-type'), 'application/json; charset=utf-8');
+    const body = (await response.json()) as { peerId: string; announcement: { payload: string }; lastSeen: number };
+    const payload = JSON.parse(Buffer.from(body.announcement.payload, 'base64').toString()) as { addresses: { port: number }[] };
+    return { peerId: body.peerId, port: payload.addresses[0].port, lastSeen: body.lastSeen };
+  };
+
+  const first = await client.announce(alice, 7001, ['127.0.0.1']);
+  assert.deepEqual(await lookUp(), { peerId: alice.peerId, port: 7001, lastSeen: first.lastSeen });
+  assert.deepEqual(await lookUp(), { peerId: alice.peerId, port: 7001, lastSeen: first.lastSeen });
+  const second = await client.announce(alice, 7002, ['127.0.0.1']);
+  assert.deepEqual(await lookUp(), { peerId: alice.peerId, port: 7002, lastSeen: second.lastSeen });
+});

@@ -1,7 +1,7 @@
 /** `peer-backup registry`: run the registry server until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
-import { defaultRegistryPort, hostRegistry, jsonLogger, registryDefaults, resolveHome, type RunningRegistry } from '../../core/app';
+import { batchedLogger, defaultRegistryPort, hostRegistry, registryDefaults, resolveHome, type RunningRegistry } from '../../core/app';
 import { globalOptions } from '../context';
 import { integerFrom, port } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
@@ -32,7 +32,7 @@ export function registerRegistryCommand(program: Command): void {
     .action(async (options: RegistryCommandOptions, command: Command) => {
       const home = resolveHome(globalOptions(command).home);
       const dbFile = options.db === undefined ? join(home.dir, 'registry.db') : resolve(options.db);
-      const log = jsonLogger((line) => process.stdout.write(`${line}\n`));
+      const log = batchedLogger((text) => process.stdout.write(text));
       const registry: RunningRegistry = await hostRegistry({
         dbFile,
         host: options.host,

@@ -20,7 +20,7 @@ export { describeProgress, type ProgressLine } from '../progress-text';
 export type { BackupSummary, SummaryState } from '../backup-summary';
 export { parsePeerId } from '../identity/peer-id';
 export type { SecretSlot } from '../identity/shared-identity';
-export { jsonLogger, type Logger } from '../log';
+export { batchedLogger, jsonLogger, type Logger } from '../log';
 export { printable } from '../printable';
 export { parseQuota } from '../quota';
 export { resolveRegistryUrl } from '../registry/registry-url';

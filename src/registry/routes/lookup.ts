@@ -3,19 +3,36 @@
  * the address it came from. Needs no key: the answer is public, and the
  * client checks the signature itself.
  */
-import type { FastifyRequest } from 'fastify';
-import { parsePeerId } from '../../core/identity/peer-id';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { LookupReply } from '../../core/registry/protocol';
 import { HttpError, noteForLog } from '../../http-server';
-import type { RegistryStore } from '../store/registry-store';
+import type { PeerEntry, RegistryStore } from '../store/registry-store';
+import { rememberingPeerIdParser } from './checked-peer-ids';
 
 export interface LookupDependencies {
   store: RegistryStore;
   now: () => number;
 }
 
+const jsonType = 'application/json; charset=utf-8';
+
+/** IDs remembered as checked: the peers of a large company, about 10 MB when full. */
+const rememberedPeerIds = 50_000;
+
 export function lookupRoute({ store, now }: LookupDependencies) {
-  return async (request: FastifyRequest<{ Params: { peerId: string } }>): Promise<LookupReply> => {
+  const parsePeerId = rememberingPeerIdParser(rememberedPeerIds);
+  // A cached store hands out the same entry until the peer announces again, so its answer is serialized once.
+  const answers = new WeakMap<PeerEntry, Buffer>();
+  const answerFor = (entry: PeerEntry): Buffer => {
+    let answer = answers.get(entry);
+    if (!answer) {
+      answer = serializeAnswer(entry);
+      answers.set(entry, answer);
+    }
+    return answer;
+  };
+
+  return async (request: FastifyRequest<{ Params: { peerId: string } }>, reply: FastifyReply): Promise<FastifyReply> => {
     let peerId: string;
     try {
       peerId = parsePeerId(request.params.peerId);
@@ -27,12 +44,17 @@ export function lookupRoute({ store, now }: LookupDependencies) {
     if (!entry) {
       throw new HttpError(404, 'peer-not-registered', `peer ${peerId} is not registered here, or its entry expired: it announces itself while it is receiving`);
     }
-    return {
-      peerId,
-      announcement: { payload: entry.payload.toString('base64'), signature: entry.signature.toString('base64') },
-      ...(entry.observed && { observed: entry.observed }),
-      lastSeen: entry.lastSeen,
-      expiresAt: entry.expiresAt,
-    };
+    return reply.header('content-type', jsonType).send(answerFor(entry));
   };
+}
+
+function serializeAnswer(entry: PeerEntry): Buffer {
+  const answer: LookupReply = {
+    peerId: entry.peerId,
+    announcement: { payload: entry.payload.toString('base64'), signature: entry.signature.toString('base64') },
+    ...(entry.observed && { observed: entry.observed }),
+    lastSeen: entry.lastSeen,
+    expiresAt: entry.expiresAt,
+  };
+  return Buffer.from(JSON.stringify(answer));
 }
