@@ -12,8 +12,9 @@ import { App, homeAt, UserError, type Home } from '../core/app';
 import { readSettings, sharedHomeDir, type ExtensionSettings } from './settings';
 import type { Vscode } from './vscode-api';
 
-/** The secret's key in SecretStorage. */
+/** The secrets' keys in SecretStorage. */
 export const identitySecretKey = 'peerBackup.identity';
+export const storageSecretKey = 'peerBackup.storageSecret';
 
 export class Services {
   readonly home: Home;
@@ -39,6 +40,11 @@ export class Services {
       secretSlot:
         shared === undefined
           ? { description: "the editor's secret storage (Peer Backup's private key)", get: async () => secrets.get(identitySecretKey), set: async (pem) => secrets.store(identitySecretKey, pem) }
+          : undefined,
+      // Likewise the storage secret, which names and seals every chunk stored at a teammate's.
+      storageSecretSlot:
+        shared === undefined
+          ? { description: "the editor's secret storage (Peer Backup's storage secret)", get: async () => secrets.get(storageSecretKey), set: async (secret) => secrets.store(storageSecretKey, secret) }
           : undefined,
       registryUrl: () => this.settings().registryUrl,
       // A shared home must exist, as for the CLI: a typo should not start an empty database.
