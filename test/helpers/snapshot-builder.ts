@@ -1,6 +1,6 @@
 /**
  * Builds a chunked snapshot of a folder for restore tests, as the contract
- * (docs/drafts/STORE.md) describes one: tree lines in walk order, files cut by
+ * (docs/PROTOCOL.md ("Snapshots, packs and the exchanges")) describes one: tree lines in walk order, files cut by
  * FastCDC and sealed, the tree's text cut and sealed the same way (or into
  * pieces of a given size, so lines straddle chunks), and a signed manifest.
  * Chunks go into a FolderChunkSource.

@@ -43,7 +43,7 @@ test('the gear table is the one derived from the stated seed, value for value', 
 test('the same bytes give the same cut points, in any run on any machine', () => {
   const data = seededBytes(16 * MiB, 1);
   const first = chunksOf(data);
-  // The test vector in docs/drafts/CHUNKING.md.
+  // The test vector in docs/PROTOCOL.md ("Chunking").
   assert.deepEqual(lengths(first), [
     1659955, 625533, 1194655, 1211970, 1396161, 1226266, 1236382, 1945936, 948589, 1304306, 1310534, 1063118, 1195436, 458375,
   ]);

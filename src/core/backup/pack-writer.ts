@@ -2,7 +2,7 @@
  * One pack being written to the spool: a ustar archive of chunk entries
  * (tar-stream), hashed as it is written so its ID is known when it closes.
  * Entry headers carry nothing about this machine: mode 0600, uid and gid 0,
- * mtime 0, no user or group names (docs/drafts/STORE.md, "Packs").
+ * mtime 0, no user or group names (docs/PROTOCOL.md, "Packs").
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';

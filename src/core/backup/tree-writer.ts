@@ -1,7 +1,7 @@
 /**
  * Writes a snapshot's tree as it is walked: each entry's line goes through
  * a chunker of its own, and each tree chunk is queued as soon as it is cut,
- * so the tree is never held whole (docs/drafts/STORE.md, "The tree").
+ * so the tree is never held whole (docs/PROTOCOL.md, "The tree").
  */
 import { FastCdcChunker } from '../chunk/fastcdc';
 import { encodeTreeEntry, type TreeEntry } from '../snapshot/tree-entry';

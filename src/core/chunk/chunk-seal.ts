@@ -12,7 +12,7 @@
  * codec byte changed, fails the tag like any altered byte does. Nothing is
  * decompressed before the tag checks out; the size bound on decompression and
  * the final ID check guard against chunks sealed under this key by faulty or
- * hostile software that holds it. docs/drafts/CHUNK-CRYPTO.md has the rest.
+ * hostile software that holds it. docs/PROTOCOL.md ("Keys, chunk IDs and sealed chunks") has the rest.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';

@@ -1,7 +1,7 @@
 /**
  * Content-defined chunking: FastCDC with normalized chunking (level 2), so
  * that an edit in a file changes only the chunks around it and every other
- * chunk keeps its bytes, and so its hash. docs/drafts/CHUNKING.md states the
+ * chunk keeps its bytes, and so its hash. docs/PROTOCOL.md ("Chunking") states the
  * rule for other implementations; in short, for a chunk starting at byte 0:
  *
  *   - bytes 0 .. CHUNK_MIN-1 are taken without hashing (cut-point skipping);

@@ -36,7 +36,7 @@ import { putFile } from './put-file';
 import type { VerifiedPeer } from './sender';
 import { defaultStallTimeoutMs, stallWatchdog, type StallWatchdog } from './stall-watchdog';
 
-/** A sealed chunk's 30 bytes of version, codec, nonce and tag around at most maxChunkBytes (docs/drafts/CHUNK-CRYPTO.md). */
+/** A sealed chunk's 30 bytes of version, codec, nonce and tag around at most maxChunkBytes (docs/PROTOCOL.md ("Keys, chunk IDs and sealed chunks")). */
 const maxSealedChunkBytes = 30 + maxChunkBytes;
 const maxReferenceChunkBytes = 32 * maxIdsPerReferenceChunk;
 /** A read answer's entries are bounded by maxBytesPerRead; the end blocks and a tar record's padding are all it may add. */

@@ -5,7 +5,7 @@
  * manifests once every chunk they reference is stored, lists them, serves
  * chunks back, and collects packs no snapshot needs. Its bytes count against
  * the same SpaceLedger as the version-1 archives, so a sender's quota covers
- * both. docs/drafts/STORE.md is the contract.
+ * both. docs/PROTOCOL.md ("Snapshots, packs and the exchanges") is the contract.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';

@@ -17,7 +17,7 @@ export interface PackEntry {
   length: number;
 }
 
-/** A sealed chunk's version, codec and nonce (14 bytes) before its ciphertext, and its tag (16 bytes) after: docs/drafts/CHUNK-CRYPTO.md. */
+/** A sealed chunk's version, codec and nonce (14 bytes) before its ciphertext, and its tag (16 bytes) after: docs/PROTOCOL.md ("Keys, chunk IDs and sealed chunks"). */
 export const sealedOverheadBytes = 30;
 export const maxSealedChunkBytes = sealedOverheadBytes + maxChunkBytes;
 export const maxReferenceChunkBytes = 32 * maxIdsPerReferenceChunk;
