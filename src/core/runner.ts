@@ -1,7 +1,7 @@
 /**
- * One backup run: plan -> storage keys -> reach the teammate's store ->
- * chunked backup (walk, chunk, send what the teammate lacks, commit the
- * signed manifest) -> check receipt -> record. Every run is a row in `runs`,
+ * One backup run: plan -> storage keys -> chunked backup (walk, chunk,
+ * reach the teammate's store when the first chunks are ready, send what it
+ * lacks, commit the signed manifest) -> record. Every run is a row in `runs`,
  * written when it starts and when it ends, whatever the outcome.
  *
  * Whether and how long to retry reaching an offline teammate is the
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { BackupFigures } from './backup/backup-progress';
 import type { ChunkDestination, DestinationFactory } from './backup/chunk-destination';
 import { runChunkedBackup } from './backup/chunked-backup';
+import { reachedOnFirstUse } from './backup/lazy-destination';
 import type { ChunkKeys } from './chunk/chunk-keys';
 import { codeOf, UserError } from './errors';
 import { noRetries, retrying, type RetryPolicy } from './retry';
@@ -73,7 +74,7 @@ export async function runBackup(context: RunnerContext, planName: string, option
     if (!destinationPeer) throw new UserError(`plan "${plan.name}" has no destination; choose the teammate to back up to`, { code: 'no-destination' });
     const report = (progress: Omit<RunProgress, 'runId' | 'plan'>) => options.onProgress?.({ runId, plan: plan.name, ...progress });
     const keys = await context.chunkKeys();
-    const destination = await reachWithRetries(context, destinationPeer, options, report);
+    const destination = reachedOnFirstUse(() => reachWithRetries(context, destinationPeer, options, report));
     await mkdir(context.spoolDir, { recursive: true, mode: 0o700 });
     const snapshotId = `${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}-${runId}-${randomBytes(3).toString('hex')}`;
     const started = Date.now();

@@ -64,3 +64,18 @@ test('a teammate that stays unreachable fails the run with the reason, recorded 
   assert.equal(run.failureStep, 'peer-offline');
   assert.equal(run.error, 'the teammate is offline');
 });
+
+test('a designated path that is gone fails the run as source-missing without reaching the teammate', async (t) => {
+  let reached = 0;
+  const { context } = await setUp(t, async (destination) => {
+    reached++;
+    return destination;
+  });
+  const gone = join(tempDir(t), 'moved-away');
+  await context.store.plans.setItems('nightly', [{ sourcePath: gone, archivePath: 'gone' }]);
+  const run = await runBackup(context, 'nightly', { retry: { delaysMs: [0] } });
+  assert.equal(run.status, 'failed');
+  assert.equal(run.failureStep, 'source-missing');
+  assert.match(run.error ?? '', new RegExp(`${gone} was moved or deleted`));
+  assert.equal(reached, 0);
+});

@@ -32,6 +32,8 @@ const nonceBytes = 12;
 const tagBytes = 16;
 const headerBytes = 2 + nonceBytes;
 const brotliQuality = 1;
+/** Brotli's output for incompressible input exceeds it by a few bytes per 64 KiB block; this covers a whole chunk's worth. */
+const brotliMarginBytes = 4096;
 /** Compressed data is kept only when it saves at least this fraction of the chunk; else the chunk is stored as it is. */
 const minSavingDivisor = 16;
 
@@ -55,7 +57,10 @@ const brotliCompressAsync = promisify(brotliCompress);
  */
 export async function sealNamedChunk(keys: ChunkKeys, id: string, plaintext: Buffer): Promise<Buffer> {
   checkLength(plaintext);
-  return envelope(keys, id, plaintext, await brotliCompressAsync(plaintext, brotliOptions(plaintext.length)));
+  // One output buffer large enough for the whole result: with the default 16 KiB, each piece of output is a round
+  // trip between the thread pool and this thread, which then spends more time than the compression itself.
+  const chunkSize = Math.max(constants.Z_MIN_CHUNK, plaintext.length + brotliMarginBytes);
+  return envelope(keys, id, plaintext, await brotliCompressAsync(plaintext, { ...brotliOptions(plaintext.length), chunkSize }));
 }
 
 function checkLength(plaintext: Buffer): void {
