@@ -1,4 +1,9 @@
-/** The quick picks and input boxes several commands share: choose a plan, a teammate or folders, type a peer ID, a plan name, a quota. */
+/**
+ * The quick picks and input boxes several commands share: choose a plan, a
+ * teammate or folders, type a peer ID, a plan name, a quota. Steps of a
+ * flow stay open when the focus leaves them: the user may be off copying a
+ * peer ID from a chat.
+ */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type * as vscode from 'vscode';
@@ -59,7 +64,7 @@ export async function pickTeammate(vsc: Vscode, app: App, placeHolder: string): 
   const add: Item<undefined> = { label: '$(add) Add Teammate...', description: 'by their peer ID', value: undefined };
   const picked = await vsc.window.showQuickPick<Item<Destination | undefined>>(
     [...teammates.map((teammate) => ({ label: teammate.label, description: teammate.peerId, value: teammate })), add],
-    { placeHolder },
+    { placeHolder, ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   return picked.value ?? askNewTeammate(vsc, app);
@@ -71,6 +76,7 @@ export async function askNewTeammate(vsc: Vscode, app: App): Promise<Destination
   const label = await vsc.window.showInputBox({
     title: 'Add Teammate (1/2)',
     prompt: 'A name to recognise your teammate by',
+    ignoreFocusOut: true,
     placeHolder: 'e.g. alice',
     validateInput: (text) => problemWith((typed) => checkNewTeammateLabel(typed, teammates), text),
   });
@@ -105,6 +111,7 @@ export async function askPlanName(vsc: Vscode, app: App, title: string): Promise
   const typed = await vsc.window.showInputBox({
     title,
     prompt: 'A name for the plan',
+    ignoreFocusOut: true,
     placeHolder: 'e.g. nightly',
     validateInput: (text) => problemWith(checkPlanName, text) ?? (taken.has(text.trim()) ? `A plan named "${text.trim()}" already exists: choose another name.` : undefined),
   });
@@ -116,7 +123,7 @@ export async function pickSchedule(vsc: Vscode, title: string): Promise<string |
   const custom: Item<undefined> = { label: 'Custom...', description: 'a cron expression or "every N minutes"', value: undefined };
   const picked = await vsc.window.showQuickPick<Item<string | undefined>>(
     [...schedulePresets.map((spec) => ({ label: spec, description: previewSchedule(spec, new Date(), 0).summary, value: spec })), custom],
-    { title, placeHolder: 'When should the plan run?' },
+    { title, placeHolder: 'When should the plan run?', ignoreFocusOut: true },
   );
   if (!picked) return undefined;
   if (picked.value !== undefined) return picked.value;
@@ -138,7 +145,7 @@ export async function pickFolders(vsc: Vscode, title: string): Promise<{ paths: 
     { label: `$(root-folder) ${folder.name}`, description: 'the whole workspace folder', value: folder.uri.fsPath },
     ...subfolders(folder.uri.fsPath).map((name) => ({ label: `$(folder) ${name}`, description: folder.name, value: join(folder.uri.fsPath, name) })),
   ]);
-  const picked = await vsc.window.showQuickPick<Item<string | undefined>>([...offered, browse], { title, placeHolder: 'Which folders should the plan back up?', canPickMany: true });
+  const picked = await vsc.window.showQuickPick<Item<string | undefined>>([...offered, browse], { title, placeHolder: 'Which folders should the plan back up?', canPickMany: true, ignoreFocusOut: true });
   if (!picked?.length) return undefined;
   const paths = picked.flatMap((item) => (item.value === undefined ? [] : [item.value]));
   if (picked.some((item) => item.value === undefined)) {
