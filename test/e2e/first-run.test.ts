@@ -89,6 +89,8 @@ test('the walkthrough takes a fresh install to its first backup', async (t) => {
   await step('5. Add Teammate: a name and the peer ID', async () => {
     await clickStepButton(editor, 'addTeammate', 'Add Teammate');
     await typeInQuickInput(editor, 'teammate');
+    // The second box reuses the first's widget: type only once it is the second.
+    await editor.page.locator('.quick-input-widget', { hasText: 'Add Teammate (2/2)' }).waitFor();
     await typeInQuickInput(editor, teammate.peerId);
     await editor.notification(/Added teammate/).waitFor();
     await stepDone(editor, 'addTeammate').waitFor();
@@ -97,6 +99,7 @@ test('the walkthrough takes a fresh install to its first backup', async (t) => {
   await step('6. Create Backup Plan: a name, the src folder, the teammate, a schedule', async () => {
     await clickStepButton(editor, 'designate', 'Create Backup Plan');
     await typeInQuickInput(editor, 'first');
+    await editor.page.locator('.quick-input-widget', { hasText: 'Create Backup Plan (2/4)' }).waitFor();
     await editor.page.locator('.quick-input-list .monaco-list-row', { has: editor.page.getByText('src', { exact: true }) }).click();
     await editor.page.locator('.quick-input-widget', { hasText: '1 Selected' }).waitFor();
     await editor.screenshot('pick-folders');

@@ -29,8 +29,8 @@ function planNode(services: Services, plan: Plan, runs: Run[], teammate: string 
   const last = runs.find((run) => run.planId === plan.id);
   const lastText = last ? `${last.status} ${timeAgo(last.endedAt ?? last.startedAt, now)}` : 'never run';
   const schedule = describeSchedule(plan, now);
-  const paths = countOf(plan.items.length, 'path');
-  const summary = `${paths} to ${teammate ?? 'no teammate yet'}, ${schedule.summary}`;
+  const where = `${countOf(plan.items.length, 'path')}${teammate ? ` to ${teammate}` : ', no teammate yet'}`;
+  const summary = `${where}, ${schedule.summary}`;
   const children: TreeNode[] = [
     node(teammate ? `Teammate: ${teammate}` : 'Teammate: none yet', `Plan ${plan.name} backs up to ${teammate ?? 'no teammate yet'}`, { iconPath: new ThemeIcon('person') }),
     ...plan.items.map((item) =>
@@ -46,7 +46,7 @@ function planNode(services: Services, plan: Plan, runs: Run[], teammate: string 
   ];
   return {
     ...node(plan.name, `Plan ${plan.name}: ${summary}; next run ${schedule.next}; last run ${lastText}`, {
-      description: `${paths} to ${teammate ?? 'no teammate yet'}`,
+      description: where,
       tooltip: `${plan.name}: ${summary}\nNext run: ${schedule.next}\nLast run: ${lastText}`,
       contextValue: planItemContext,
       iconPath: new ThemeIcon(last ? statusIcons[last.status] : 'archive'),
