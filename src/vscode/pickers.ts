@@ -53,7 +53,7 @@ export async function pickPlan(vsc: Vscode, app: App, placeHolder: string, optio
       detail: `Schedule: ${plan.schedule}${plan.enabled ? '' : ' (disabled)'}`,
       value: plan,
     })),
-    { placeHolder, matchOnDescription: true },
+    { placeHolder, matchOnDescription: true, ignoreFocusOut: true },
   );
   return picked?.value;
 }
@@ -101,7 +101,7 @@ export async function askPeerId(vsc: Vscode, title: string, prompt: string, chec
 }
 
 export async function askQuota(vsc: Vscode, title: string, prompt: string): Promise<number | undefined> {
-  const typed = await vsc.window.showInputBox({ title, prompt, value: '10GB', validateInput: (text) => problemWith(parseQuota, text) });
+  const typed = await vsc.window.showInputBox({ title, prompt, value: '10GB', ignoreFocusOut: true, validateInput: (text) => problemWith(parseQuota, text) });
   return typed === undefined ? undefined : parseQuota(typed);
 }
 

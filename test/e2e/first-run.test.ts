@@ -41,7 +41,9 @@ test('the walkthrough takes a fresh install to its first backup', async (t) => {
   writeFixtureTree(join(workspace, 'src'));
   const teammate = await makeHome(t);
 
-  const editor = await startEditor({ artifactsName: 'first-run', workspaceDir: workspace, vsixPath: packagedVsixPath });
+  // The editor's own default, which the harness turns off for other tests.
+  const stock = { 'workbench.welcomePage.walkthroughs.openOnInstall': true };
+  const editor = await startEditor({ artifactsName: 'first-run', workspaceDir: workspace, vsixPath: packagedVsixPath, settings: stock });
   t.after(() => editor.stop());
   const step = (name: string, body: () => Promise<void>) =>
     t.test(name, async () => {

@@ -32,14 +32,20 @@ export interface EditorOptions {
   artifactsName: string;
   workspaceDir: string;
   vsixPath: string;
-  /** Added to the profile's User/settings.json. */
+  /**
+   * Added to the profile's User/settings.json. Walkthroughs of newly
+   * installed extensions do not open unless a test asks for the editor's
+   * default (true): one opening over a test's first steps takes their focus.
+   */
   settings?: Record<string, unknown>;
 }
+
+const quietSettings = { 'workbench.welcomePage.walkthroughs.openOnInstall': false };
 
 export async function startEditor(options: EditorOptions): Promise<Editor> {
   const artifactsDir = join(repoRoot, 'test-artifacts', 'e2e', options.artifactsName.replace(/[^\w.-]+/g, '-'));
   rmSync(artifactsDir, { recursive: true, force: true });
-  const profile = createProfile(mkdtempSync(join(tmpdir(), 'peer-backup-e2e-')), options.settings ?? {});
+  const profile = createProfile(mkdtempSync(join(tmpdir(), 'peer-backup-e2e-')), { ...quietSettings, ...options.settings });
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   try {

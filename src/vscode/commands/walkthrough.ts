@@ -19,10 +19,15 @@ export function walkthroughCommands(context: CommandContext): [string, CommandHa
   });
 }
 
-/** Opens the walkthrough the first time the extension runs on this machine (the flag is global state, shared by every window). */
+/**
+ * Opens the walkthrough the first time the extension runs on this machine
+ * (the flag is global state, shared by every window), unless the user told
+ * the editor not to open walkthroughs of newly installed extensions.
+ */
 export function openWalkthroughOnFirstRun(vsc: Vscode, context: ExtensionContext, log: vscode.LogOutputChannel): void {
   const { globalState } = context;
   if (!globalState || globalState.get<boolean>(openedKey)) return;
+  if (!vsc.workspace.getConfiguration('workbench.welcomePage').get<boolean>('walkthroughs.openOnInstall', true)) return;
   void Promise.resolve(globalState.update(openedKey, true))
     .then(() => openWalkthrough(vsc))
     .catch((err: unknown) => log.warn(`Opening the walkthrough: ${(err as Error).message}`));
