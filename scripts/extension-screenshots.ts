@@ -51,7 +51,8 @@ async function capture(theme: (typeof themes)[number], registryUrl: string, team
     artifactsName: `screenshots-${theme.name}`,
     workspaceDir,
     vsixPath: packagedVsixPath,
-    settings: { 'workbench.colorTheme': theme.colorTheme, 'peerBackup.registryUrl': registryUrl, 'workbench.welcomePage.walkthroughs.openOnInstall': true },
+    settings: { 'workbench.colorTheme': theme.colorTheme, 'peerBackup.registryUrl': registryUrl },
+    openWalkthroughs: true,
   });
   const cspViolations: string[] = [];
   editor.page.on('console', (message) => {

@@ -42,8 +42,7 @@ test('the walkthrough takes a fresh install to its first backup', async (t) => {
   const teammate = await makeHome(t);
 
   // The editor's own default, which the harness turns off for other tests.
-  const stock = { 'workbench.welcomePage.walkthroughs.openOnInstall': true };
-  const editor = await startEditor({ artifactsName: 'first-run', workspaceDir: workspace, vsixPath: packagedVsixPath, settings: stock });
+  const editor = await startEditor({ artifactsName: 'first-run', workspaceDir: workspace, vsixPath: packagedVsixPath, openWalkthroughs: true });
   t.after(() => editor.stop());
   const step = (name: string, body: () => Promise<void>) =>
     t.test(name, async () => {
