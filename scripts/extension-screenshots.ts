@@ -1,7 +1,8 @@
 /**
  * Screenshots of the extension's surfaces in a real editor, for the README
- * and docs/EXTENSION.md: the Explorer menu, and the settings panel in a
- * light, a dark and a high-contrast theme. Needs `npm run package` (the
+ * and docs/EXTENSION.md: the Explorer menu, and the walkthrough, the Peer
+ * Backup views and the settings panel in a light, a dark and a
+ * high-contrast theme. Needs `npm run package` (the
  * VSIX) and `npm run setup:e2e` (code-server, Chromium); writes
  * docs/images/*.png. Also fails if the panel's document reports a Content
  * Security Policy violation.
@@ -12,7 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { packagedVsixPath, startEditor, type Editor } from '../test/e2e/harness';
+import { clickMenuItem, packagedVsixPath, startEditor, type Editor } from '../test/e2e/harness';
 import { startUntilReady } from './lib/start-until-ready';
 
 const root = resolve(__dirname, '..');
@@ -51,25 +52,37 @@ async function capture(theme: (typeof themes)[number], registryUrl: string, team
     workspaceDir,
     vsixPath: packagedVsixPath,
     settings: { 'workbench.colorTheme': theme.colorTheme, 'peerBackup.registryUrl': registryUrl },
+    openWalkthroughs: true,
   });
   const cspViolations: string[] = [];
   editor.page.on('console', (message) => {
     if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
   });
   try {
+    // The walkthrough opens by itself on the first run.
+    await editor.page.locator('.gettingStartedContainer', { hasText: 'Get Started with Peer Backup' }).waitFor();
+    await editor.page.screenshot({ path: join(imagesDir, `walkthrough-${theme.name}.png`) });
+
     // The Explorer menu, then a plan made from it.
     await editor.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'src' }).first().click({ button: 'right' });
     await editor.page.locator('.context-view .action-label', { hasText: 'Add to Backup Plan...' }).first().waitFor();
     if (theme.name === 'light') await editor.page.screenshot({ path: join(imagesDir, 'explorer-menu.png') });
-    await editor.page.locator('.context-view .action-label', { hasText: 'Add to Backup Plan...' }).first().click();
+    await clickMenuItem(editor.page, editor.page.locator('.context-view .action-label', { hasText: 'Add to Backup Plan...' }).first());
     await pickInQuickInput(editor, 'New Backup Plan...');
     await typeInQuickInput(editor, 'nightly');
     await editor.notification(/Added "src" to plan "nightly"/).waitFor();
 
     await editor.runCommand('Peer Backup: Add Teammate');
     await typeInQuickInput(editor, 'alice');
+    // The second box reuses the first's widget: type only once it is the second.
+    await editor.page.locator('.quick-input-widget', { hasText: 'Add Teammate (2/2)' }).waitFor();
     await typeInQuickInput(editor, teammatePeerId);
     await editor.notification(/Added alice/).waitFor();
+
+    await editor.page.locator('.activitybar [aria-label^="Peer Backup"]').first().click();
+    await editor.page.locator('.monaco-list-row[aria-label^="Plan nightly:"]').waitFor();
+    await editor.page.locator('.monaco-list-row[aria-label^="Teammate alice:"]').waitFor();
+    await editor.page.screenshot({ path: join(imagesDir, `views-${theme.name}.png`) });
 
     await editor.runCommand('Peer Backup: Open Settings');
     const panel = editor.webview();

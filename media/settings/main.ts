@@ -8,8 +8,8 @@ import { h, type Child } from './dom';
 import { Page, type SavedView } from './page';
 import { PanelClient } from './rpc';
 import { historySection } from './sections/history';
-import { identitySection } from './sections/identity';
-import { plansSection } from './sections/plans';
+import { identitySection, registryBanner } from './sections/identity';
+import { plansSection, revealPlan } from './sections/plans';
 import { receivingSection } from './sections/receiving';
 import { teammatesSection } from './sections/teammates';
 import { registerToolkit } from './toolkit';
@@ -30,6 +30,7 @@ function sections(page: Page, state: PanelState): Child[] {
       page.button({ id: 'refresh', label: 'Refresh', ariaLabel: 'Refresh the panel', secondary: true, onClick: () => void page.submit('refresh', {}, { id: 'refresh-form', fields: {} }) }),
     ),
     page.formMessages('refresh-form'),
+    registryBanner(page, state),
     plansSection(page, state),
     h('vscode-divider', { role: 'separator' }),
     teammatesSection(page, state),
@@ -47,6 +48,7 @@ const vscode = acquireVsCodeApi();
 const client = new PanelClient(
   (message) => vscode.postMessage(message),
   (state) => page.show(state),
+  (plan) => revealPlan(plan),
 );
 const page = new Page(document.getElementById('app')!, vscode, client, sections);
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => client.receive(event.data));

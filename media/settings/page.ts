@@ -61,6 +61,11 @@ export class Page {
     this.render();
   }
 
+  /** Whether the user typed into `id` since it was last saved. */
+  hasDraft(id: string): boolean {
+    return id in this.view.drafts;
+  }
+
   /** A draft the user typed, else the saved value. */
   value(id: string, saved: string): string {
     return this.view.drafts[id] ?? saved;

@@ -29,6 +29,7 @@ export class PanelClient {
   constructor(
     private readonly post: (message: FromWebview) => void,
     private readonly onState: (state: PanelState) => void,
+    private readonly onReveal: (plan: string) => void = () => undefined,
   ) {}
 
   /** Tells the host the script listens now; the host answers with the state. */
@@ -48,6 +49,10 @@ export class PanelClient {
   receive(message: ToWebview): void {
     if (message.kind === 'state') {
       this.onState(message.state);
+      return;
+    }
+    if (message.kind === 'reveal') {
+      this.onReveal(message.plan);
       return;
     }
     const pending = this.pending.get(message.requestId);

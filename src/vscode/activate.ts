@@ -9,19 +9,27 @@ import { guardedCommands, type CommandHandler } from './commands/command-context
 import { historyCommands } from './commands/history';
 import { planCommands } from './commands/plans';
 import { receivingCommands } from './commands/receiving';
+import { registryCommands } from './commands/registry';
 import { restoreCommands } from './commands/restore';
 import { teammateCommands } from './commands/teammates';
+import { walkthroughCommands, openWalkthroughOnFirstRun } from './commands/walkthrough';
+import { ContextKeys } from './context-keys';
 import { SettingsPanel } from './panel/settings-panel';
 import { ReceiverSwitch } from './receiver-switch';
+import { RegistryWatch } from './registry-health';
+import { RegistryHost } from './registry-host';
 import { showError } from './report-errors';
 import { BackupRunner } from './run-with-progress';
 import { startScheduling } from './scheduling';
 import { Services } from './services';
 import { settingsSection } from './settings';
 import { BackupStatusBar } from './status-bar';
+import { createViews } from './views/views';
 import type { Vscode } from './vscode-api';
 
-export type ExtensionContext = Pick<vscode.ExtensionContext, 'subscriptions' | 'globalStorageUri' | 'secrets' | 'extensionUri' | 'extension'>;
+/** globalState is optional: only the first-run walkthrough needs it, and a window without it simply does not open that. */
+export type ExtensionContext = Pick<vscode.ExtensionContext, 'subscriptions' | 'globalStorageUri' | 'secrets' | 'extensionUri' | 'extension'> &
+  Partial<Pick<vscode.ExtensionContext, 'globalState'>>;
 
 export interface ActiveExtension {
   /** Every contributed command's handler, by command id. */
@@ -35,9 +43,12 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
   const services = new Services(vscode, context, log);
   const runner = new BackupRunner(services);
   const receiver = new ReceiverSwitch(services);
-  const panel = new SettingsPanel({ services, runner, receiver }, context.extensionUri);
-  const statusBar = new BackupStatusBar(services, receiver);
-  const commandContext = { vsc: vscode, services, runner, receiver, openSettings: () => panel.show() };
+  const registryHost = new RegistryHost(services);
+  const registryWatch = new RegistryWatch(services);
+  const panel = new SettingsPanel({ services, runner, receiver, registryHost, registryWatch }, context.extensionUri);
+  const statusBar = new BackupStatusBar(services, receiver, registryWatch);
+  const contextKeys = new ContextKeys(services, receiver, registryHost, registryWatch);
+  const commandContext = { vsc: vscode, services, runner, receiver, registryHost, registryWatch, openSettings: (planName?: string) => panel.show(planName) };
   const commands = new Map([
     ...guardedCommands(commandContext, {
       'peerBackup.showLog': ['Show Log', async () => log.show()],
@@ -48,15 +59,20 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
     ...teammateCommands(commandContext),
     ...receivingCommands(commandContext),
     ...historyCommands(commandContext),
+    ...registryCommands(commandContext),
+    ...walkthroughCommands(commandContext),
   ]);
 
   context.subscriptions.push(
     panel,
     statusBar,
+    ...createViews(services, receiver),
     services.onChanged(() => void statusBar.refresh()),
+    services.onChanged(() => void contextKeys.refresh()),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration(settingsSection)) return;
       void receiver.sync();
+      void registryWatch.check();
       services.changed();
     }),
   );
@@ -67,11 +83,15 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
   );
   statusBar.start();
   void receiver.sync();
+  void registryWatch.check();
+  void contextKeys.refresh();
+  openWalkthroughOnFirstRun(vscode, context, log);
   return {
     commands,
     serializer: panel.serializer(),
     deactivate: async () => {
       await receiver.stop();
+      await registryHost.stop();
       await services.close();
     },
   };

@@ -4,9 +4,14 @@
  * reason and "Show Log"). A scheduled run shows in the status bar's progress
  * area only; the scheduler's events report how it ended.
  */
-import { describeProgress, formatBytes, type Run, type RunProgress } from '../core/app';
-import { offerLog, showLogAction } from './report-errors';
+import { describeProgress, type Run, type RunProgress } from '../core/app';
+import { offerLog, showLogAction, whenChosen } from './report-errors';
 import type { Services } from './services';
+import { countOf, formatSize, teammateName } from './wording';
+
+const registryUnreachable = 'registry-unreachable';
+const changeRegistryAction = 'Change Registry URL';
+const hostRegistryAction = 'Host a Registry Here';
 
 /** Progress arrives per chunk; the notification needs it a few times a second at most. */
 const progressIntervalMs = 250;
@@ -36,7 +41,7 @@ export class BackupRunner {
         return this.logged(plan.name, (onProgress) => app.runs.runNow(plan.name, { signal: cancel.signal, onProgress }), show);
       },
     );
-    this.announceOutcome(run);
+    await this.announceOutcome(run, plan.destination);
     return run;
   }
 
@@ -65,7 +70,7 @@ export class BackupRunner {
         show(update);
       });
       if (done.status === 'succeeded') {
-        log.info(`"${planName}": backed up ${done.files} files (${formatBytes(done.bytes)}) as snapshot ${done.snapshotId}`);
+        log.info(`"${planName}": backed up ${countOf(done.files, 'file')} (${formatSize(done.bytes)}) as snapshot ${done.snapshotId}`);
         for (const skip of done.skipped) log.warn(`"${planName}": skipped ${skip.path}: ${skip.reason}`);
       } else {
         log.error(`"${planName}" ${done.status}: ${done.error ?? 'no reason recorded'}`);
@@ -76,16 +81,28 @@ export class BackupRunner {
     }
   }
 
-  private announceOutcome(run: Run): void {
+  /** One sentence; the snapshot ID, skipped paths and the full reason are in the log behind "Show Log". */
+  private async announceOutcome(run: Run, destination: string | null): Promise<void> {
     const { vsc, log } = this.services;
     if (run.status === 'succeeded') {
-      const skipped = run.skipped.length ? ` ${run.skipped.length} paths were skipped (see the log).` : '';
-      void vsc.window.showInformationMessage(`Backed up "${run.planName}": ${run.files} files, ${formatBytes(run.bytes)}, as snapshot ${run.snapshotId}.${skipped}`);
+      const teammate = destination ? ` to ${await this.teammateName(destination)}` : '';
+      const skipped = run.skipped.length ? `; ${countOf(run.skipped.length, 'path')} skipped` : '';
+      offerLog(log, vsc.window.showInformationMessage(`Backed up "${run.planName}"${teammate}: ${countOf(run.files, 'file')}, ${formatSize(run.bytes)}${skipped}.`, showLogAction));
     } else if (run.status === 'cancelled') {
       void vsc.window.showInformationMessage(`The backup of "${run.planName}" was cancelled; your teammate keeps nothing partial.`);
+    } else if (run.failureStep === registryUnreachable) {
+      const url = this.services.settings().registryUrl;
+      const choice = vsc.window.showErrorMessage(`The backup of "${run.planName}" failed: the registry at ${url} does not answer.`, changeRegistryAction, hostRegistryAction, showLogAction);
+      offerLog(log, choice);
+      whenChosen(choice, changeRegistryAction, () => vsc.commands.executeCommand('peerBackup.changeRegistryUrl'));
+      whenChosen(choice, hostRegistryAction, () => vsc.commands.executeCommand('peerBackup.hostRegistry'));
     } else {
       offerLog(log, vsc.window.showErrorMessage(`The backup of "${run.planName}" failed: ${run.error ?? 'no reason recorded'}`, showLogAction));
     }
+  }
+
+  private async teammateName(peerId: string): Promise<string> {
+    return teammateName(await this.services.app().teammates.labelOf(peerId), peerId);
   }
 }
 

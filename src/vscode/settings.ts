@@ -5,7 +5,7 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl, UserError, type Home } from '../core/app';
+import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl, resolveRegistryUrl, UserError, type Home } from '../core/app';
 import type { Vscode } from './vscode-api';
 
 export const settingsSection = 'peerBackup';
@@ -39,6 +39,15 @@ export function readSettings(vsc: Vscode): ExtensionSettings {
 /** Where the receiver listens and stores; a UserError naming the setting when one is unusable. */
 export function receiverPlace(settings: ExtensionSettings, home: Home): { port: number; storageDir: string } {
   return { port: checkPort(settings.receiverPort), storageDir: storageDirFor(settings.storageFolder, home) };
+}
+
+/** A registry URL as the setting holds it, or a UserError saying how to write one. */
+export function checkRegistryUrl(text: string): string {
+  try {
+    return resolveRegistryUrl(text.trim(), {});
+  } catch {
+    throw new UserError(`"${text.trim()}" is not a registry URL: give it as http://HOST:PORT, e.g. http://127.0.0.1:7420.`);
+  }
 }
 
 export function checkPort(value: unknown): number {

@@ -1,13 +1,16 @@
 /**
- * The status bar item: the last result and the next scheduled run
- * ("Backed up 12 min ago - next 18:00"), a warning colour when a plan's latest
- * run failed; a click opens the settings panel. It refreshes when this window
- * changes something and every minute (for "12 min ago", and for runs made by
- * other windows or the CLI).
+ * The status bar item: the plan the line is about, its last result and the
+ * next scheduled run ("nightly: backed up 12 min ago - next 18:00"), a
+ * warning colour when a plan's latest run failed; a click opens the settings
+ * panel. When the configured registry does not answer, the item says so
+ * instead, and a click offers to change it. It refreshes when this window
+ * changes something and every minute (for "12 min ago", and for runs made
+ * by other windows or the CLI).
  */
 import type * as vscode from 'vscode';
-import type { SummaryState } from '../core/app';
+import { clockTime, timeAgo, type BackupSummary, type Run, type SummaryState } from '../core/app';
 import type { ReceiverSwitch } from './receiver-switch';
+import type { RegistryWatch } from './registry-health';
 import type { Services } from './services';
 
 const icons: Record<SummaryState, string> = {
@@ -19,6 +22,8 @@ const icons: Record<SummaryState, string> = {
 };
 
 const refreshEveryMs = 60_000;
+/** Runs the summary looks at; the run the line is about is among them. */
+const recentRuns = 50;
 
 export class BackupStatusBar implements vscode.Disposable {
   private readonly item: vscode.StatusBarItem;
@@ -29,6 +34,7 @@ export class BackupStatusBar implements vscode.Disposable {
   constructor(
     private readonly services: Services,
     private readonly receiver: ReceiverSwitch,
+    private readonly registry: RegistryWatch,
   ) {
     const { vsc } = services;
     this.item = vsc.window.createStatusBarItem('peerBackup.status', vsc.StatusBarAlignment.Left, 50);
@@ -39,9 +45,12 @@ export class BackupStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  /** Starts the minute timer; the first refresh happens now. */
+  /** Starts the minute timer (which also asks the registry again); the first refresh happens now. */
   start(): void {
-    this.timer = setInterval(() => void this.refresh(), refreshEveryMs);
+    this.timer = setInterval(() => {
+      void this.registry.check();
+      void this.refresh();
+    }, refreshEveryMs);
     void this.refresh();
   }
 
@@ -49,15 +58,23 @@ export class BackupStatusBar implements vscode.Disposable {
     const generation = ++this.generation;
     const { vsc, log } = this.services;
     try {
-      const summary = await this.services.app().runs.summary(new Date());
+      const app = this.services.app();
+      const now = new Date();
+      const [summary, runs] = await Promise.all([app.runs.summary(now), app.runs.history({ limit: recentRuns })]);
       if (generation !== this.generation) return;
       const receiving = this.receiver.status;
-      this.item.text = `${icons[summary.state]} ${summary.text}`;
-      this.item.tooltip = [
-        ...summary.details,
-        ...(receiving.state === 'on' ? [`Receiving teammates' backups on port ${receiving.port}`] : []),
-        'Click to open the Peer Backup settings',
-      ].join('\n');
+      const health = this.registry.health;
+      const tooltipTail = [...(receiving.state === 'on' ? [`Receiving teammates' backups on port ${receiving.port}`] : [])];
+      if (health.state === 'failing') {
+        this.item.text = '$(warning) Peer Backup: registry not answering';
+        this.item.tooltip = [health.message, ...summary.details, ...tooltipTail, 'Click to change the registry URL'].join('\n');
+        this.item.command = 'peerBackup.changeRegistryUrl';
+        this.item.backgroundColor = new vsc.ThemeColor('statusBarItem.warningBackground');
+        return;
+      }
+      this.item.text = `${icons[summary.state]} ${statusLine(summary, runs, now)}`;
+      this.item.tooltip = [...summary.details, ...tooltipTail, 'Click to open the Peer Backup settings'].join('\n');
+      this.item.command = 'peerBackup.openSettings';
       this.item.backgroundColor = summary.state === 'failed' ? new vsc.ThemeColor('statusBarItem.warningBackground') : undefined;
     } catch (err) {
       log.error(`Status bar: ${(err as Error).message}`);
@@ -71,4 +88,34 @@ export class BackupStatusBar implements vscode.Disposable {
     clearInterval(this.timer);
     this.item.dispose();
   }
+}
+
+/**
+ * The line, naming the plan it is about: the running one, else the one whose
+ * latest run failed (it outweighs newer successes of other plans), else the
+ * latest; the next run names its plan when that is another one.
+ */
+export function statusLine(summary: BackupSummary, runs: Run[], now: Date): string {
+  const about = aboutRun(summary.state, runs);
+  const next = summary.nextRun ? ` - next ${summary.nextRun.plan === about?.planName ? '' : `${summary.nextRun.plan} `}${clockTime(summary.nextRun.at, now)}` : '';
+  if (!about) return `No backups yet${next}`;
+  const ago = timeAgo(about.endedAt ?? about.startedAt, now);
+  switch (summary.state) {
+    case 'running':
+      return `${about.planName}: backing up...${next}`;
+    case 'failed':
+      return `${about.planName}: backup failed ${ago}${next}`;
+    case 'cancelled':
+      return `${about.planName}: backup cancelled ${ago}${next}`;
+    default:
+      return `${about.planName}: backed up ${ago}${next}`;
+  }
+}
+
+function aboutRun(state: SummaryState, runs: Run[]): Run | undefined {
+  if (state === 'running') return runs.find((run) => run.status === 'running');
+  const latestPerPlan = new Map<number, Run>();
+  for (const run of runs) if (!latestPerPlan.has(run.planId)) latestPerPlan.set(run.planId, run);
+  const latest = [...latestPerPlan.values()];
+  return state === 'failed' ? latest.find((run) => run.status === 'failed' || run.status === 'interrupted') : latest[0];
 }

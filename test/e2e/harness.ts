@@ -34,12 +34,29 @@ export interface EditorOptions {
   vsixPath: string;
   /** Added to the profile's User/settings.json. */
   settings?: Record<string, unknown>;
+  /**
+   * Whether the extension's walkthrough opens on its first run, as it does
+   * for a user (the editor's default). Off unless a test asks: one opening
+   * over a test's first steps takes their focus.
+   */
+  openWalkthroughs?: boolean;
+}
+
+/**
+ * Written to the profile's Machine/settings.json: the server reads
+ * machine-scoped settings, such as whether walkthroughs open on install,
+ * only from there.
+ */
+function writeMachineSettings(profile: Profile, settings: Record<string, unknown>): void {
+  mkdirSync(join(profile.userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(join(profile.userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
 }
 
 export async function startEditor(options: EditorOptions): Promise<Editor> {
   const artifactsDir = join(repoRoot, 'test-artifacts', 'e2e', options.artifactsName.replace(/[^\w.-]+/g, '-'));
   rmSync(artifactsDir, { recursive: true, force: true });
   const profile = createProfile(mkdtempSync(join(tmpdir(), 'peer-backup-e2e-')), options.settings ?? {});
+  writeMachineSettings(profile, { 'workbench.welcomePage.walkthroughs.openOnInstall': options.openWalkthroughs ?? false });
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   try {

@@ -99,7 +99,7 @@ test('designate, configure, back up, verify, restore, and see why a backup faile
     await row.waitFor();
     assert.match(await row.innerText(), /nightly/);
     assert.match(await row.innerText(), /\b4\b/); // files
-    await editor.statusBarItem(/Backed up/).waitFor();
+    await editor.statusBarItem(/nightly: backed up/).waitFor();
     await editor.screenshot('succeeded');
   });
 

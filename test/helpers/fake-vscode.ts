@@ -76,6 +76,10 @@ export class FakeEditor {
   readonly statusBarItems: { text: string; tooltip: unknown; backgroundColor: unknown; command: unknown; visible: boolean }[] = [];
   readonly logLines: string[] = [];
   readonly serializers = new Map<string, vscode.WebviewPanelSerializer>();
+  /** Tree views by id, with their data providers. */
+  readonly treeViews = new Map<string, vscode.TreeDataProvider<unknown>>();
+  /** What setContext set, by key. */
+  readonly contextValues = new Map<string, unknown>();
   clipboard = '';
   /** Set to cancel the next withProgress task as soon as it reports progress. */
   cancelOnProgress = false;
@@ -201,6 +205,10 @@ export class FakeEditor {
       ThemeColor: class {
         constructor(readonly id: string) {}
       },
+      ThemeIcon: class {
+        constructor(readonly id: string) {}
+      },
+      TreeItemCollapsibleState: { None: 0, Collapsed: 1, Expanded: 2 },
       ProgressLocation: { SourceControl: 1, Window: 10, Notification: 15 },
       StatusBarAlignment: { Left: 1, Right: 2 },
       ConfigurationTarget: { Global: 1, Workspace: 2, WorkspaceFolder: 3 },
@@ -244,6 +252,10 @@ export class FakeEditor {
           return item;
         },
         createWebviewPanel: (viewType: string, title: string, _column: unknown, options: vscode.WebviewOptions) => this.newPanel(viewType, title, options),
+        createTreeView: (id: string, options: { treeDataProvider: vscode.TreeDataProvider<unknown> }) => {
+          this.treeViews.set(id, options.treeDataProvider);
+          return { dispose: () => this.treeViews.delete(id) };
+        },
         registerWebviewPanelSerializer: (viewType: string, serializer: vscode.WebviewPanelSerializer) => {
           this.serializers.set(viewType, serializer);
           return { dispose: () => this.serializers.delete(viewType) };
@@ -254,7 +266,11 @@ export class FakeEditor {
           this.commands.set(id, handler);
           return { dispose: () => this.commands.delete(id) };
         },
-        executeCommand: async (id: string, ...args: unknown[]) => this.run(id, ...args),
+        executeCommand: async (id: string, ...args: unknown[]) => {
+          if (id !== 'setContext') return this.run(id, ...args);
+          this.contextValues.set(args[0] as string, args[1]);
+          return undefined;
+        },
       },
       workspace: {
         workspaceFolders: [{ uri: FakeUri.file(this.workspaceDir), name: 'workspace', index: 0 }],

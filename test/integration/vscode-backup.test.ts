@@ -46,7 +46,7 @@ test('back up an Explorer selection to a teammate from the editor, again with th
     runs.map((run) => run.status),
     ['succeeded', 'succeeded'],
   );
-  assert.match(editor.messages('info').at(-1) ?? '', /^Backed up "project to bob": 4 files, .* as snapshot \S+\.$/);
+  assert.match(editor.messages('info').at(-1) ?? '', /^Backed up "project to bob" to bob: 4 files, [\d.]+ (B|KiB)\.$/);
   const [first] = editor.progress;
   assert.equal(first.title, 'Backing up "project to bob"');
   assert.ok(first.messages.some((message) => message.startsWith('Packing: ')), first.messages.join('\n'));

@@ -63,14 +63,32 @@ test('a resource that is not on this disk is refused with a message, and nothing
   assert.deepEqual(editor.messages('error'), ['untitled://Untitled-1 is not a file on this machine\'s disk, so Peer Backup cannot back it up.']);
 });
 
-test('"Create Backup Plan" asks a name, a teammate (adding one on the way, typos refused) and a schedule', async (t) => {
-  const { editor, store } = await setUp(t);
+test('"Create Backup Plan" asks a name, the folders (the workspace\'s offered), a teammate (adding one on the way, typos refused) and a schedule', async (t) => {
+  const { editor, store, workspaceDir } = await setUp(t);
+  mkdirSync(join(workspaceDir, 'node_modules'));
+  mkdirSync(join(workspaceDir, '.git'));
   const alice = generateIdentity().peerId;
   const typo = `${alice.slice(0, 3)}${alice[3] === 'A' ? 'B' : 'A'}${alice.slice(4)}`;
   const refusals: (string | undefined)[] = [];
-  editor.type('nightly').pick('Add Teammate').type('alice').typeAfterRefusals(['hello', typo, alice.toLowerCase()], alice.toLowerCase(), refusals).pick('daily 02:00');
+  let offered: string[] = [];
+  editor
+    .type('nightly')
+    .answer((prompt) => {
+      assert.equal(prompt.kind, 'quickPick');
+      assert.equal((prompt as { options?: { canPickMany?: boolean } }).options?.canPickMany, true);
+      const items = (prompt as { items: { label: string }[] }).items;
+      offered = items.map((item) => item.label);
+      return items.filter((item) => item.label.endsWith(' src'));
+    })
+    .pick('Add Teammate')
+    .type('alice')
+    .typeAfterRefusals(['hello', typo, alice.toLowerCase()], alice.toLowerCase(), refusals)
+    .pick('daily 02:00');
   await editor.run('peerBackup.createPlan');
   editor.assertAllAnswersUsed();
+
+  assert.deepEqual(offered, ['$(root-folder) workspace', '$(folder) src', '$(folder-opened) Browse...'], 'the workspace, its folders but not node_modules or hidden ones, and Browse');
+  assert.deepEqual((await store.plans.get('nightly')).items.map((item) => item.archivePath), ['src']);
 
   assert.match(refusals[0] ?? '', /is not a peer ID/);
   assert.match(refusals[1] ?? '', /has a typo/);
@@ -79,7 +97,7 @@ test('"Create Backup Plan" asks a name, a teammate (adding one on the way, typos
   assert.equal(plan.destination, alice);
   assert.equal(plan.schedule, 'daily 02:00');
   assert.equal((await store.destinations.find('alice'))?.peerId, alice);
-  assert.match(editor.messages('info')[0], /^Created plan "nightly"/);
+  assert.equal(editor.messages('info')[0], 'Created plan "nightly": 1 folder to alice, daily 02:00.');
 });
 
 test('"Run Backup Plan Now" with no plans says how to make one', async (t) => {

@@ -1,4 +1,4 @@
-/** "This machine": my peer ID with a copy button, and the registry URL. */
+/** "This machine": my peer ID with a copy button, the registry URL, and hosting a registry here; a banner when the registry cannot be used. */
 import type { PanelState } from '../../../src/vscode/panel/protocol';
 import { h } from '../dom';
 import type { Page } from '../page';
@@ -34,5 +34,60 @@ export function identitySection(page: Page, state: PanelState): HTMLElement {
       }),
     ),
     page.formMessages('identity-form'),
+    state.hostedRegistryUrl
+      ? h(
+          'div',
+          { class: 'row' },
+          h('span', { id: 'hosted-registry', role: 'status' }, 'This machine hosts the registry. Teammates use ', h('code', {}, state.hostedRegistryUrl)),
+          page.button({
+            id: 'registry-stop-hosting',
+            label: 'Stop Hosting',
+            ariaLabel: 'Stop hosting the registry on this machine',
+            secondary: true,
+            onClick: () => void page.submit('stopHostingRegistry', {}, { id: 'identity-form', fields: {} }),
+          }),
+        )
+      : h(
+          'div',
+          { class: 'row' },
+          h('span', { class: 'hint' }, 'No registry yet? One teammate can host it.'),
+          page.button({
+            id: 'registry-host',
+            label: 'Host a Registry Here',
+            ariaLabel: 'Host a registry on this machine',
+            secondary: true,
+            onClick: () => void page.submit('hostRegistry', {}, { id: 'identity-form', fields: {} }),
+          }),
+        ),
+  );
+}
+
+/** Above everything: the registry cannot be used, so no backup can find its teammate; the buttons fix the setting. */
+export function registryBanner(page: Page, state: PanelState): HTMLElement | null {
+  if (!state.registryProblem) return null;
+  return h(
+    'div',
+    { id: 'registry-problem', class: 'banner', role: 'alert' },
+    h('p', {}, state.registryProblem),
+    h(
+      'div',
+      { class: 'row' },
+      page.button({
+        id: 'registry-problem-change',
+        label: 'Change Registry URL',
+        ariaLabel: 'Change the registry URL',
+        onClick: () => {
+          document.getElementById('registry-url')?.scrollIntoView({ block: 'center' });
+          document.getElementById('registry-url')?.focus();
+        },
+      }),
+      page.button({
+        id: 'registry-problem-host',
+        label: 'Host a Registry Here',
+        ariaLabel: 'Host a registry on this machine instead',
+        secondary: true,
+        onClick: () => void page.submit('hostRegistry', {}, { id: 'identity-form', fields: {} }),
+      }),
+    ),
   );
 }

@@ -34,21 +34,25 @@ function planCard(page: Page, state: PanelState, plan: PlanView): HTMLElement {
     ...(plan.destination && !known ? [[plan.destination, plan.destination] as [string, string]] : []),
   ];
   const scheduleValue = page.value(id('schedule'), plan.schedule);
+  const unsaved = (schedule: string) => page.hasDraft(id('schedule')) && schedule.trim() !== plan.schedule;
+  // The preview describes what is in the field, saved or not, and says which.
   const previewSchedule = (schedule: string) =>
     page.afterTyping(id('schedule'), async () => {
       try {
         const preview = await page.client.request('previewSchedule', { schedule });
         page.setError(id('schedule'), undefined);
-        page.setText(id('schedule-preview'), describePreview(preview.summary, preview.nextRuns));
+        page.setText(id('schedule-preview'), describePreview(preview.summary, preview.nextRuns, unsaved(schedule)));
       } catch (err) {
         page.setError(id('schedule'), (err as Error).message);
-        page.setText(id('schedule-preview'), '');
+        page.setText(id('schedule-preview'), unsaved(schedule) ? 'Not saved.' : '');
       }
     });
+  // A draft kept from before a re-render is described afresh, not as the saved schedule.
+  if (unsaved(scheduleValue)) previewSchedule(scheduleValue);
 
   return h(
     'article',
-    { id: `plan-${plan.id}`, class: 'card', 'aria-labelledby': id('heading') },
+    { id: `plan-${plan.id}`, class: 'card', 'data-plan': plan.name, 'aria-labelledby': id('heading') },
     h(
       'h3',
       { id: id('heading') },
@@ -122,7 +126,7 @@ function planCard(page: Page, state: PanelState, plan: PlanView): HTMLElement {
         onInput: previewSchedule,
       }),
     ),
-    h('p', { class: 'hint', id: id('schedule-preview'), 'aria-live': 'polite' }, describePreview(plan.scheduleSummary, plan.nextRuns)),
+    h('p', { class: 'hint', id: id('schedule-preview'), 'aria-live': 'polite' }, unsaved(scheduleValue) ? 'Checking the schedule... (not saved)' : describePreview(plan.scheduleSummary, plan.nextRuns, false)),
     page.textArea({
       id: id('excludes'),
       label: 'Excludes (one gitignore pattern per line)',
@@ -174,6 +178,14 @@ async function addPaths(page: Page, plan: PlanView, kind: 'files' | 'folders'): 
   if (result?.notes.length) page.setText(`plan-${plan.id}-form-notice`, result.notes.join('; '));
 }
 
-function describePreview(summary: string, nextRuns: string[]): string {
-  return nextRuns.length ? `${summary}. Next: ${nextRuns.join(', ')}` : summary;
+function describePreview(summary: string, nextRuns: string[], unsaved: boolean): string {
+  const described = nextRuns.length ? `${summary}. Next: ${nextRuns.join(', ')}` : summary;
+  return unsaved ? `${described} (not saved)` : described;
+}
+
+/** Scrolls to the plan's card and puts the focus in its schedule field. */
+export function revealPlan(planName: string): void {
+  const card = [...document.querySelectorAll('article.card')].find((element) => element.getAttribute('data-plan') === planName);
+  card?.scrollIntoView({ block: 'start' });
+  (card?.querySelector('[id$="-schedule"]') as HTMLElement | null)?.focus();
 }

@@ -120,8 +120,11 @@ export class RegistryClient {
         throw this.garbage('sent an over-long or broken reply', err);
       }
       const reason = axios.isAxiosError(err) && err.code === 'ERR_CANCELED' ? `no answer within ${this.timeoutMs / 1000} s` : errorReason(err);
-      throw new UserError(`Cannot reach the registry at ${this.url} (${reason}): check that it is running, and ${settingHint}.`, {
+      throw new UserError(`The registry at ${this.url} does not answer (${reason}): check that it is running, and ${settingHint}.`, {
         code: 'registry-unreachable',
+        // A silent registry is a server to start or a setting to fix, which a minute of retries meant for an
+        // offline teammate does not mend: a run someone watches says so at once. The scheduler retries by the code.
+        retryable: false,
         cause: err,
       });
     }

@@ -1,5 +1,7 @@
 /** What command handlers are given: the editor API, the shared services, and the surfaces they may drive. */
 import { guarded } from '../report-errors';
+import type { RegistryWatch } from '../registry-health';
+import type { RegistryHost } from '../registry-host';
 import type { BackupRunner } from '../run-with-progress';
 import type { ReceiverSwitch } from '../receiver-switch';
 import type { Services } from '../services';
@@ -10,7 +12,10 @@ export interface CommandContext {
   services: Services;
   runner: BackupRunner;
   receiver: ReceiverSwitch;
-  openSettings(): void;
+  registryHost: RegistryHost;
+  registryWatch: RegistryWatch;
+  /** Opens the settings panel; with a plan's name, scrolled to that plan. */
+  openSettings(planName?: string): void;
 }
 
 export type CommandHandler = (...args: never[]) => Promise<unknown>;

@@ -6,9 +6,11 @@
 import { dirname } from 'node:path';
 import type * as vscode from 'vscode';
 import { UserError } from '../../core/app';
-import { askPlanName, pickPlan, pickSchedule, pickTeammate } from '../pickers';
+import { askPlanName, pickFolders, pickPlan, pickSchedule, pickTeammate } from '../pickers';
 import { whenChosen } from '../report-errors';
+import type { TreeNode } from '../views/tree';
 import type { Vscode } from '../vscode-api';
+import { countOf } from '../wording';
 import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
 const openSettingsAction = 'Open Settings';
@@ -27,7 +29,7 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
         const newPlan = { label: '$(add) New Backup Plan...', value: undefined };
         const plans = await app.plans.list();
         const picked = await vsc.window.showQuickPick(
-          [...plans.map((plan) => ({ label: plan.name, description: `${plan.items.length} path(s), ${plan.schedule}`, value: plan.name })), newPlan],
+          [...plans.map((plan) => ({ label: plan.name, description: `${countOf(plan.items.length, 'path')}, ${plan.schedule}`, value: plan.name })), newPlan],
           { placeHolder: `Add ${describeCount(paths)} to which backup plan?` },
         );
         if (!picked) return;
@@ -64,29 +66,37 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
       'Create Backup Plan',
       async () => {
         const app = services.app();
-        const name = await askPlanName(vsc, app, 'Create Backup Plan (1/3)');
+        const name = await askPlanName(vsc, app, 'Create Backup Plan (1/4)');
         if (name === undefined) return;
-        const teammate = await pickTeammate(vsc, app, 'Create Backup Plan (2/3): back up to which teammate?');
+        const folders = await pickFolders(vsc, 'Create Backup Plan (2/4)');
+        if (!folders) return;
+        const teammate = await pickTeammate(vsc, app, 'Create Backup Plan (3/4): back up to which teammate?');
         if (!teammate) return;
-        const schedule = await pickSchedule(vsc, 'Create Backup Plan (3/3)');
+        const schedule = await pickSchedule(vsc, 'Create Backup Plan (4/4)');
         if (schedule === undefined) return;
-        await app.plans.create({ name, destination: teammate.peerId, schedule, excludes: services.settings().defaultExcludes });
+        await app.plans.create({ name, ...folders, destination: teammate.peerId, schedule, excludes: services.settings().defaultExcludes });
         services.changed();
-        offerSettings(
-          vsc.window.showInformationMessage(
-            `Created plan "${name}". Add files and folders to it with "Add to Backup Plan..." in the Explorer, or in the settings.`,
-            openSettingsAction,
-          ),
-        );
+        const runNow = 'Run Now';
+        const choice = vsc.window.showInformationMessage(`Created plan "${name}": ${countOf(folders.paths.length, 'folder')} to ${teammate.label}, ${schedule}.`, runNow, openSettingsAction);
+        offerSettings(choice);
+        whenChosen(choice, runNow, () => vsc.commands.executeCommand('peerBackup.runPlan', name));
       },
     ],
 
     'peerBackup.runPlan': [
       'Run Backup Plan Now',
-      // The settings panel passes the plan's name; from the palette, the user picks one.
-      async (planName?: string) => {
-        const name = typeof planName === 'string' ? planName : (await pickPlan(vsc, services.app(), 'Back up which plan now?'))?.name;
+      // The settings panel passes the plan's name, the Plans view its node; from the palette, the user picks one.
+      async (planOrNode?: string | TreeNode) => {
+        const name = planNameOf(planOrNode) ?? (await pickPlan(vsc, services.app(), 'Back up which plan now?'))?.name;
         if (name !== undefined) await runner.runNow(name);
+      },
+    ],
+
+    'peerBackup.editPlan': [
+      'Edit Backup Plan',
+      async (planOrNode?: string | TreeNode) => {
+        const name = planNameOf(planOrNode) ?? (await pickPlan(vsc, services.app(), 'Edit which plan?'))?.name;
+        if (name !== undefined) context.openSettings(name);
       },
     ],
   });
@@ -98,12 +108,22 @@ export function planCommands(context: CommandContext): [string, CommandHandler][
  * the base their archive paths are made relative to: their workspace folder.
  */
 function selection(vsc: Vscode, clicked: vscode.Uri | undefined, selected: vscode.Uri[] | undefined): { paths: string[]; base: string } {
+  // package.json hides these commands in Restricted Mode; a keybinding could still reach them.
+  if (vsc.workspace.isTrusted === false) {
+    throw new UserError(
+      'This folder is open in Restricted Mode, where Peer Backup does not send its files to a teammate: trust the folder first ("Workspaces: Manage Workspace Trust").',
+    );
+  }
   const uris = selected?.length ? selected : clicked ? [clicked] : [];
   if (uris.length === 0) throw new UserError('Right-click files or folders in the Explorer to choose what to back up.');
   const foreign = uris.find((uri) => uri.scheme !== 'file');
   if (foreign) throw new UserError(`${foreign.toString()} is not a file on this machine's disk, so Peer Backup cannot back it up.`);
   const folder = vsc.workspace.getWorkspaceFolder(uris[0]);
   return { paths: uris.map((uri) => uri.fsPath), base: folder ? folder.uri.fsPath : dirname(uris[0].fsPath) };
+}
+
+function planNameOf(planOrNode: string | TreeNode | undefined): string | undefined {
+  return typeof planOrNode === 'string' ? planOrNode : planOrNode?.planName;
 }
 
 function describeCount(paths: string[]): string {

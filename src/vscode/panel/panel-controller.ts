@@ -38,6 +38,8 @@ const paramSchemas = {
   denySender: z.strictObject({ peerId: text }),
   copyPeerId: none,
   saveRegistryUrl: z.strictObject({ registryUrl: text }),
+  hostRegistry: none,
+  stopHostingRegistry: none,
 } satisfies { [M in RequestMethod]: z.ZodType<PanelRequests[M]['params']> };
 
 const messageSchema = z.discriminatedUnion('kind', [
@@ -55,6 +57,8 @@ export class PanelController {
   /** Pushes are coalesced: one in flight, and at most one more after it with the newest state. */
   private pushing: Promise<void> | undefined;
   private pushAgain = false;
+  /** A plan to reveal once the webview is ready and has its first state. */
+  private pendingReveal: string | undefined;
 
   constructor(
     private readonly port: WebviewPort,
@@ -73,6 +77,7 @@ export class PanelController {
     if (envelope.kind === 'ready') {
       this.ready = true;
       await this.pushState();
+      if (this.pendingReveal !== undefined) await this.reveal(this.pendingReveal);
       return;
     }
     await this.post(await this.dispatch(envelope.requestId, envelope.method, envelope.params));
@@ -96,6 +101,16 @@ export class PanelController {
       } while (this.pushAgain);
     })().finally(() => (this.pushing = undefined));
     return this.pushing;
+  }
+
+  /** Scrolls the page to `plan`; before the webview is ready, once it is. */
+  async reveal(plan: string): Promise<void> {
+    if (!this.ready) {
+      this.pendingReveal = plan;
+      return;
+    }
+    this.pendingReveal = undefined;
+    await this.post({ kind: 'reveal', plan });
   }
 
   private async dispatch(requestId: number, method: RequestMethod, rawParams: unknown): Promise<Reply> {

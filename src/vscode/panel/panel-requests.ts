@@ -12,14 +12,14 @@ import {
   parsePeerId,
   parseQuota,
   previewSchedule,
-  resolveRegistryUrl,
-  UserError,
 } from '../../core/app';
 import { showError } from '../report-errors';
 import type { BackupRunner } from '../run-with-progress';
 import type { ReceiverSwitch } from '../receiver-switch';
+import type { RegistryWatch } from '../registry-health';
+import type { RegistryHost } from '../registry-host';
 import type { Services } from '../services';
-import { checkPort, storageDirFor, writeSetting } from '../settings';
+import { checkPort, checkRegistryUrl, storageDirFor, writeSetting } from '../settings';
 import { checkFields, invalidField } from './field-checks';
 import type { RequestHandlers } from './panel-controller';
 
@@ -27,9 +27,11 @@ export interface PanelContext {
   services: Services;
   runner: BackupRunner;
   receiver: ReceiverSwitch;
+  registryHost: RegistryHost;
+  registryWatch: RegistryWatch;
 }
 
-export function createRequestHandlers({ services, runner, receiver }: PanelContext): RequestHandlers {
+export function createRequestHandlers({ services, runner, receiver, registryHost, registryWatch }: PanelContext): RequestHandlers {
   const { vsc } = services;
   const app = () => services.app();
 
@@ -158,17 +160,17 @@ export function createRequestHandlers({ services, runner, receiver }: PanelConte
     },
 
     saveRegistryUrl: async ({ registryUrl }) => {
-      const checked = await checkFields({
-        registryUrl: () => {
-          try {
-            return resolveRegistryUrl(registryUrl.trim(), {});
-          } catch {
-            throw new UserError(`"${registryUrl}" is not a registry URL: give it as http://HOST:PORT, e.g. http://127.0.0.1:7420.`);
-          }
-        },
-      });
+      const checked = await checkFields({ registryUrl: () => checkRegistryUrl(registryUrl) });
       await writeSetting(vsc, 'registryUrl', checked.registryUrl);
-      return changing(() => receiver.sync());
+      return changing(async () => {
+        await receiver.sync();
+        await registryWatch.check();
+      });
     },
+
+    // The commands show the URL to share (with Copy) and say when hosting stops.
+    hostRegistry: async () => changing(async () => vsc.commands.executeCommand('peerBackup.hostRegistry')),
+
+    stopHostingRegistry: async () => changing(async () => registryHost.hosted && vsc.commands.executeCommand('peerBackup.stopHostingRegistry')),
   };
 }

@@ -4,12 +4,15 @@ import type { ReceiverStatus } from '../receiver-switch';
 import { schedulePresets } from '../schedule-presets';
 import type { Services } from '../services';
 import { receiverPlace } from '../settings';
+import type { PanelContext } from './panel-requests';
 import type { PanelState, PlanView, ReceivingView, RunView } from './protocol';
 
 const historyLength = 50;
 const nextRunsShown = 3;
 
-export async function gatherPanelState(services: Services, receiverStatus: ReceiverStatus): Promise<PanelState> {
+export async function gatherPanelState({ services, receiver, registryHost, registryWatch }: PanelContext): Promise<PanelState> {
+  const receiverStatus = receiver.status;
+  const registry = registryWatch.health;
   const app = services.app();
   const settings = services.settings();
   const now = new Date();
@@ -27,6 +30,8 @@ export async function gatherPanelState(services: Services, receiverStatus: Recei
     peerId: identity.peerId,
     identityProblem: identity.problem,
     registryUrl: settings.registryUrl,
+    registryProblem: registry.state === 'failing' && registry.url === settings.registryUrl ? registry.message : undefined,
+    hostedRegistryUrl: registryHost.hosted?.shareUrl,
     plans: await Promise.all(plans.map((plan) => planView(app, plan, runs, now))),
     teammates: teammates.map((teammate) => ({
       label: teammate.label,

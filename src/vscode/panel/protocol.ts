@@ -17,6 +17,10 @@ export interface PanelState {
   /** Why the peer ID could not be loaded, if it could not. */
   identityProblem: string | undefined;
   registryUrl: string;
+  /** Why the registry at registryUrl cannot be used (it does not answer, or is not a registry); undefined while it answers or was not asked yet. */
+  registryProblem: string | undefined;
+  /** The URL teammates use for the registry this editor hosts, when it hosts one. */
+  hostedRegistryUrl: string | undefined;
   plans: PlanView[];
   teammates: TeammateView[];
   receiving: ReceivingView;
@@ -101,6 +105,8 @@ export interface PanelRequests {
   denySender: { params: { peerId: string }; result: null };
   copyPeerId: { params: Record<string, never>; result: null };
   saveRegistryUrl: { params: { registryUrl: string }; result: null };
+  hostRegistry: { params: Record<string, never>; result: null };
+  stopHostingRegistry: { params: Record<string, never>; result: null };
 }
 
 export type RequestMethod = keyof PanelRequests;
@@ -118,4 +124,10 @@ export type Reply =
   | { kind: 'reply'; requestId: number; ok: true; result: unknown }
   | { kind: 'reply'; requestId: number; ok: false; message: string; fieldErrors: FieldErrors };
 
-export type ToWebview = { kind: 'state'; state: PanelState } | Reply;
+/** Scrolls the page to a plan and puts the focus in its schedule field ("Edit" in the Plans view). */
+export interface Reveal {
+  kind: 'reveal';
+  plan: string;
+}
+
+export type ToWebview = { kind: 'state'; state: PanelState } | Reply | Reveal;

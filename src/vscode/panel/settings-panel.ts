@@ -28,13 +28,15 @@ export class SettingsPanel implements vscode.Disposable {
     this.subscription = context.services.onChanged(() => void this.controller?.pushState());
   }
 
-  show(): void {
+  /** Opens or reveals the panel; with a plan's name, scrolled to that plan. */
+  show(planName?: string): void {
     if (this.panel) {
       this.panel.reveal();
-      return;
+    } else {
+      const { vsc } = this.context.services;
+      this.attach(vsc.window.createWebviewPanel(settingsViewType, title, vsc.ViewColumn.Active, this.webviewOptions()));
     }
-    const { vsc } = this.context.services;
-    this.attach(vsc.window.createWebviewPanel(settingsViewType, title, vsc.ViewColumn.Active, this.webviewOptions()));
+    if (planName !== undefined) void this.controller?.reveal(planName);
   }
 
   /** For registerWebviewPanelSerializer: re-attaches a panel the editor restored after a reload. */
@@ -68,7 +70,7 @@ export class SettingsPanel implements vscode.Disposable {
     const controller = new PanelController(
       panel.webview,
       createRequestHandlers(this.context),
-      () => gatherPanelState(services, this.context.receiver.status),
+      () => gatherPanelState(this.context),
       (what, err) => showError(vsc, log, what, err),
     );
     this.controller = controller;
