@@ -6,7 +6,7 @@
  * A plan whose latest run failed outweighs newer successes of other plans:
  * the line is there to catch the eye when something needs doing.
  */
-import { clockTime, formatTime, timeAgo } from './human-format';
+import { countOf, clockTime, formatTime, timeAgo } from './human-format';
 import { nextRuns, parseSchedule } from './schedule/spec';
 import type { Plan, Run } from './store';
 
@@ -55,7 +55,7 @@ export function summariseBackups(plans: Plan[], recentRuns: Run[], now: Date): B
   return {
     state: 'succeeded',
     text: `Backed up ${ago}${nextText}`,
-    details: [`"${shown.planName}" backed up ${shown.files} files at ${formatTime(ended)}`, ...nextDetail],
+    details: [`"${shown.planName}" backed up ${countOf(shown.files, 'file')} at ${formatTime(ended)}`, ...nextDetail],
     nextRun,
   };
 }

@@ -1,9 +1,23 @@
 /** Human formatting for any front end: sizes, rates and times as people read them. */
-import bytes from 'bytes';
 
 /** Binary units, matching how quotas such as "10GB" are parsed. */
+const binaryUnits = ['KiB', 'MiB', 'GiB', 'TiB'];
+
+/** "512 B", "3.4 MiB", "10 GiB": binary units, the ones sizes and quotas ("10GB" is 10 x 1024^3 bytes) are counted in. */
 export function formatBytes(count: number): string {
-  return bytes.format(count, { unitSeparator: ' ', decimalPlaces: 1 }) ?? `${count} B`;
+  if (count < 1024) return `${count} B`;
+  let value = count;
+  let unit = -1;
+  while (value >= 1024 && unit < binaryUnits.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(1).replace(/\.0$/, '')} ${binaryUnits[unit]}`;
+}
+
+/** "1 file", "2 files", "1,024 files". */
+export function countOf(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} ${noun}${count === 1 ? '' : 's'}`;
 }
 
 /** "2025-03-12 09:00", local time. */

@@ -1,5 +1,5 @@
 /** A run's progress in one line of words, for front ends without a terminal bar (the editor's notification). */
-import { formatBytes } from './human-format';
+import { countOf, formatBytes } from './human-format';
 import type { RunProgress } from './runner';
 
 export interface ProgressLine {
@@ -28,21 +28,21 @@ export function describeProgress(progress: RunProgress): ProgressLine {
       const total = progress.totalBytes;
       const eta = progress.etaSeconds !== undefined ? `, about ${Math.ceil(progress.etaSeconds)} s left` : '';
       return {
-        message: `Uploading ${progress.files.toLocaleString('en-US')} files: ${formatBytes(progress.bytes)} of ${formatBytes(total)}${rate}${eta}`,
+        message: `Uploading ${countOf(progress.files, 'file')}: ${formatBytes(progress.bytes)} of ${formatBytes(total)}${rate}${eta}`,
         percent: total > 0 ? Math.min(100, (progress.bytes / total) * 100) : undefined,
       };
     }
   }
 }
 
-/** "1,234 files (980 unchanged, 12.3 MB skipped)": unchanged files are not read again. */
+/** "1,234 files (980 unchanged, 12.3 MiB skipped)": unchanged files are not read again. */
 function filesText(progress: RunProgress): string {
-  const files = `${progress.files.toLocaleString('en-US')} files`;
+  const files = countOf(progress.files, 'file');
   if (!progress.unchangedFiles) return files;
   return `${files} (${progress.unchangedFiles.toLocaleString('en-US')} unchanged, ${formatBytes(progress.unchangedBytes ?? 0)} skipped)`;
 }
 
-/** "; 5 MB new, 2 MB sent": how much the teammate lacked, and how much of it has gone out. */
+/** "; 5 MiB new, 2 MiB sent": how much the teammate lacked, and how much of it has gone out. */
 function transferText(progress: RunProgress): string {
   if (progress.newBytes === undefined || progress.sentBytes === undefined) return '';
   return `; ${formatBytes(progress.newBytes)} new, ${formatBytes(progress.sentBytes)} sent`;

@@ -7,7 +7,7 @@
 import { describeProgress, type Run, type RunProgress } from '../core/app';
 import { offerLog, showLogAction, whenChosen } from './report-errors';
 import type { Services } from './services';
-import { countOf, formatSize, teammateName } from './wording';
+import { countOf, formatBytes, teammateName } from './wording';
 
 const registryUnreachable = 'registry-unreachable';
 const changeRegistryAction = 'Change Registry URL';
@@ -70,7 +70,7 @@ export class BackupRunner {
         show(update);
       });
       if (done.status === 'succeeded') {
-        log.info(`"${planName}": backed up ${countOf(done.files, 'file')} (${formatSize(done.bytes)}) as snapshot ${done.snapshotId}`);
+        log.info(`"${planName}": backed up ${countOf(done.files, 'file')} (${formatBytes(done.bytes)}) as snapshot ${done.snapshotId}`);
         for (const skip of done.skipped) log.warn(`"${planName}": skipped ${skip.path}: ${skip.reason}`);
       } else {
         log.error(`"${planName}" ${done.status}: ${done.error ?? 'no reason recorded'}`);
@@ -87,7 +87,7 @@ export class BackupRunner {
     if (run.status === 'succeeded') {
       const teammate = destination ? ` to ${await this.teammateName(destination)}` : '';
       const skipped = run.skipped.length ? `; ${countOf(run.skipped.length, 'path')} skipped` : '';
-      offerLog(log, vsc.window.showInformationMessage(`Backed up "${run.planName}"${teammate}: ${countOf(run.files, 'file')}, ${formatSize(run.bytes)}${skipped}.`, showLogAction));
+      offerLog(log, vsc.window.showInformationMessage(`Backed up "${run.planName}"${teammate}: ${countOf(run.files, 'file')}, ${formatBytes(run.bytes)}${skipped}.`, showLogAction));
     } else if (run.status === 'cancelled') {
       void vsc.window.showInformationMessage(`The backup of "${run.planName}" was cancelled; your teammate keeps nothing partial.`);
     } else if (run.failureStep === registryUnreachable) {

@@ -25,7 +25,7 @@ test('doctor shows TLS 1.3, the peer ID the certificate proves, its key fingerpr
   assert.match(text.stdout, new RegExp(`reached: +https://127\\.0\\.0\\.1:${running.port}`));
   assert.match(text.stdout, /TLS: +TLSv1\.3, TLS_AES_256_GCM_SHA384/);
   assert.match(text.stdout, new RegExp(`peer ID: +${receiver.peerId}, proven by its certificate \\(matches\\)`));
-  assert.match(text.stdout, /allowed: +yes, 0 B of 10 MB used/);
+  assert.match(text.stdout, /allowed: +yes, 0 B of 10 MiB used/);
 
   const check = await runCliJson<TeammateCheck>(['doctor', receiver.peerId], { env });
   const key = (await loadOrCreateIdentity(receiver.home)).publicKey;

@@ -18,12 +18,12 @@ test('a chunked backup shows files examined, those skipped as unchanged, and wha
     sentBytes: 2 * MiB,
     bytesPerSecond: 10 * MiB,
   });
-  assert.deepEqual(line, { message: 'Packing: 1,234 files (980 unchanged, 12.3 MB skipped), 50 MB at 10 MB/s; 5 MB new, 2 MB sent', percent: undefined });
+  assert.deepEqual(line, { message: 'Packing: 1,234 files (980 unchanged, 12.3 MiB skipped), 50 MiB at 10 MiB/s; 5 MiB new, 2 MiB sent', percent: undefined });
 });
 
 test('the last packs going out show what was sent, with no percentage when the total is not known', () => {
   const line = describeProgress({ ...run, phase: 'uploading', files: 3, bytes: 4 * MiB, newBytes: 4 * MiB, sentBytes: 4 * MiB, bytesPerSecond: 0 });
-  assert.deepEqual(line, { message: 'Sending the last packs: 3 files; 4 MB new, 4 MB sent', percent: undefined });
+  assert.deepEqual(line, { message: 'Sending the last packs: 3 files; 4 MiB new, 4 MiB sent', percent: undefined });
 });
 
 test('progress is passed on at most every 250 ms by the clock given, except when forced', () => {

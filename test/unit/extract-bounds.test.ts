@@ -116,8 +116,8 @@ test('an archive that does not fit the free space, less the reserve, is refused 
     (err: Error) =>
       err instanceof UserError &&
       err.code === 'disk-full' &&
-      err.message.startsWith(`Not enough free space to restore into ${target.dir}: "too-big.bin" needs 32 MB`) &&
-      /10 MB are kept free/.test(err.message),
+      err.message.startsWith(`Not enough free space to restore into ${target.dir}: "too-big.bin" needs 32 MiB`) &&
+      /10 MiB are kept free/.test(err.message),
   );
   target.untouched();
 
@@ -140,7 +140,7 @@ test('the reserve is 5% of the file system, at most 1 GiB; free space is asked a
   assert.equal(asked, 1);
   // Someone else filled the disk meanwhile: a claim that does not fit what is left of the first answer asks again, and is refused.
   free = 10 * 1024 * 1024;
-  await assert.rejects(guard.claim(61 * 1024 * 1024, 'c'), /c needs 61 MB, but only 10 MB of the 10 MB free there may be used/);
+  await assert.rejects(guard.claim(61 * 1024 * 1024, 'c'), /c needs 61 MiB, but only 10 MiB of the 10 MiB free there may be used/);
   assert.equal(asked, 2);
   // Claims that fit are still checked again once 64 MiB were claimed since the last answer.
   free = 1024 ** 3;

@@ -22,7 +22,7 @@ test('the status bar names the plan, its last result and the next run, warns whe
   editor.setConfig('defaultExcludes', []); // any change of the extension's settings refreshes the surfaces
   await editor.waitFor(() => item.text.startsWith('$(pass) nightly: backed up just now - next '), 'the success');
   assert.match(item.text, / - next \d\d:\d\d$/, 'the next run is the same plan\'s, so its name is not repeated');
-  assert.match(String(item.tooltip), /"nightly" backed up 1 files at .*\nNext: "nightly" at /);
+  assert.match(String(item.tooltip), /"nightly" backed up 1 file at .*\nNext: "nightly" at /);
   assert.equal(item.backgroundColor, undefined);
 
   await store.runs.finish(await store.runs.start(plan.id), { status: 'failed', error: 'peer offline' });

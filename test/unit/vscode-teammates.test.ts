@@ -44,6 +44,6 @@ test('"Add Teammate" refuses a taken name as it is typed, and "Allow a Teammate"
   assert.equal(allowed?.quotaBytes, 5 * 1024 ** 3);
   assert.equal(allowed?.label, 'bob');
   const [message] = editor.shown.filter((shown) => shown.message.startsWith('bob ('));
-  assert.match(message.message, /may now store up to 5 GB of backups here\. Start receiving so they can reach this machine\./);
+  assert.match(message.message, /may now store up to 5 GiB of backups here\. Start receiving so they can reach this machine\./);
   assert.deepEqual(message.actions, ['Start Receiving']);
 });

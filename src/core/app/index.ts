@@ -15,7 +15,7 @@ export { previewSchedule, type SchedulePreview } from './schedule-preview';
 export * from '../defaults';
 export { codeOf, UserError, type ErrorCode } from '../errors';
 export { homeAt, resolveHome, type Home } from '../home';
-export { clockTime, formatBytes, formatDuration, formatTime, timeAgo } from '../human-format';
+export { clockTime, countOf, formatBytes, formatDuration, formatTime, timeAgo } from '../human-format';
 export { describeProgress, type ProgressLine } from '../progress-text';
 export type { BackupSummary, SummaryState } from '../backup-summary';
 export { parsePeerId } from '../identity/peer-id';

@@ -2,7 +2,7 @@
 import type { ReceiverSwitch } from '../receiver-switch';
 import type { Services } from '../services';
 import { receiverPlace } from '../settings';
-import { formatSize, teammateName } from '../wording';
+import { formatBytes, teammateName } from '../wording';
 import { node, type TreeNode } from './tree';
 
 export const receivingViewId = 'peerBackup.receiving';
@@ -31,10 +31,10 @@ export async function gatherReceiving(services: Services, receiver: ReceiverSwit
     state,
     ...senders.map((sender) => {
       const name = teammateName(sender.label, sender.peerId);
-      const usage = `${formatSize(storageDir ? sender.usedBytes : 0)} of ${formatSize(sender.quotaBytes)}`;
+      const usage = `${formatBytes(storageDir ? sender.usedBytes : 0)} of ${formatBytes(sender.quotaBytes)}`;
       return node(name, `${name} may back up here: ${usage} used`, {
         description: `${usage} used`,
-        tooltip: `${name} (${sender.peerId}) may store up to ${formatSize(sender.quotaBytes)} here`,
+        tooltip: `${name} (${sender.peerId}) may store up to ${formatBytes(sender.quotaBytes)} here`,
         iconPath: new ThemeIcon('account'),
       });
     }),
