@@ -1,6 +1,6 @@
 /** Shows a run's progress on the terminal: a bar while uploading, a counter while packing. */
 import { SingleBar } from 'cli-progress';
-import { formatBytes, type RunProgress } from '../core/app';
+import { countOf, formatBytes, type RunProgress } from '../core/app';
 
 export interface ProgressDisplay {
   update(progress: Omit<RunProgress, 'runId' | 'plan'>): void;
@@ -21,7 +21,7 @@ export function createProgressDisplay(stream: NodeJS.WriteStream = process.stder
     update(progress) {
       const payload = {
         phase: progress.phase.padEnd(10),
-        done: progress.totalBytes ? `${formatBytes(progress.bytes)} / ${formatBytes(progress.totalBytes)}` : `${progress.files} files, ${formatBytes(progress.bytes)}`,
+        done: progress.totalBytes ? `${formatBytes(progress.bytes)} / ${formatBytes(progress.totalBytes)}` : `${countOf(progress.files, 'file')}, ${formatBytes(progress.bytes)}`,
         rate: progress.bytesPerSecond ? `${formatBytes(progress.bytesPerSecond)}/s` : '',
         eta: progress.retryingIn ? `peer unreachable, retrying in ${progress.retryingIn} s` : progress.etaSeconds !== undefined ? `ETA ${Math.ceil(progress.etaSeconds)} s` : '',
       };

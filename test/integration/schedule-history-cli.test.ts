@@ -41,8 +41,8 @@ test('history lists runs newest first with status, files, size, duration and err
   assert.equal(lines[0], `Newest first; times are local (${localTimeZone()}).`);
   assert.deepEqual(lines.slice(1), [
     '2030-01-07 05:01  nightly  cancelled  10 files  0 B  2 h 5 min  cancelled',
-    '2030-01-07 04:01  docs     succeeded  3 files  2 KB  0.4 s',
-    '2030-01-07 03:00  nightly  succeeded  120 files  1.5 MB  1 min 23 s',
+    '2030-01-07 04:01  docs     succeeded  3 files  2 KiB  0.4 s',
+    '2030-01-07 03:00  nightly  succeeded  120 files  1.5 MiB  1 min 23 s',
     '2030-01-07 02:00  nightly  failed     0 files  0 B  1.5 s  peer offline: no answer from 192.0.2.7:7443',
   ]);
 

@@ -1,5 +1,5 @@
 /** "Show Backup History": the latest runs of every plan in a quick pick; choosing one shows its outcome in full. */
-import { formatBytes, formatDuration, formatTime, type Run } from '../../core/app';
+import { countOf, formatBytes, formatDuration, formatTime, type Run } from '../../core/app';
 import { offerLog, showLogAction } from '../report-errors';
 import { guardedCommands, type CommandContext, type CommandHandler } from './command-context';
 
@@ -29,7 +29,7 @@ export function historyCommands(context: CommandContext): [string, CommandHandle
         if (!picked) return;
         const { run } = picked;
         if (run.status === 'succeeded') {
-          void vsc.window.showInformationMessage(`"${run.planName}" backed up ${run.files} files (${formatBytes(run.bytes)}) at ${formatTime(run.startedAt)} as snapshot ${run.snapshotId}.`);
+          void vsc.window.showInformationMessage(`"${run.planName}" backed up ${countOf(run.files, 'file')} (${formatBytes(run.bytes)}) at ${formatTime(run.startedAt)} as snapshot ${run.snapshotId}.`);
         } else {
           offerLog(services.log, vsc.window.showWarningMessage(`"${run.planName}" ${run.status} at ${formatTime(run.startedAt)}: ${run.error ?? 'no reason recorded'}`, showLogAction));
         }
