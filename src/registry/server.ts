@@ -90,6 +90,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     options.store,
     { maxNewPeersPerMinute: options.maxNewPeersPerMinute ?? registryDefaults.maxNewPeersPerMinute, maxPeers: options.maxPeers ?? registryDefaults.maxPeers },
     () => now() - replayMemoryMs,
+    now,
   );
   app.post(
     announcePath,
