@@ -1,7 +1,7 @@
 /** `peer-backup receive`: store teammates' backups on this machine until stopped. */
 import type { Command } from 'commander';
 import { defaultReceiverPort, jsonLogger } from '../../core/app';
-import { globalOptions, withApp } from '../context';
+import { globalOptions, registryOption, withApp } from '../context';
 import { port as portOption } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
 
@@ -12,7 +12,7 @@ export function registerReceiveCommand(program: Command): void {
     .option('--port <port>', 'port to listen on; 0 picks a free one', portOption, defaultReceiverPort)
     .option('--host <address>', 'interface to listen on (default: all)')
     .option('--storage <dir>', 'where snapshots are kept (default: storage/ in the home)')
-    .option('--registry <url>', 'the registry to announce to (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)')
+    .option(registryOption[0], 'the registry to announce to; repeat it or separate URLs by commas to announce to each (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)', registryOption[2])
     .action(async (options: { port: number; host?: string; storage?: string; registry?: string }, command: Command) => {
       const global = globalOptions(command);
       await withApp(
