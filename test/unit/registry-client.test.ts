@@ -163,7 +163,7 @@ test('look-ups are cached for a while; fresh bypasses the cache', async (t) => {
 test('an unknown peer is "not registered", naming the peer and what to do', async (t) => {
   const registry = await startTestRegistry(t);
   const { peerId } = generateIdentity();
-  await rejectsWith(new RegistryClient(registry.url).lookup(peerId), 'peer-not-registered', new RegExp(`Peer ${peerId} is not registered at ${registry.url}.*ask your teammate to start receiving`));
+  await rejectsWith(new RegistryClient(registry.url).lookup(peerId), 'peer-not-registered', new RegExp(`Teammate ${peerId} is offline: it is not registered at ${registry.url}.*ask your teammate to start receiving`));
 });
 
 test('a registry that is not running, or never answers, is "unreachable", naming the URL and the setting', async (t) => {
@@ -233,7 +233,7 @@ test('look-ups fail over in order to the next registry, and one that failed is t
   assert.equal(silentRequests, 1, 'the registry that had just failed was asked first again');
 
   const unknown = generateIdentity().peerId;
-  await rejectsWith(client.lookup(unknown), 'peer-not-registered', new RegExp(`Peer ${unknown} is not registered at ${working.url}`));
+  await rejectsWith(client.lookup(unknown), 'peer-not-registered', new RegExp(`Teammate ${unknown} is offline: it is not registered at ${working.url}`));
   const onlyDown = new RegistryClient([down.url, silent].join(','), { timeoutMs: 300 });
   const err = await rejectsWith(onlyDown.lookup(unknown), 'registry-unreachable', /^No registry could answer \(Cannot reach the registry at .*ECONNREFUSED.*; Cannot reach the registry at .*no answer within 0\.3 s/);
   assert.equal(err.retryable, true);

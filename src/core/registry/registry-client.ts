@@ -12,7 +12,8 @@
 import type { Identity } from '../identity/keys';
 import { parsePeerId } from '../identity/peer-id';
 import { signAnnouncement } from './announcement';
-import type { AnnounceReply, PeerRecord } from './protocol';
+import { localAddresses } from './local-addresses';
+import type { AnnounceReply, PeerRecord, ReachabilityReply } from './protocol';
 import { RegistryEndpoint, settingHint } from './registry-endpoint';
 import { splitRegistryUrls } from './registry-url';
 import { UserError } from '../errors';
@@ -69,13 +70,10 @@ export class RegistryClient {
 
   /** announce(), also giving what each registry that did not store the announcement said. */
   async announceEverywhere(identity: Identity, port: number, hosts: string[]): Promise<Announced> {
-    // Strictly increasing, even when two announcements fall in the same millisecond.
-    const time = Math.max(this.now(), this.lastAnnouncedTime + 1);
-    this.lastAnnouncedTime = time;
     const body = signAnnouncement(
       identity,
       hosts.map((host) => ({ host, port })),
-      time,
+      this.nextAnnouncementTime(),
     );
     const outcomes = await Promise.allSettled(this.endpoints.map((endpoint) => endpoint.announce(identity, body)));
     const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
@@ -122,11 +120,36 @@ export class RegistryClient {
     return { missing, failures };
   }
 
+  /**
+   * Asks the registries, in order until one answers, to connect back to this
+   * machine on `port` and check that `identity`'s receiver answers there.
+   */
+  async checkReachability(identity: Identity, port: number): Promise<ReachabilityReply> {
+    // The registry uses only the port and the signature: any one address of this machine will do.
+    const body = signAnnouncement(identity, [{ host: localAddresses()[0] ?? '127.0.0.1', port }], this.nextAnnouncementTime());
+    const failures: Error[] = [];
+    for (const endpoint of this.inOrder()) {
+      try {
+        return await endpoint.checkReachability(identity, body);
+      } catch (err) {
+        this.failedAt.set(endpoint, this.now());
+        failures.push(err as Error);
+      }
+    }
+    throw this.combined(failures);
+  }
+
   /** The registries in the order given, those that failed recently last. */
   private inOrder(): RegistryEndpoint[] {
     const since = this.now() - this.demoteMs;
     const recentlyFailed = (endpoint: RegistryEndpoint) => (this.failedAt.get(endpoint) ?? -Infinity) > since;
     return [...this.endpoints.filter((endpoint) => !recentlyFailed(endpoint)), ...this.endpoints.filter(recentlyFailed)];
+  }
+
+  /** Strictly increasing, even when two announcements fall in the same millisecond. */
+  private nextAnnouncementTime(): number {
+    this.lastAnnouncedTime = Math.max(this.now(), this.lastAnnouncedTime + 1);
+    return this.lastAnnouncedTime;
   }
 
   /**

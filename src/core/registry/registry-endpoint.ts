@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import type { Identity } from '../identity/keys';
 import { printable } from '../printable';
 import { openAnnouncement } from './announcement';
-import { announceReplySchema, errorReplySchema, lookupReplySchema, maxClockSkewMs, pathPrefix, type AnnounceReply, type LookupReply, type PeerRecord, type SignedAnnouncement } from './protocol';
+import { announceReplySchema, errorReplySchema, lookupReplySchema, maxClockSkewMs, pathPrefix, type AnnounceReply, type LookupReply, type PeerRecord, type ReachabilityReply, reachabilityReplySchema, type SignedAnnouncement } from './protocol';
 import { UserError } from '../errors';
 
 export interface RegistryEndpointOptions {
@@ -23,6 +23,9 @@ export interface RegistryEndpointOptions {
   timeoutMs: number;
   now: () => number;
 }
+
+/** A reachability check waits for the registry's own connection back (at most 5 s by default) on top of the usual deadline. */
+const connectBackAllowanceMs = 10_000;
 
 export const settingHint = 'check the registry URL (--registry, $PEER_BACKUP_REGISTRY or the peerBackup.registryUrl setting)';
 
@@ -55,11 +58,18 @@ export class RegistryEndpoint {
     return this.parse(announceReplySchema, response);
   }
 
+  /** Asks the registry to connect back to this machine on the port `body` announces (see reachabilityReplySchema). */
+  async checkReachability(identity: Identity, body: SignedAnnouncement): Promise<ReachabilityReply> {
+    const response = await this.send('POST', `${pathPrefix}/reachability`, body, this.timeoutMs + connectBackAllowanceMs);
+    if (response.status !== 200) throw this.refusal(response, `the reachability check of ${identity.peerId}`);
+    return this.parse(reachabilityReplySchema, response);
+  }
+
   /** The registry's entry for `wanted` (a canonical peer ID), checked. */
   async lookup(wanted: string): Promise<PeerRecord> {
     const response = await this.send('GET', `${pathPrefix}/peers/${encodeURIComponent(wanted)}`);
     if (response.status === 404 && errorCode(response) === 'peer-not-registered') {
-      throw new UserError(`Peer ${wanted} is not registered at ${this.url} (or its entry expired): ask your teammate to start receiving, with the same registry.`, {
+      throw new UserError(`Teammate ${wanted} is offline: it is not registered at ${this.url} (it has not announced itself, or its entry expired); ask your teammate to start receiving, with the same registry.`, {
         code: 'peer-not-registered',
       });
     }
@@ -88,14 +98,14 @@ export class RegistryEndpoint {
     };
   }
 
-  private async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AxiosResponse<string>> {
+  private async send(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = this.timeoutMs): Promise<AxiosResponse<string>> {
     try {
-      return await this.http.request<string>({ method, url: path, data: body, signal: AbortSignal.timeout(this.timeoutMs) });
+      return await this.http.request<string>({ method, url: path, data: body, signal: AbortSignal.timeout(timeoutMs) });
     } catch (err) {
       if (axios.isAxiosError(err) && err.code === 'ERR_BAD_RESPONSE') {
         throw this.garbage('sent an over-long or broken reply', err);
       }
-      const reason = axios.isAxiosError(err) && err.code === 'ERR_CANCELED' ? `no answer within ${this.timeoutMs / 1000} s` : errorReason(err);
+      const reason = axios.isAxiosError(err) && err.code === 'ERR_CANCELED' ? `no answer within ${timeoutMs / 1000} s` : errorReason(err);
       throw new UserError(`Cannot reach the registry at ${this.url} (${reason}): check that it is running, and ${settingHint}.`, {
         code: 'registry-unreachable',
         cause: err,
