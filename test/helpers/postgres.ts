@@ -10,7 +10,6 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
 
@@ -63,8 +62,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts a server for test `t`; it is stopped when the test ends. */
-export async function startPostgres(t: TestContext): Promise<TestPostgres> {
+/** Starts a server for test `t` (or anything with `after`, as the bench passes); it is stopped when the test ends. */
+export async function startPostgres(t: { after(fn: () => Promise<void>): void }): Promise<TestPostgres> {
   if (!binDir) throw new Error(postgresSkipReason);
   // Not tempDir: the folder must outlive the server, which is stopped first.
   const dir = mkdtempSync(join(tmpdir(), 'peer-backup-pg-'));

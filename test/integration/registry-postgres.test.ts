@@ -1,10 +1,12 @@
 /**
  * The registry on a real PostgreSQL server (test/helpers/postgres.ts): the
  * store keeps the SQLite store's rules, migrations run once however many
- * registries start together, and registries sharing one database serve each
- * other's announcements and share the new-peer budget.
+ * registries start together, registries sharing one database serve each
+ * other's announcements and share the new-peer budget, and clients fail over
+ * between them.
  */
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
 import { generateIdentity } from '../../src/core/identity/keys';
@@ -14,6 +16,8 @@ import { openRegistryStore } from '../../src/registry/store';
 import { PostgresRegistryStore } from '../../src/registry/store/postgres-registry-store';
 import type { PeerEntry } from '../../src/registry/store/registry-store';
 import { runCli, startCli } from '../helpers/cli';
+import { writeFixtureTree } from '../helpers/fixture-tree';
+import { allow, makeHome, startReceiver } from '../helpers/peers';
 import { postgresSkipReason, startPostgres } from '../helpers/postgres';
 import { startTestRegistry } from '../helpers/registry';
 import { tempDir } from '../helpers/temp';
@@ -146,4 +150,43 @@ test('`peer-backup registry --db postgres://...` serves from PostgreSQL and logs
   const refused = await runCli(['registry', '--port', '0', '--host', '127.0.0.1', '--db', 'postgres://registry@127.0.0.1:1/none', '--home', tempDir(t)]);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /Cannot connect to the PostgreSQL database postgres:\/\/registry@127\.0\.0\.1:1\/none/);
+});
+
+test('two registries on one PostgreSQL: look-ups and a backup keep working while one is killed and restarted, then the other', { skip, timeout: 120_000 }, async (t) => {
+  const server = await startPostgres(t);
+  const db = await server.createDatabase();
+  const startOne = async (port = 0) => {
+    const registry = await startCli(['registry', '--port', String(port), '--host', '127.0.0.1', '--db', db, '--home', tempDir(t)], /registry listening on (http:\/\/\S+)/);
+    t.after(() => registry.stop('SIGKILL'));
+    return registry;
+  };
+  const first = await startOne();
+  const second = await startOne();
+  const registries = `${first.ready},${second.ready}`;
+  const receiver = await makeHome(t);
+  const sender = await makeHome(t);
+  await allow(receiver.home, sender.peerId, '10MB');
+  await startReceiver(t, receiver.home, registries);
+  const env = { PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registries };
+  assert.equal((await runCli(['dest', 'add', 'teammate', receiver.peerId], { env })).code, 0);
+  assert.equal((await runCli(['plan', 'add', 'nightly', writeFixtureTree(join(tempDir(t), 'project')), '--dest', 'teammate'], { env })).code, 0);
+
+  const client = new RegistryClient(registries);
+  const lookUp = async (times: number) => {
+    for (let i = 0; i < times; i++) assert.equal((await client.lookup(receiver.peerId, { fresh: true })).peerId, receiver.peerId);
+  };
+  const backUp = async () => {
+    const run = await runCli(['run', 'nightly', '--no-retry', '--json'], { env });
+    assert.equal(run.code, 0, run.stderr);
+  };
+
+  await lookUp(20);
+  await first.stop('SIGKILL');
+  await lookUp(20);
+  await backUp();
+  const firstAgain = await startOne(Number(new URL(first.ready).port));
+  assert.equal(firstAgain.ready, first.ready);
+  await second.stop('SIGKILL');
+  await lookUp(20);
+  await backUp();
 });
