@@ -7,7 +7,16 @@ export interface GlobalOptions {
   json?: boolean;
 }
 
-export const registryOption = ['--registry <url>', 'the registry to find teammates in (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)'] as const;
+/** Repeated --registry flags are one list, as if given separated by commas. */
+function collectRegistryUrls(value: string, previous: string | undefined): string {
+  return previous === undefined ? value : `${previous},${value}`;
+}
+
+export const registryOption = [
+  '--registry <url>',
+  'the registry to find teammates in; repeat it or separate URLs by commas to fail over in order (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)',
+  collectRegistryUrls,
+] as const;
 
 export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();

@@ -3,9 +3,12 @@
  * many new IDs a minute from all addresses together, and at most so many rows
  * in the table. A peer the table already holds is never refused here, so a
  * flood of new IDs cannot push out the peers that were there first.
+ *
+ * The minute's count is kept in the store, so registries sharing a database
+ * share one budget. The table's size is checked by each registry on its own:
+ * with N registries admitting at once it may exceed the bound by N - 1 rows.
  */
 import { Mutex } from 'async-mutex';
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { HttpError } from '../http-server';
 import type { RegistryStore } from './store/registry-store';
 
@@ -19,6 +22,8 @@ export interface NewPeerLimits {
 /** How long a new peer refused for a full table is told to wait. */
 const fullRetryAfterSeconds = 60;
 
+const budgetWindowMs = 60_000;
+
 /**
  * Returns a gate around storing an announcement: `save` runs at once for a
  * peer the table holds, and for a new one only when the table has room
@@ -29,8 +34,8 @@ export function newPeerGate(
   store: RegistryStore,
   limits: NewPeerLimits,
   purgeBefore: () => number,
+  now: () => number,
 ): (peerId: string, save: () => Promise<boolean>) => Promise<boolean> {
-  const budget = limits.maxNewPeersPerMinute > 0 ? new RateLimiterMemory({ points: limits.maxNewPeersPerMinute, duration: 60 }) : undefined;
   // One new peer at a time: two admitted at once could both take the last row.
   const admitting = new Mutex();
 
@@ -47,18 +52,17 @@ export function newPeerGate(
   };
 
   const takeFromBudget = async () => {
-    try {
-      await budget?.consume('new-peers');
-    } catch (refusal) {
-      if (!(refusal instanceof RateLimiterRes)) throw refusal;
-      const seconds = Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
-      throw new HttpError(
-        503,
-        'too-many-new-peers',
-        `too many new peers are announcing to this registry (at most ${limits.maxNewPeersPerMinute} a minute): retry in ${seconds} s`,
-        { 'retry-after': String(seconds) },
-      );
-    }
+    if (limits.maxNewPeersPerMinute === 0) return;
+    const time = now();
+    const window = await store.countNewPeer(time, budgetWindowMs);
+    if (window.admitted <= limits.maxNewPeersPerMinute) return;
+    const seconds = Math.max(1, Math.ceil((window.startedAt + budgetWindowMs - time) / 1000));
+    throw new HttpError(
+      503,
+      'too-many-new-peers',
+      `too many new peers are announcing to this registry (at most ${limits.maxNewPeersPerMinute} a minute): retry in ${seconds} s`,
+      { 'retry-after': String(seconds) },
+    );
   };
 
   return async (peerId, save) => {

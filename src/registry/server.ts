@@ -10,7 +10,9 @@ import { pathPrefix } from '../core/registry/protocol';
 import { createHttpApp, HttpError, listen, perAddressGroupLimit, type Logger } from '../http-server';
 import { newPeerGate, type NewPeerLimits } from './new-peer-limits';
 import { announceRoute, maxAnnounceBytes, replayMemoryMs } from './routes/announce';
+import { connectBack } from './connect-back';
 import { lookupRoute } from './routes/lookup';
+import { reachabilityRoute } from './routes/reachability';
 import type { RegistryStore } from './store/registry-store';
 
 /** Limits a registry has unless told otherwise (the CLI's flags). */
@@ -19,6 +21,10 @@ export const registryDefaults = {
   maxPeers: 100_000,
   /** Peers check their entry this often: a registry restarted empty has them all back within it. */
   checkAfterSeconds: 30,
+  /** "Can you reach me" checks a minute from one address group (IPv6: one /64), per registry instance. */
+  reachabilityChecksPerMinute: 6,
+  /** How long a connection back to a receiver may take, handshake included. */
+  connectBackTimeoutMs: 5_000,
 };
 
 export interface RegistryServerOptions extends Partial<NewPeerLimits> {
@@ -29,6 +35,9 @@ export interface RegistryServerOptions extends Partial<NewPeerLimits> {
   rateLimitPerMinute: number;
   /** How often peers are told to look up their own entry; registryDefaults.checkAfterSeconds unless given. */
   checkAfterSeconds?: number;
+  /** registryDefaults.reachabilityChecksPerMinute unless given. */
+  reachabilityChecksPerMinute?: number;
+  connectBackTimeoutMs?: number;
   /** Where request lines and `purged`/`error` events go (make one with jsonLogger). */
   log: Logger;
   now?: () => number;
@@ -46,6 +55,7 @@ export interface RunningRegistry {
 
 const announcePath = `${pathPrefix}/announce`;
 const lookupPath = `${pathPrefix}/peers/:peerId`;
+const reachabilityPath = `${pathPrefix}/reachability`;
 
 /** How often expired entries are deleted; look-ups never return them either way. */
 const purgeIntervalMs = 60_000;
@@ -66,7 +76,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
       bodyLimitBytes: maxAnnounceBytes,
     },
     notFound: (request) =>
-      new HttpError(404, 'no-such-endpoint', `no endpoint ${request.method} ${request.url}: the registry has POST ${announcePath} and GET ${pathPrefix}/peers/PEER-ID`),
+      new HttpError(404, 'no-such-endpoint', `no endpoint ${request.method} ${request.url}: the registry has POST ${announcePath}, GET ${pathPrefix}/peers/PEER-ID and POST ${reachabilityPath}`),
     describeError,
   });
 
@@ -90,6 +100,7 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     options.store,
     { maxNewPeersPerMinute: options.maxNewPeersPerMinute ?? registryDefaults.maxNewPeersPerMinute, maxPeers: options.maxPeers ?? registryDefaults.maxPeers },
     () => now() - replayMemoryMs,
+    now,
   );
   app.post(
     announcePath,
@@ -102,8 +113,18 @@ export function createRegistryServer(options: RegistryServerOptions): FastifyIns
     }),
   );
   app.get(lookupPath, lookupRoute({ store: options.store, now }));
+  const connectBackTimeoutMs = options.connectBackTimeoutMs ?? registryDefaults.connectBackTimeoutMs;
+  app.post(
+    reachabilityPath,
+    reachabilityRoute({
+      limit: perAddressGroupLimit(options.reachabilityChecksPerMinute ?? registryDefaults.reachabilityChecksPerMinute, 'reachability checks'),
+      connectBack: (address, peerId) => connectBack(address, peerId, connectBackTimeoutMs),
+      now,
+    }),
+  );
   refuseOtherMethods(app, announcePath, ['POST']);
   refuseOtherMethods(app, lookupPath, ['GET']);
+  refuseOtherMethods(app, reachabilityPath, ['POST']);
   return app;
 }
 

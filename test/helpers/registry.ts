@@ -1,4 +1,4 @@
-/** A real registry server (real SQLite file) inside the test process, on a free loopback port. */
+/** A real registry server inside the test process, on a free loopback port: a real SQLite file, or the PostgreSQL database `db` names. */
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { jsonLogger } from '../../src/http-server';
@@ -14,8 +14,12 @@ export interface TestRegistry {
   close(): Promise<void>;
 }
 
-export async function startTestRegistry(t: TestContext, options: Partial<Omit<RegistryServerOptions, 'store' | 'log'>> = {}): Promise<TestRegistry> {
-  const store = await openRegistryStore(join(tempDir(t), 'registry.db'));
+export async function startTestRegistry(
+  t: TestContext,
+  options: Partial<Omit<RegistryServerOptions, 'store' | 'log'>> & { db?: string; port?: number } = {},
+): Promise<TestRegistry> {
+  const { db, ...serverOptions } = options;
+  const store = await openRegistryStore(db ?? join(tempDir(t), 'registry.db'));
   const logs: Record<string, unknown>[] = [];
   const registry = await startRegistry({
     store,
@@ -24,7 +28,7 @@ export async function startTestRegistry(t: TestContext, options: Partial<Omit<Re
     ttlSeconds: 3600,
     rateLimitPerMinute: 0,
     log: jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>)),
-    ...options,
+    ...serverOptions,
   });
   let closed: Promise<void> | undefined;
   const close = () => (closed ??= registry.close().then(() => store.close()));

@@ -175,7 +175,7 @@ test('bad requests each get a 4xx with a clear JSON message, and the registry ke
     ['empty host', post(registry.url, signRaw(alice, { version: 2, peerId: alice.peerId, publicKey: alice.publicKey.toString('base64'), addresses: [{ host: '', port: 1 }], time: Date.now() })), 400, /addresses\.0\.host: must be an explicit IP address: "", 0\.0\.0\.0 and :: are refused since version 2, so list the addresses this machine can be reached on/],
     ['multicast address', post(registry.url, signAnnouncement(alice, [{ host: '127.0.0.1', port: 1 }, { host: '224.0.0.251', port: 1 }], Date.now())), 400, /addresses\.1: 224\.0\.0\.251 is a multicast address, never a peer's/],
     ['wrong method', request(`${registry.url}/v2/announce`), 405, /GET is not allowed on \/v2\/announce: use POST/],
-    ['version 1 path', request(`${registry.url}/v1/peers/${alice.peerId}`), 404, /no endpoint GET \/v1\/peers\/.*: the registry has POST \/v2\/announce and GET \/v2\/peers\/PEER-ID/],
+    ['version 1 path', request(`${registry.url}/v1/peers/${alice.peerId}`), 404, /no endpoint GET \/v1\/peers\/.*: the registry has POST \/v2\/announce, GET \/v2\/peers\/PEER-ID and POST \/v2\/reachability/],
     ['huge header', request(`${registry.url}/v2/peers/${alice.peerId}`, { headers: { 'x-filler': 'a'.repeat(16 * 1024) } }), 431, /headers are over 8 KB/],
   ];
   for (const [name, pending, status, message] of cases) {

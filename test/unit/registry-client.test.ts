@@ -163,7 +163,7 @@ test('look-ups are cached for a while; fresh bypasses the cache', async (t) => {
 test('an unknown peer is "not registered", naming the peer and what to do', async (t) => {
   const registry = await startTestRegistry(t);
   const { peerId } = generateIdentity();
-  await rejectsWith(new RegistryClient(registry.url).lookup(peerId), 'peer-not-registered', new RegExp(`Peer ${peerId} is not registered at ${registry.url}.*ask your teammate to start receiving`));
+  await rejectsWith(new RegistryClient(registry.url).lookup(peerId), 'peer-not-registered', new RegExp(`Teammate ${peerId} is offline: it is not registered at ${registry.url}.*ask your teammate to start receiving`));
 });
 
 test('a registry that is not running, or never answers, is "unreachable", naming the URL and the setting', async (t) => {
@@ -210,4 +210,52 @@ test('registry URLs: flag, then environment, then this machine; bad ones name th
   assert.throws(() => resolveRegistryUrl('reg.example:7420', {}), /"reg\.example:7420" \(from --registry\) is not an http\(s\) URL/);
   assert.throws(() => resolveRegistryUrl(undefined, { PEER_BACKUP_REGISTRY: 'not a url' }), /\(from PEER_BACKUP_REGISTRY\) is not a URL/);
   assert.throws(() => new RegistryClient('ftp://reg.example'), (err: Error) => err instanceof UserError && /not an http\(s\) registry URL/.test(err.message));
+});
+
+test('several registry URLs: a list from the flag or the environment, each checked and named by its source', () => {
+  assert.equal(resolveRegistryUrl('http://a.example:7420/, https://b.example/', {}), 'http://a.example:7420,https://b.example');
+  assert.equal(resolveRegistryUrl(undefined, { PEER_BACKUP_REGISTRY: 'http://a.example,,http://b.example' }), 'http://a.example,http://b.example');
+  assert.throws(() => resolveRegistryUrl('http://a.example,b.example:7420', {}), /"b\.example:7420" \(from --registry\) is not an http\(s\) URL/);
+});
+
+test('look-ups fail over in order to the next registry, and one that failed is tried last for a while', async (t) => {
+  const down = await startTestRegistry(t);
+  await down.close();
+  let silentRequests = 0;
+  const silent = await impostor(t, () => silentRequests++);
+  const working = await startTestRegistry(t);
+  const alice = generateIdentity();
+  await new RegistryClient(working.url).announce(alice, 7421, ['192.0.2.1']);
+
+  const client = new RegistryClient([down.url, silent, working.url].join(','), { timeoutMs: 500 });
+  assert.deepEqual((await client.lookup(alice.peerId)).addresses, [{ host: '192.0.2.1', port: 7421 }]);
+  assert.equal(silentRequests, 1);
+  assert.deepEqual((await client.lookup(alice.peerId, { fresh: true })).addresses, [{ host: '192.0.2.1', port: 7421 }]);
+  assert.equal(silentRequests, 1, 'the registry that had just failed was asked first again');
+
+  const unknown = generateIdentity().peerId;
+  await rejectsWith(client.lookup(unknown), 'peer-not-registered', new RegExp(`Teammate ${unknown} is offline: it is not registered at ${working.url}`));
+  const onlyDown = new RegistryClient([down.url, silent].join(','), { timeoutMs: 300 });
+  const err = await rejectsWith(onlyDown.lookup(unknown), 'registry-unreachable', /^No registry could answer \(The registry at .*ECONNREFUSED.*; The registry at .*no answer within 0\.3 s/);
+  assert.equal(err.retryable, false, "a silent registry is not worth the retries meant for an offline teammate");
+});
+
+test('an announcement goes to every registry; it fails only when none stores it, and says what each refused', async (t) => {
+  const [first, second] = [await startTestRegistry(t), await startTestRegistry(t)];
+  const alice = generateIdentity();
+  const both = new RegistryClient(`${first.url},${second.url}`);
+  await both.announce(alice, 7421, ['192.0.2.1']);
+  for (const registry of [first, second]) assert.equal((await new RegistryClient(registry.url).lookup(alice.peerId)).peerId, alice.peerId);
+
+  await second.close();
+  const { reply, failures } = await both.announceEverywhere(alice, 7422, ['192.0.2.1']);
+  assert.deepEqual(reply.addresses, [{ host: '192.0.2.1', port: 7422 }]);
+  assert.equal(failures.length, 1);
+  assert.match(failures[0].message, new RegExp(`The registry at ${second.url}`));
+  const checked = await both.missingFrom(alice.peerId);
+  assert.deepEqual(checked.missing, []);
+  assert.equal(checked.failures.length, 1, 'the registry that is down was not reported');
+
+  const empty = await startTestRegistry(t);
+  assert.deepEqual((await new RegistryClient(`${first.url},${empty.url}`).missingFrom(alice.peerId)).missing, [empty.url]);
 });

@@ -43,7 +43,7 @@ test('each request is one JSON log line: event, method, path, status, ms, remote
     assert.equal(typeof entry.ms, 'number');
     assert.match(String(entry.time), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   }
-  assert.match(String(requests[2].error), /no endpoint GET \/v2\/nothing: the registry has POST \/v2\/announce and GET \/v2\/peers\/PEER-ID/);
+  assert.match(String(requests[2].error), /no endpoint GET \/v2\/nothing: the registry has POST \/v2\/announce, GET \/v2\/peers\/PEER-ID and POST \/v2\/reachability/);
 });
 
 test('a full table makes room for a new peer by deleting entries expired past the replay window', async (t) => {

@@ -83,7 +83,7 @@ test('another SQLite file, or one from a newer registry, is refused and left alo
   const db = await Database.open(newer);
   await db.exec(`PRAGMA application_id = ${registryApplicationId}; PRAGMA user_version = 99;`);
   await db.close();
-  await assert.rejects(SqliteRegistryStore.open(newer), /newer Peer Backup registry \(schema 99, this one knows 2\): update Peer Backup/);
+  await assert.rejects(SqliteRegistryStore.open(newer), /newer Peer Backup registry \(schema 99, this one knows 3\): update Peer Backup/);
 });
 
 test('a version-1 registry file is brought to version 2; its entries, unsigned as stored, are dropped', async (t) => {
@@ -109,7 +109,7 @@ test('a version-1 registry file is brought to version 2; its entries, unsigned a
 
 test('the cached store answers look-ups from memory, with the same expiry and replay rules', async (t) => {
   const file = join(tempDir(t), 'registry.db');
-  const store = new CachedRegistryStore(await SqliteRegistryStore.open(file), 2);
+  const store = new CachedRegistryStore(await SqliteRegistryStore.open(file), { maxEntries: 2 });
   t.after(() => store.close());
   const [a, b, c] = [entry(), entry(), entry()];
   for (const each of [a, b, c]) assert.equal(await store.saveIfNewer(each), true);

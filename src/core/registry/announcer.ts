@@ -1,9 +1,11 @@
 /**
  * Keeps this peer's registry entry alive while it receives: announces at
  * once, again when the registry says to (well before the entry expires),
- * again as soon as this machine's addresses change or the registry no longer
+ * again as soon as this machine's addresses change or a registry no longer
  * holds the entry (it restarted with an empty database), and retries
- * failures with growing pauses. Its timers keep the process alive until stop().
+ * failures with growing pauses. With several registries it announces to all
+ * of them, and a registry that missed an announcement is retried like a
+ * failure. Its timers keep the process alive until stop().
  */
 import type { Identity } from '../identity/keys';
 import { localAddresses as machineAddresses } from './local-addresses';
@@ -87,18 +89,24 @@ export class Announcer {
     this.attemptedHosts = hosts.join(' ');
     try {
       if (hosts.length === 0) throw this.noAddress();
-      const reply = await this.client.announce(this.identity, this.port, hosts);
-      this.failures = 0;
+      const { reply, failures } = await this.client.announceEverywhere(this.identity, this.port, hosts);
       this.checkEvery(Math.min(this.options.checkEveryMs ?? 30_000, reply.checkAfter * 1000));
       this.options.onAnnounced?.(reply);
+      // A registry that missed it gets it on the retry schedule; the others just see a newer announcement.
+      if (failures.length > 0) return this.failed(failures);
+      this.failures = 0;
       this.schedule(reply.reannounceAfter * 1000);
     } catch (err) {
-      this.failures++;
-      this.options.onError?.(err as Error);
-      const backoff = Math.min((this.options.retryMs ?? 15_000) * 2 ** (this.failures - 1), this.options.maxRetryMs ?? 10 * 60_000);
-      const asked = err instanceof UserError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0;
-      this.schedule(Math.max(backoff, asked));
+      this.failed([err as Error]);
     }
+  }
+
+  private failed(errors: Error[]): void {
+    this.failures++;
+    for (const err of errors) this.options.onError?.(err);
+    const backoff = Math.min((this.options.retryMs ?? 15_000) * 2 ** (this.failures - 1), this.options.maxRetryMs ?? 10 * 60_000);
+    const asked = Math.max(0, ...errors.map((err) => (err instanceof UserError && err.retryAfterSeconds !== undefined ? err.retryAfterSeconds * 1000 : 0)));
+    this.schedule(Math.max(backoff, asked));
   }
 
   private schedule(delayMs: number): void {
@@ -131,16 +139,12 @@ export class Announcer {
     if (await this.entryIsMissing()) this.announceNow();
   }
 
-  /** True only when the registry answers that it holds no entry for this peer. */
+  /** True only when a registry answers that it holds no entry for this peer. */
   private async entryIsMissing(): Promise<boolean> {
-    try {
-      await this.client.lookup(this.identity.peerId, { fresh: true });
-      return false;
-    } catch (err) {
-      if (err instanceof UserError && err.code === 'peer-not-registered') return true;
-      this.options.onError?.(err as Error); // the registry is down or odd: the next check looks again
-      return false;
-    }
+    const { missing, failures } = await this.client.missingFrom(this.identity.peerId);
+    // A registry that is down or odd: the next check looks again.
+    for (const err of failures) this.options.onError?.(err);
+    return missing.length > 0;
   }
 
   /**

@@ -108,6 +108,23 @@ export const lookupReplySchema = z.object({
 });
 export type LookupReply = z.infer<typeof lookupReplySchema>;
 
+/**
+ * POST /v2/reachability answers a receiver's "can you reach me": its body is
+ * a signed announcement (as for /v2/announce, not stored), and the registry
+ * connects back to the address the request came from, on the announced port
+ * only, completes a TLS handshake and checks that the certificate is the
+ * announcing peer's.
+ */
+export const reachabilityReplySchema = z.object({
+  peerId: z.string(),
+  /** Where the registry tried: the request's source address and the announced port. */
+  address: replyAddressSchema,
+  reachable: z.boolean(),
+  /** Why not, when not reachable. */
+  reason: z.string().max(500).optional(),
+});
+export type ReachabilityReply = z.infer<typeof reachabilityReplySchema>;
+
 /** What a look-up yields once the client has checked the announcement. */
 export interface PeerRecord {
   peerId: string;

@@ -1,186 +1,173 @@
 /**
- * Talks to a registry (axios): announce this peer, look up others. Every
- * reply is validated; anything unexpected becomes a UserError whose
- * message names the registry URL and what to check.
+ * Talks to the registries this peer is given (one URL, or several separated
+ * by commas): announcements go to all of them, look-ups try them in order
+ * and fail over to the next after a short timeout. A registry that just
+ * failed is tried after the others for a while, so one that is down costs
+ * its timeout once, not on every look-up.
  *
- * Look-ups are not taken on the registry's word: the client checks the
- * peer's signed announcement itself and refuses one that fails, so the
- * registry cannot add or change a signed address. Its unsigned hint (the
- * address it saw) is passed on apart, and the transfer layer must still make
- * the peer prove it holds its key before sending anything.
+ * Look-ups are not taken on any registry's word: each answer is checked
+ * against the peer's signed announcement (RegistryEndpoint), and the
+ * transfer layer must still make the peer prove it holds its key.
  */
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import type { z } from 'zod';
 import type { Identity } from '../identity/keys';
 import { parsePeerId } from '../identity/peer-id';
-import { printable } from '../printable';
-import { openAnnouncement, signAnnouncement } from './announcement';
-import { announceReplySchema, errorReplySchema, lookupReplySchema, maxClockSkewMs, pathPrefix, type AnnounceReply, type LookupReply, type PeerRecord } from './protocol';
+import { signAnnouncement } from './announcement';
+import { localAddresses } from './local-addresses';
+import type { AnnounceReply, PeerRecord, ReachabilityReply } from './protocol';
+import { RegistryEndpoint, settingHint } from './registry-endpoint';
+import { splitRegistryUrls } from './registry-url';
 import { UserError } from '../errors';
 
 export interface RegistryClientOptions {
-  /** A hard deadline for each request (axios's own `timeout` only watches inactivity). */
+  /** A hard deadline for each request to one registry; 5 s with one registry, 3 s each with several. */
   timeoutMs?: number;
   /** How long a look-up answer is reused; peers re-announce far less often. */
   cacheMs?: number;
+  /** How long a registry that failed is tried after the others. */
+  demoteMs?: number;
   now?: () => number;
 }
 
-const settingHint = 'check the registry URL (--registry, $PEER_BACKUP_REGISTRY or the peerBackup.registryUrl setting)';
+/** An announcement's outcome: the first registry's reply that stored it, and what each of the others refused. */
+export interface Announced {
+  reply: AnnounceReply;
+  failures: UserError[];
+}
 
 export class RegistryClient {
-  private readonly http: AxiosInstance;
-  private readonly timeoutMs: number;
+  readonly urls: string[];
+  private readonly endpoints: RegistryEndpoint[];
   private readonly cacheMs: number;
+  private readonly demoteMs: number;
   private readonly now: () => number;
   private readonly cache = new Map<string, { record: PeerRecord; until: number }>();
+  /** When each registry last failed (by `now`). */
+  private readonly failedAt = new Map<RegistryEndpoint, number>();
   private lastAnnouncedTime = 0;
 
+  /** `url`: one registry URL, or several separated by commas, in the order to try them. */
   constructor(
     readonly url: string,
     options: RegistryClientOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 5_000;
-    this.cacheMs = options.cacheMs ?? 30_000;
+    this.urls = splitRegistryUrls(url);
+    if (this.urls.length === 0) throw new UserError(`No registry URL was given: ${settingHint}.`);
     this.now = options.now ?? Date.now;
-    if (!/^https?:\/\/[^/]/.test(url)) throw new UserError(`"${url}" is not an http(s) registry URL: ${settingHint}.`);
-    this.http = axios.create({
-      baseURL: url,
-      maxRedirects: 0,
-      maxContentLength: 64 * 1024,
-      responseType: 'text',
-      transformResponse: [(data: unknown) => data], // parsed below, so garbage can be told from JSON
-      validateStatus: () => true,
-    });
+    this.cacheMs = options.cacheMs ?? 30_000;
+    this.demoteMs = options.demoteMs ?? 30_000;
+    const timeoutMs = options.timeoutMs ?? (this.urls.length > 1 ? 3_000 : 5_000);
+    this.endpoints = this.urls.map((each) => new RegistryEndpoint(each, { timeoutMs, now: this.now }));
   }
 
   /**
    * Announces that `identity` receives on `port` at `hosts` (explicit IP
-   * addresses). Returns the stored entry and when to announce again.
+   * addresses) to every registry. Returns the first registry's reply that
+   * stored it; throws only when none did.
    */
   async announce(identity: Identity, port: number, hosts: string[]): Promise<AnnounceReply> {
-    // Strictly increasing, even when two announcements fall in the same millisecond.
-    const time = Math.max(this.now(), this.lastAnnouncedTime + 1);
-    this.lastAnnouncedTime = time;
+    return (await this.announceEverywhere(identity, port, hosts)).reply;
+  }
+
+  /** announce(), also giving what each registry that did not store the announcement said. */
+  async announceEverywhere(identity: Identity, port: number, hosts: string[]): Promise<Announced> {
     const body = signAnnouncement(
       identity,
       hosts.map((host) => ({ host, port })),
-      time,
+      this.nextAnnouncementTime(),
     );
-    const response = await this.send('POST', `${pathPrefix}/announce`, body);
-    if (response.status !== 200) throw this.refusal(response, `the announcement of ${identity.peerId}`);
-    return this.parse(announceReplySchema, response);
+    const outcomes = await Promise.allSettled(this.endpoints.map((endpoint) => endpoint.announce(identity, body)));
+    const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
+    const stored = outcomes.find((outcome) => outcome.status === 'fulfilled');
+    if (!stored) throw this.combined(failures);
+    return { reply: stored.value, failures: failures.filter((err): err is UserError => err instanceof UserError) };
   }
 
-  /** The registry's entry for `peerId`, from the cache when it is recent unless `fresh`. */
+  /** The peer's entry, from the cache when it is recent unless `fresh`; from the first registry that holds it. */
   async lookup(peerId: string, { fresh = false }: { fresh?: boolean } = {}): Promise<PeerRecord> {
     const wanted = parsePeerId(peerId);
     const cached = this.cache.get(wanted);
     if (!fresh && cached && cached.until > this.now()) return cached.record;
     this.cache.delete(wanted);
 
-    const response = await this.send('GET', `${pathPrefix}/peers/${encodeURIComponent(wanted)}`);
-    if (response.status === 404 && errorCode(response) === 'peer-not-registered') {
-      throw new UserError(`Peer ${wanted} is not registered at ${this.url} (or its entry expired): ask your teammate to start receiving, with the same registry.`, {
-        code: 'peer-not-registered',
-      });
-    }
-    if (response.status !== 200) throw this.refusal(response, `the look-up of ${wanted}`);
-    const record = this.verified(wanted, this.parse(lookupReplySchema, response));
-    this.cache.set(wanted, { record, until: Math.min(this.now() + this.cacheMs, record.expiresAt) });
-    return record;
-  }
-
-  /** The record in `reply`, once the announcement in it has proven to be `peerId`'s own, unaltered and not from the future. */
-  private verified(peerId: string, reply: LookupReply): PeerRecord {
-    const opened = openAnnouncement(reply.announcement);
-    if (!opened.ok) throw this.altered(peerId, printable(opened.message));
-    const { announcement } = opened;
-    if (announcement.peerId !== peerId) throw this.altered(peerId, `it is ${announcement.peerId}'s announcement, not ${peerId}'s`);
-    const ahead = announcement.time - this.now();
-    if (ahead > maxClockSkewMs) {
-      throw this.altered(peerId, `it is dated ${Math.round(ahead / 1000)} s ahead of this machine's clock, which may also be behind: set it right if so`);
-    }
-    return {
-      peerId,
-      publicKey: announcement.publicKey.toString('base64'),
-      addresses: announcement.addresses,
-      observed: reply.observed,
-      announcedAt: announcement.time,
-      lastSeen: reply.lastSeen,
-      expiresAt: reply.expiresAt,
-    };
-  }
-
-  private async send(method: 'GET' | 'POST', path: string, body?: unknown): Promise<AxiosResponse<string>> {
-    try {
-      return await this.http.request<string>({ method, url: path, data: body, signal: AbortSignal.timeout(this.timeoutMs) });
-    } catch (err) {
-      if (axios.isAxiosError(err) && err.code === 'ERR_BAD_RESPONSE') {
-        throw this.garbage('sent an over-long or broken reply', err);
+    const failures: Error[] = [];
+    for (const endpoint of this.inOrder()) {
+      try {
+        const record = await endpoint.lookup(wanted);
+        this.failedAt.delete(endpoint);
+        this.cache.set(wanted, { record, until: Math.min(this.now() + this.cacheMs, record.expiresAt) });
+        return record;
+      } catch (err) {
+        // "Not registered" is an answer, not a failure: the registry is fine, the next may still hold the peer.
+        if (!(err instanceof UserError && err.code === 'peer-not-registered')) this.failedAt.set(endpoint, this.now());
+        failures.push(err as Error);
       }
-      const reason = axios.isAxiosError(err) && err.code === 'ERR_CANCELED' ? `no answer within ${this.timeoutMs / 1000} s` : errorReason(err);
-      throw new UserError(`The registry at ${this.url} does not answer (${reason}): check that it is running, and ${settingHint}.`, {
-        code: 'registry-unreachable',
-        // A silent registry is a server to start or a setting to fix, which a minute of retries meant for an
-        // offline teammate does not mend: a run someone watches says so at once. The scheduler retries by the code.
-        retryable: false,
-        cause: err,
-      });
     }
+    throw this.combined(failures);
   }
 
-  private parse<T>(schema: z.ZodType<T>, response: AxiosResponse<string>): T {
-    const parsed = schema.safeParse(parseJson(response.data));
-    if (!parsed.success) throw this.garbage(`answered HTTP ${response.status} with a body that is not a registry reply`);
-    return parsed.data;
+  /** The registries that answer that they hold no entry for `peerId` (unreachable ones are not counted). */
+  async missingFrom(peerId: string): Promise<{ missing: string[]; failures: Error[] }> {
+    const wanted = parsePeerId(peerId);
+    const outcomes = await Promise.allSettled(this.endpoints.map((endpoint) => endpoint.lookup(wanted)));
+    const missing: string[] = [];
+    const failures: Error[] = [];
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') return;
+      const err = outcome.reason as Error;
+      if (err instanceof UserError && err.code === 'peer-not-registered') missing.push(this.urls[index]);
+      else failures.push(err);
+    });
+    return { missing, failures };
   }
 
-  /** A non-success answer: the registry's own explanation when it gave one, else garbage. */
-  private refusal(response: AxiosResponse<string>, what: string): UserError {
-    const explained = errorReplySchema.safeParse(parseJson(response.data));
-    if (!explained.success) return this.garbage(`answered ${what} with HTTP ${response.status} and no registry error`);
-    const retryAfter = Number(response.headers['retry-after']);
-    const retryAfterSeconds = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined;
-    return new UserError(`The registry at ${this.url} refused ${what}: ${explained.data.message}.`, {
-      code: 'registry-refused',
-      // A rate limit passes on its own; other refusals need a person.
-      retryable: retryAfterSeconds !== undefined,
-      retryAfterSeconds,
+  /**
+   * Asks the registries, in order until one answers, to connect back to this
+   * machine on `port` and check that `identity`'s receiver answers there.
+   */
+  async checkReachability(identity: Identity, port: number): Promise<ReachabilityReply> {
+    // The registry uses only the port and the signature: any one address of this machine will do.
+    const body = signAnnouncement(identity, [{ host: localAddresses()[0] ?? '127.0.0.1', port }], this.nextAnnouncementTime());
+    const failures: Error[] = [];
+    for (const endpoint of this.inOrder()) {
+      try {
+        return await endpoint.checkReachability(identity, body);
+      } catch (err) {
+        this.failedAt.set(endpoint, this.now());
+        failures.push(err as Error);
+      }
+    }
+    throw this.combined(failures);
+  }
+
+  /** The registries in the order given, those that failed recently last. */
+  private inOrder(): RegistryEndpoint[] {
+    const since = this.now() - this.demoteMs;
+    const recentlyFailed = (endpoint: RegistryEndpoint) => (this.failedAt.get(endpoint) ?? -Infinity) > since;
+    return [...this.endpoints.filter((endpoint) => !recentlyFailed(endpoint)), ...this.endpoints.filter(recentlyFailed)];
+  }
+
+  /** Strictly increasing, even when two announcements fall in the same millisecond. */
+  private nextAnnouncementTime(): number {
+    this.lastAnnouncedTime = Math.max(this.now(), this.lastAnnouncedTime + 1);
+    return this.lastAnnouncedTime;
+  }
+
+  /**
+   * One error for failures at every registry: the only one when there is one
+   * registry; else "not registered" when a registry said so (the peer is not
+   * announced), else all the reasons together.
+   */
+  private combined(failures: Error[]): Error {
+    if (failures.length === 1) return failures[0];
+    const notRegistered = failures.find((err) => err instanceof UserError && err.code === 'peer-not-registered');
+    if (notRegistered) return notRegistered;
+    const userErrors = failures.filter((err): err is UserError => err instanceof UserError);
+    if (userErrors.length < failures.length) return failures.find((err) => !(err instanceof UserError))!;
+    const retryAfters = userErrors.map((err) => err.retryAfterSeconds).filter((seconds): seconds is number => seconds !== undefined);
+    return new UserError(`No registry could answer (${userErrors.map((err) => err.message.replace(/\.$/, '')).join('; ')}).`, {
+      code: userErrors.every((err) => err.code === userErrors[0].code) ? userErrors[0].code : 'registry-unreachable',
+      retryable: userErrors.some((err) => err.retryable),
+      ...(retryAfters.length > 0 && { retryAfterSeconds: Math.min(...retryAfters) }),
     });
   }
-
-  /** A look-up whose announcement fails the client's own check: nothing of it is used. */
-  private altered(peerId: string, reason: string): UserError {
-    return new UserError(
-      `The registry at ${this.url} answered the look-up of ${peerId} with an announcement that fails its check (${reason}), so nothing from it was used: ` +
-        `the registry, or something between it and this machine, altered or forged it; ${settingHint}.`,
-      { code: 'registry-garbage' },
-    );
-  }
-
-  private garbage(what: string, cause?: unknown): UserError {
-    return new UserError(`The server at ${this.url} ${what}: it does not look like a Peer Backup registry; ${settingHint}.`, {
-      code: 'registry-garbage',
-      cause,
-    });
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function errorCode(response: AxiosResponse<string>): string | undefined {
-  const parsed = errorReplySchema.safeParse(parseJson(response.data));
-  return parsed.success ? parsed.data.error : undefined;
-}
-
-function errorReason(err: unknown): string {
-  const code = (err as { code?: string }).code;
-  return code && code !== 'ERR_NETWORK' ? code : (err as Error).message;
 }

@@ -84,8 +84,12 @@ export class PeerClient {
     if (failed.some((probe) => probe.kind === 'mismatch')) {
       throw new UserError(`the receiver could not prove it is ${peerId}: ${reasons}; nothing was sent`, { code: 'identity-mismatch' });
     }
-    if (failed.some((probe) => probe.kind === 'refused')) throw new UserError(`${peerId} refused our hello: ${reasons}`, { code: 'transfer-failed' });
-    throw new UserError(`${peerId} is offline at every address it announced (${reasons}); ask your teammate to start receiving`, { code: 'peer-offline' });
+    if (failed.some((probe) => probe.kind === 'refused')) throw new UserError(`${peerId} was reached but refused our hello: ${reasons}`, { code: 'transfer-failed' });
+    throw new UserError(
+      `${peerId} is announced but cannot be reached from here at any address it announced (${reasons}): ` +
+        'either it went offline since it announced itself, or it is receiving but its router does not forward the port to it or a firewall blocks it ("peer-backup receive" tells your teammate whether teammates can reach them)',
+      { code: 'peer-offline' },
+    );
   }
 
   /** Connects to one address: the TLS handshake must prove `peerId` (with `pinnedKey`, when given) before the hello is sent. */

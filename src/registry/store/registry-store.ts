@@ -1,6 +1,7 @@
 /**
- * What the registry server needs from storage. Small on purpose, so a
- * PostgreSQL store for a shared deployment can sit beside the SQLite one.
+ * What the registry server needs from storage. Small on purpose: the SQLite
+ * store (one registry) and the PostgreSQL store (several registries sharing
+ * it) implement the same few calls.
  */
 import type { PeerAddress } from '../../core/registry/protocol';
 
@@ -19,6 +20,12 @@ export interface PeerEntry {
   expiresAt: number;
 }
 
+export interface NewPeerWindow {
+  startedAt: number;
+  /** New peers counted in the window, the one just counted included. */
+  admitted: number;
+}
+
 export interface RegistryStore {
   /**
    * Stores `entry` unless the stored entry for the same peer was announced at
@@ -31,6 +38,12 @@ export interface RegistryStore {
   count(): Promise<number>;
   /** The entry for `peerId`, unless none exists or it expired by `now`. */
   find(peerId: string, now: number): Promise<PeerEntry | undefined>;
+  /**
+   * Counts one more new peer in the current window of `windowMs` (one that
+   * started at most `windowMs` before `now`, else a new one starting at
+   * `now`), in one atomic step shared by every registry on the store.
+   */
+  countNewPeer(now: number, windowMs: number): Promise<NewPeerWindow>;
   /** Deletes entries that expired before `time`; returns how many. */
   deleteExpiredBefore(time: number): Promise<number>;
   close(): Promise<void>;

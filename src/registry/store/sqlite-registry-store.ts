@@ -1,7 +1,8 @@
 /** The registry's store in one SQLite file, through the project's single sqlite3 module. */
 import { Database } from '../../core/store/database';
-import { migrateRegistry } from './migrations';
-import type { PeerEntry, RegistryStore } from './registry-store';
+import { migrateSqliteRegistry } from './migrations';
+import { newPeerWindowUpsert } from './new-peer-window-sql';
+import type { NewPeerWindow, PeerEntry, RegistryStore } from './registry-store';
 
 interface PeerRow {
   peer_id: string;
@@ -22,7 +23,7 @@ export class SqliteRegistryStore implements RegistryStore {
       ifDamaged: 'move it aside and start the registry again (or give --db a new file): receivers announce themselves again within a minute',
     });
     try {
-      await migrateRegistry(db);
+      await migrateSqliteRegistry(db);
     } catch (err) {
       await db.close().catch(() => undefined);
       throw err;
@@ -65,6 +66,11 @@ export class SqliteRegistryStore implements RegistryStore {
   async find(peerId: string, now: number): Promise<PeerEntry | undefined> {
     const row = await this.db.get<PeerRow>('SELECT * FROM peers WHERE peer_id = ? AND expires_at > ?', [peerId, now]);
     return row && toEntry(row);
+  }
+
+  async countNewPeer(now: number, windowMs: number): Promise<NewPeerWindow> {
+    const row = await this.db.get<{ started_at: number; admitted: number }>(newPeerWindowUpsert('sqlite'), [now, windowMs]);
+    return { startedAt: row!.started_at, admitted: row!.admitted };
   }
 
   async deleteExpiredBefore(time: number): Promise<number> {
