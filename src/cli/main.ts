@@ -17,6 +17,8 @@ import { registerIdCommand } from './commands/id';
 import { registerPackCommand } from './commands/pack';
 import { registerPlanCommands } from './commands/plan';
 import { registerReceiveCommand } from './commands/receive';
+import { registerRecoverCommand } from './commands/recover';
+import { registerRecoveryKitCommand } from './commands/recovery-kit';
 import { registerRegistryCommand } from './commands/registry';
 import { registerRunCommand } from './commands/run';
 import { registerSnapshotCommands } from './commands/snapshots';
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
   registerReceiveCommand(program);
   registerAllowCommands(program);
   registerDaemonCommand(program);
+  registerRecoveryKitCommand(program);
+  registerRecoverCommand(program);
   return program;
 }
 

@@ -13,6 +13,8 @@ import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, re
 import { createHttpApp, liftRequestDeadline, perAddressGroupLimit, type Logger } from '../http-server';
 import { authenticateSender } from './authentication';
 import { registerChunkRoutes } from './chunk-routes';
+import { KitFetchLimiter, type KitFetchLimits } from './kit-fetch-limiter';
+import { registerKitRoutes } from './kit-routes';
 import { discardRest } from './discard-body';
 import { describeError, maxHelloBytes, refusal } from './refusals';
 
@@ -30,6 +32,8 @@ export interface ReceiverOptions {
   /** How far a request's signed time may be from this clock. */
   maxClockSkewMs?: number;
   limits?: ReceiverLimits;
+  /** How often a recovery kit may be asked for (defaultKitFetchLimits). */
+  kitFetchLimits?: KitFetchLimits;
 }
 
 /** Plan names as senders make them (letters, digits, spaces, . _ -), capped like snapshot IDs. */
@@ -133,6 +137,7 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
   });
 
   registerChunkRoutes(app, { chunks: options.chunks, onRequest });
+  registerKitRoutes(app, { chunks: options.chunks, onRequest, limiter: new KitFetchLimiter(options.kitFetchLimits, options.now) });
 
   app.get('/v1/snapshots', { onRequest }, async (request) => {
     const snapshots = await storage.list(request.sender);

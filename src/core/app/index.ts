@@ -8,6 +8,7 @@ export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type 
 export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
 export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type RestoreRequest, type RestoreResult } from './snapshots';
 export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
+export type { RecoverRequest, RecoverResult, RecoveryKitView } from './recovery';
 export { hostRegistry, type HostRegistryOptions } from './registry-host';
 export { previewSchedule, type SchedulePreview } from './schedule-preview';
 

@@ -8,6 +8,7 @@ export { defaultReceiverLimits, receiverLimitsFromEnv, type ReceiverLimits } fro
 export { clientCertificate, refuseClient } from './client-certificate';
 export { storageRefusalCode } from './storage-refusal';
 export { SpaceLedger } from './space-ledger';
+export { kitOpenRequestSchema, kitUploadSchema, maxKitBodyBytes } from '../recovery/kit-protocol';
 export { ChunkStore, type ChunkStoreCleanUp, type CommitOutcome, type ListedSnapshot, type PackRequest, type StoredPack } from './chunk-store/chunk-store';
 
 // What the receiver's HTTP adapter needs besides the storage: the wire protocol it answers in,

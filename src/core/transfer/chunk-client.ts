@@ -15,6 +15,8 @@ import type { ChunkDestination, CommitResult, PackFile } from '../backup/chunk-d
 import { maxChunkBytes } from '../chunk/chunk-seal';
 import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
+import { kitOpenAnswerSchema, type KitUpload } from '../recovery/kit-protocol';
+import type { SealedKit } from '../recovery/kit-seal';
 import { printable } from '../printable';
 import type { ChunkSource, StoredChunk } from '../restore/chunk-source';
 import {
@@ -206,6 +208,42 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
       throw this.brokeOff(err, watchdog, signal, `reading chunks from ${this.peer.url}`, damaged('broke off', err));
     }
     if (next !== ids.length) throw damaged(`ends after ${next} of the ${ids.length} chunks asked for`);
+  }
+
+  /** Leaves our sealed recovery kit with the peer (replacing the one it held). */
+  async putRecoveryKit(upload: KitUpload, signal?: AbortSignal): Promise<void> {
+    const response = await this.exchange('PUT', '/v2/recovery-kit', upload, 'storing our recovery kit', signal);
+    if (response.status !== 201 && response.status !== 200) throw refusal(response, this.peer.peerId, `${this.peer.url} refused our recovery kit`);
+  }
+
+  /**
+   * The sealed kit the peer keeps under `lookupId`, shown `verifier`. Not
+   * signed: the machine asking has lost its key and holds a temporary one.
+   * 'not-found' for a wrong code, whether or not a kit exists.
+   */
+  async openRecoveryKit(lookupId: string, verifier: string, signal?: AbortSignal): Promise<SealedKit> {
+    const watchdog = stallWatchdog(this.stallTimeoutMs, this.peer.peerId, 'fetching the recovery kit');
+    const linked = anySignal(signal, watchdog.signal);
+    let response: Answer;
+    try {
+      const answer = await this.http.post(`${this.peer.url}/v2/recovery-kit/open`, Buffer.from(JSON.stringify({ lookupId, verifier })), {
+        headers: { 'content-type': 'application/json' },
+        httpsAgent: this.peer.agentFor(linked),
+        signal: linked,
+        responseType: 'json',
+        maxContentLength: maxAnswerBytes,
+      });
+      response = { status: answer.status, data: answer.data as unknown };
+    } catch (err) {
+      throw this.brokeOff(err, watchdog, signal, `fetching the recovery kit from ${this.peer.url}`);
+    } finally {
+      watchdog.stop();
+    }
+    if (response.status === 429) throw refusal(response, this.peer.peerId, `${this.peer.peerId} turned the request away for now`);
+    if (response.status !== 200) throw refusal(response, this.peer.peerId, `${this.peer.url} refused to hand out a recovery kit`);
+    const answer = kitOpenAnswerSchema.safeParse(response.data);
+    if (!answer.success) throw this.garbled('a recovery kit');
+    return answer.data.kit;
   }
 
   /** The receipt if the peer signed it for this very manifest, from us to it (version 2); else undefined. */

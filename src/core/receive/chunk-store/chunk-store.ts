@@ -14,6 +14,8 @@ import type { Readable } from 'node:stream';
 import { Mutex } from 'async-mutex';
 import { UserError } from '../../errors';
 import type { Identity } from '../../identity/keys';
+import type { KitUpload } from '../../recovery/kit-protocol';
+import type { SealedKit } from '../../recovery/kit-seal';
 import { openManifest } from '../../snapshot/manifest';
 import { maxBytesPerRead, maxIdsPerRead } from '../../wire/chunk-protocol';
 import type { Receipt } from '../../wire/receipt';
@@ -31,6 +33,7 @@ import type { SenderStore } from './sender-store';
 import { snapshotChunks } from './snapshot-chunks';
 import { readSnapshotFile, readSnapshotFiles, snapshotFileText } from './snapshot-files';
 import { StoreLayout, snapshotSuffix } from './store-layout';
+import { RecoveryKitShelf, type KitPut } from './recovery-kits';
 import { recoverStore } from './store-recovery';
 import { tempPath, writeTempFile } from './temp-files';
 
@@ -88,6 +91,7 @@ export interface ListedSnapshot {
 export class ChunkStore {
   private readonly senders = new Map<string, SenderStore>();
   private readonly opening = new Mutex();
+  private readonly kits = new RecoveryKitShelf();
   private readonly now: () => number;
   private readonly gracePeriodMs: number;
 
@@ -272,6 +276,17 @@ export class ChunkStore {
     });
   }
 
+  /** Keeps the sender's recovery kit, replacing the one it left before. */
+  async storeKit(sender: string, upload: KitUpload): Promise<KitPut> {
+    const store = await this.storeFor(sender);
+    return store.serial.runExclusive(() => this.kits.put(store.layout, upload));
+  }
+
+  /** The kit filed under `lookupId`, for whoever shows its code's verifier; undefined for a wrong verifier or an unknown lookup ID alike. */
+  findKit(lookupId: string, verifier: string): SealedKit | undefined {
+    return this.kits.find(lookupId, verifier);
+  }
+
   /** The sender's store, made (folders and all) if it has none yet: only for storing, so that a stranger's reads leave no trace. */
   private async storeFor(sender: string): Promise<SenderStore> {
     return this.senders.get(sender) ?? this.opening.runExclusive(async () => this.senders.get(sender) ?? (await this.recover(new StoreLayout(this.options.storageDir, sender))).store);
@@ -280,6 +295,7 @@ export class ChunkStore {
   /** Opens one sender's store from disk and counts its bytes. */
   private async recover(layout: StoreLayout): Promise<{ store: SenderStore; report: Awaited<ReturnType<typeof recoverStore>>['report'] }> {
     const { index, report } = await recoverStore(layout);
+    await this.kits.load(layout);
     const store: SenderStore = { layout, index, serial: new Mutex() };
     this.senders.set(layout.sender, store);
     this.options.space.charge(layout.sender, index.storedBytes() + (await snapshotFileBytes(layout)));
