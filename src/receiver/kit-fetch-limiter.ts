@@ -44,8 +44,13 @@ export class KitFetchLimiter {
     const waitMs = Math.max(...waits);
     if (waitMs > 0) {
       const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      const why = waits[0] > 0 ? `${this.limits.wrongPerAddressPerDay} wrong recovery codes a day` : `${this.limits.perAddressPerMinute} recovery-kit requests a minute`;
-      throw new HttpError(429, 'rate-limited', `too many recovery-kit requests from ${group} (at most ${why}): retry in ${seconds} s`, { 'retry-after': String(seconds) });
+      const why =
+        waits[0] > 0
+          ? `from ${group} (at most ${this.limits.wrongPerAddressPerDay} wrong recovery codes a day)`
+          : waits[1] > 0
+            ? `from ${group} (at most ${this.limits.perAddressPerMinute} a minute)`
+            : `for this recovery kit (at most ${this.limits.perLookupPerMinute} a minute from anywhere)`;
+      throw new HttpError(429, 'rate-limited', `too many recovery-kit requests ${why}: retry in ${seconds} s`, { 'retry-after': String(seconds) });
     }
     this.tries.add(group, at);
     this.lookups.add(lookupId, at);
