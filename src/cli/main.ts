@@ -12,6 +12,7 @@ import { registerAllowCommands } from './commands/allow';
 import { registerDaemonCommand } from './commands/daemon';
 import { registerDestCommands } from './commands/dest';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerForgetCommand } from './commands/forget';
 import { registerHistoryCommand } from './commands/history';
 import { registerIdCommand } from './commands/id';
 import { registerPackCommand } from './commands/pack';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerDaemonCommand(program);
   registerRecoveryKitCommand(program);
   registerRecoverCommand(program);
+  registerForgetCommand(program);
   return program;
 }
 

@@ -24,6 +24,7 @@ import { stallTimeoutFromEnv } from '../transfer/stall-watchdog';
 import { PlanService } from './plans';
 import { ReceivingService } from './receiving';
 import { RecoveryService } from './recovery';
+import { RetentionService } from './retention';
 import { RunService } from './runs';
 import { SnapshotService } from './snapshots';
 import { TeammateService } from './teammates';
@@ -47,6 +48,7 @@ export class App {
   readonly snapshots: SnapshotService;
   readonly receiving: ReceivingService;
   readonly recovery: RecoveryService;
+  readonly retention: RetentionService;
 
   private storeOpening: Promise<Store> | undefined;
   private identityLoading: Promise<Identity> | undefined;
@@ -60,6 +62,7 @@ export class App {
     this.snapshots = new SnapshotService(this);
     this.receiving = new ReceivingService(this);
     this.recovery = new RecoveryService(this);
+    this.retention = new RetentionService(this);
   }
 
   get home(): Home {
@@ -134,14 +137,15 @@ export class App {
 
   /**
    * After a successful backup: the teammate gets the current recovery kit if
-   * it lacks it. The backup stands whatever happens here, so a failure is
-   * left for the next run to try again.
+   * it lacks it, and the plan's retention policy is applied. The backup
+   * stands whatever happens here, so a failure is left for the next run.
    */
   private async afterBackup(run: Run): Promise<void> {
     const plan = await this.plans.get(run.planName);
     if (!plan.destination) return;
     const chunks = await this.chunkStoreOf(plan.destination);
     await this.recovery.leaveWith(plan.destination, chunks).catch(() => undefined);
+    await this.retention.applyAfterBackup(plan.name, plan.destination, chunks);
   }
 
   /** Stops the scheduler, then closes the database. */

@@ -9,6 +9,8 @@ export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
 export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type RestoreRequest, type RestoreResult } from './snapshots';
 export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
 export type { RecoverRequest, RecoverResult, RecoveryKitView } from './recovery';
+export type { ForgetRequest, ForgetResult } from './retention';
+export { defaultRetentionPolicy, retentionRules, type RetentionPolicy } from '../retention/policy';
 export { hostRegistry, type HostRegistryOptions } from './registry-host';
 export { previewSchedule, type SchedulePreview } from './schedule-preview';
 
