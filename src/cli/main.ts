@@ -23,6 +23,7 @@ import { registerRecoveryKitCommand } from './commands/recovery-kit';
 import { registerRegistryCommand } from './commands/registry';
 import { registerRunCommand } from './commands/run';
 import { registerSnapshotCommands } from './commands/snapshots';
+import { registerVerifyCommand } from './commands/verify';
 
 export function buildProgram(): Command {
   const program = new Command('peer-backup')
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
   registerRecoveryKitCommand(program);
   registerRecoverCommand(program);
   registerForgetCommand(program);
+  registerVerifyCommand(program);
   return program;
 }
 

@@ -25,6 +25,7 @@ import { PlanService } from './plans';
 import { ReceivingService } from './receiving';
 import { RecoveryService } from './recovery';
 import { RetentionService } from './retention';
+import { VerifyService } from './verify';
 import { RunService } from './runs';
 import { SnapshotService } from './snapshots';
 import { TeammateService } from './teammates';
@@ -49,6 +50,7 @@ export class App {
   readonly receiving: ReceivingService;
   readonly recovery: RecoveryService;
   readonly retention: RetentionService;
+  readonly verification: VerifyService;
 
   private storeOpening: Promise<Store> | undefined;
   private identityLoading: Promise<Identity> | undefined;
@@ -63,6 +65,7 @@ export class App {
     this.receiving = new ReceivingService(this);
     this.recovery = new RecoveryService(this);
     this.retention = new RetentionService(this);
+    this.verification = new VerifyService(this);
   }
 
   get home(): Home {
