@@ -12,14 +12,18 @@ import { registerAllowCommands } from './commands/allow';
 import { registerDaemonCommand } from './commands/daemon';
 import { registerDestCommands } from './commands/dest';
 import { registerDoctorCommand } from './commands/doctor';
+import { registerForgetCommand } from './commands/forget';
 import { registerHistoryCommand } from './commands/history';
 import { registerIdCommand } from './commands/id';
 import { registerPackCommand } from './commands/pack';
 import { registerPlanCommands } from './commands/plan';
 import { registerReceiveCommand } from './commands/receive';
+import { registerRecoverCommand } from './commands/recover';
+import { registerRecoveryKitCommand } from './commands/recovery-kit';
 import { registerRegistryCommand } from './commands/registry';
 import { registerRunCommand } from './commands/run';
 import { registerSnapshotCommands } from './commands/snapshots';
+import { registerVerifyCommand } from './commands/verify';
 
 export function buildProgram(): Command {
   const program = new Command('peer-backup')
@@ -42,6 +46,10 @@ export function buildProgram(): Command {
   registerReceiveCommand(program);
   registerAllowCommands(program);
   registerDaemonCommand(program);
+  registerRecoveryKitCommand(program);
+  registerRecoverCommand(program);
+  registerForgetCommand(program);
+  registerVerifyCommand(program);
   return program;
 }
 

@@ -27,6 +27,8 @@ export interface RunnerContext extends PeerContext {
   chunkKeys: () => Promise<ChunkKeys>;
   /** Reaches the store where a plan's snapshots go. */
   destinationFor: DestinationFactory;
+  /** Called once a run has succeeded and is recorded (the recovery kit, retention); what it throws does not undo the run. */
+  afterBackup?: (run: Run) => Promise<void>;
 }
 
 export type RunPhase = 'packing' | 'connecting' | 'uploading';
@@ -92,7 +94,7 @@ export async function runBackup(context: RunnerContext, planName: string, option
     });
     files = backedUp.files;
     skipped = backedUp.skipped;
-    return await store.runs.finish(runId, {
+    const succeeded = await store.runs.finish(runId, {
       status: 'succeeded',
       files,
       bytes: backedUp.figures.sentBytes,
@@ -101,6 +103,8 @@ export async function runBackup(context: RunnerContext, planName: string, option
       snapshotId,
       receipt: backedUp.signed,
     });
+    await context.afterBackup?.(succeeded).catch(() => undefined);
+    return succeeded;
   } catch (err) {
     const cancelled = options.signal?.aborted === true || codeOf(err) === 'cancelled';
     const run = await store.runs.finish(runId, {

@@ -32,9 +32,11 @@ export interface ChunkRouteOptions {
   chunks: ChunkStore;
   /** The authentication every receiver endpoint runs first (authenticateSender). */
   onRequest: onRequestAsyncHookHandler;
+  /** The most snapshots the owner lets a sender keep here; undefined for no ceiling. */
+  maxSnapshotsOf: (sender: string) => Promise<number | undefined>;
 }
 
-export function registerChunkRoutes(app: FastifyInstance, { chunks, onRequest }: ChunkRouteOptions): void {
+export function registerChunkRoutes(app: FastifyInstance, { chunks, onRequest, maxSnapshotsOf }: ChunkRouteOptions): void {
   const checkJsonLength = async (request: FastifyRequest) => {
     if (Number(request.headers['content-length'] ?? 0) > maxJsonBodyBytes) throw tooLarge();
   };
@@ -59,6 +61,7 @@ export function registerChunkRoutes(app: FastifyInstance, { chunks, onRequest }:
         snapshotId,
         manifest,
         quotaBytes: allowed.quotaBytes,
+        maxSnapshots: await maxSnapshotsOf(request.sender),
       });
       if (!outcome.committed) {
         return reply.code(409).send({

@@ -12,7 +12,10 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, refuseClient, snapshotIdPattern, UserError, type ChunkStore, type HelloReply, type ReceiverLimits, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
 import { createHttpApp, liftRequestDeadline, perAddressGroupLimit, type Logger } from '../http-server';
 import { authenticateSender } from './authentication';
+import { registerCareRoutes } from './care-routes';
 import { registerChunkRoutes } from './chunk-routes';
+import { KitFetchLimiter, type KitFetchLimits } from './kit-fetch-limiter';
+import { registerKitRoutes } from './kit-routes';
 import { discardRest } from './discard-body';
 import { describeError, maxHelloBytes, refusal } from './refusals';
 
@@ -30,6 +33,8 @@ export interface ReceiverOptions {
   /** How far a request's signed time may be from this clock. */
   maxClockSkewMs?: number;
   limits?: ReceiverLimits;
+  /** How often a recovery kit may be asked for (defaultKitFetchLimits). */
+  kitFetchLimits?: KitFetchLimits;
 }
 
 /** Plan names as senders make them (letters, digits, spaces, . _ -), capped like snapshot IDs. */
@@ -132,7 +137,9 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
     });
   });
 
-  registerChunkRoutes(app, { chunks: options.chunks, onRequest });
+  registerChunkRoutes(app, { chunks: options.chunks, onRequest, maxSnapshotsOf: (sender) => store.senderSnapshotLimits.get(sender) });
+  registerCareRoutes(app, { chunks: options.chunks, onRequest });
+  registerKitRoutes(app, { chunks: options.chunks, onRequest, limiter: new KitFetchLimiter(options.kitFetchLimits, options.now) });
 
   app.get('/v1/snapshots', { onRequest }, async (request) => {
     const snapshots = await storage.list(request.sender);

@@ -9,6 +9,8 @@ import { Announcer, ChunkStore, lockStorage, receiverLimitsFromEnv, RegistryClie
 import { listen, type Logger } from '../http-server';
 import { createReceiverServer } from './server';
 
+const scrubEveryMs = 24 * 60 * 60 * 1000;
+
 export interface ReceiverSettings {
   store: Store;
   identity: Identity;
@@ -17,7 +19,7 @@ export interface ReceiverSettings {
   /** The interface to listen on; every interface by default, since teammates connect from other machines. */
   host?: string;
   registryUrl: string;
-  /** Request lines and the `cleaned-storage`, `cleaned-chunk-store`, `announced` and `announce-failed` events (make one with jsonLogger). */
+  /** Request lines and the `cleaned-storage`, `cleaned-chunk-store`, `announced`, `announce-failed` and daily `scrubbed` events (make one with jsonLogger). */
   log: Logger;
   /** By default, defaultReceiverLimits with the timeouts the environment sets (receiverLimitsFromEnv). */
   limits?: ReceiverLimits;
@@ -34,10 +36,11 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
   await mkdir(settings.storageDir, { recursive: true, mode: 0o700 });
   // Before anything touches the folder: another receiver's uploads in progress are not ours to clean up.
   const lock = await lockStorage(settings.storageDir);
-  const { app, port } = await serve(settings).catch(async (err: unknown) => {
+  const { app, port, chunks } = await serve(settings).catch(async (err: unknown) => {
     await lock.release();
     throw err;
   });
+  const scrubbing = scheduleScrubs(chunks, log);
   const announcer = new Announcer(new RegistryClient(settings.registryUrl), settings.identity, port, {
     bindHost: settings.host,
     onAnnounced: (reply) => log.info({ event: 'announced', addresses: reply.addresses, reannounceAfter: reply.reannounceAfter }),
@@ -48,6 +51,7 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
     port,
     url: `https://127.0.0.1:${port}`,
     stop: async () => {
+      clearInterval(scrubbing);
       await announcer.stop();
       await app.close();
       await lock.release();
@@ -56,7 +60,7 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
 }
 
 /** Prepares the (locked) storage folder and listens. */
-async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance; port: number }> {
+async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance; port: number; chunks: ChunkStore }> {
   const { log } = settings;
   // One ledger for both formats: a sender's quota covers its archives and its chunks together.
   const space = new SpaceLedger();
@@ -72,5 +76,25 @@ async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance
   const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
     err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,
   );
-  return { app, port };
+  return { app, port, chunks };
+}
+
+/** The receiver scrubs every sender's packs once a day on its own, and logs what it found, so damage shows before anyone needs a restore. */
+function scheduleScrubs(chunks: ChunkStore, log: Logger): NodeJS.Timeout {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    chunks
+      .scrubAll((sender, report) => {
+        const damagedSnapshots = report.snapshots.filter((snapshot) => snapshot.damagedPacks.length > 0 || snapshot.problem).map((snapshot) => snapshot.snapshotId);
+        const line = { event: 'scrubbed', sender, packsChecked: report.packsChecked, damagedPacks: report.damagedPacks, damagedSnapshots };
+        if (report.damagedPacks.length > 0 || damagedSnapshots.length > 0) log.warn(line);
+        else log.info(line);
+      })
+      .catch((err: Error) => log.warn({ event: 'scrub-failed', error: err.message }))
+      .finally(() => (running = false));
+  }, scrubEveryMs);
+  timer.unref();
+  return timer;
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../core/app';
 import { globalOptions, report, withApp } from '../context';
+import { integerFrom } from '../option-parsers';
 
 export function registerAllowCommands(program: Command): void {
   program
@@ -10,12 +11,15 @@ export function registerAllowCommands(program: Command): void {
     .argument('<peer>', "the teammate's peer ID")
     .requiredOption('--quota <size>', 'space granted, e.g. 10GB or 500MB')
     .option('--label <name>', 'a name to recognise them by')
-    .action(async (peer: string, options: { quota: string; label?: string }, command: Command) => {
+    .option('--max-snapshots <n>', 'keep at most this many of their snapshots (a backup past it is refused, naming the snapshots to forget)', integerFrom(1, 1_000_000))
+    .action(async (peer: string, options: { quota: string; label?: string; maxSnapshots?: number }, command: Command) => {
       const global = globalOptions(command);
       await withApp(global, async (app) => {
         const allowed = await app.receiving.allow(peer, options.quota, options.label);
+        if (options.maxSnapshots !== undefined) await app.retention.limitSenderSnapshots(allowed.peerId, options.maxSnapshots);
         const who = allowed.label ? `${allowed.label} (${allowed.peerId})` : allowed.peerId;
-        report(global, allowed, () => `Allowed ${who} to store up to ${formatBytes(allowed.quotaBytes)} here.`);
+        const ceiling = options.maxSnapshots === undefined ? '' : `, at most ${options.maxSnapshots} snapshots`;
+        report(global, { ...allowed, maxSnapshots: options.maxSnapshots ?? null }, () => `Allowed ${who} to store up to ${formatBytes(allowed.quotaBytes)} here${ceiling}.`);
       });
     });
 

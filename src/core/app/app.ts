@@ -17,12 +17,15 @@ import { loadOrCreateStorageSecretFile, loadOrCreateStorageSecretInSlot } from '
 import { RegistryClient } from '../registry/registry-client';
 import type { RunnerContext } from '../runner';
 import { cleanSpool } from '../spool';
-import { openStore, type Store } from '../store';
+import { openStore, type Run, type Store } from '../store';
 import { ChunkClient } from '../transfer/chunk-client';
 import { connectToPeer } from '../transfer/connect';
 import { stallTimeoutFromEnv } from '../transfer/stall-watchdog';
 import { PlanService } from './plans';
 import { ReceivingService } from './receiving';
+import { RecoveryService } from './recovery';
+import { RetentionService } from './retention';
+import { VerifyService } from './verify';
 import { RunService } from './runs';
 import { SnapshotService } from './snapshots';
 import { TeammateService } from './teammates';
@@ -45,6 +48,9 @@ export class App {
   readonly runs: RunService;
   readonly snapshots: SnapshotService;
   readonly receiving: ReceivingService;
+  readonly recovery: RecoveryService;
+  readonly retention: RetentionService;
+  readonly verification: VerifyService;
 
   private storeOpening: Promise<Store> | undefined;
   private identityLoading: Promise<Identity> | undefined;
@@ -57,6 +63,9 @@ export class App {
     this.runs = new RunService(this);
     this.snapshots = new SnapshotService(this);
     this.receiving = new ReceivingService(this);
+    this.recovery = new RecoveryService(this);
+    this.retention = new RetentionService(this);
+    this.verification = new VerifyService(this);
   }
 
   get home(): Home {
@@ -81,6 +90,16 @@ export class App {
     return this.identityLoading;
   }
 
+  /** The editor's secret-storage slots, when the keys are kept there instead of in the home. */
+  get secretSlots(): { identity?: SecretSlot; storageSecret?: SecretSlot } {
+    return { identity: this.options.secretSlot, storageSecret: this.options.storageSecretSlot };
+  }
+
+  /** Loads the identity afresh at its next use: recovery has just put another one in place. */
+  forgetLoadedIdentity(): void {
+    this.identityLoading = undefined;
+  }
+
   /** A client for the registry named now; kept while the name stays the same, so its look-up cache is reused. */
   registry(): RegistryClient {
     const url = this.options.registryUrl();
@@ -96,6 +115,7 @@ export class App {
       spoolDir: this.home.spoolDir,
       chunkKeys: () => this.chunkKeys(),
       destinationFor: (peerId, signal) => this.chunkStoreOf(peerId, signal),
+      afterBackup: (run) => this.afterBackup(run),
     };
   }
 
@@ -108,9 +128,27 @@ export class App {
 
   /** The keys this machine's chunks are named and sealed with, from its storage secret. */
   async chunkKeys(): Promise<ChunkKeys> {
+    return deriveChunkKeys(await this.storageSecret());
+  }
+
+  /** The storage secret itself, made on first use; only the recovery kit carries it off this machine. */
+  async storageSecret(): Promise<Buffer> {
     const slot = this.options.storageSecretSlot;
     const store = await this.store();
-    return deriveChunkKeys(slot ? await loadOrCreateStorageSecretInSlot(slot, store) : await loadOrCreateStorageSecretFile(this.home.dir, store));
+    return slot ? loadOrCreateStorageSecretInSlot(slot, store) : loadOrCreateStorageSecretFile(this.home.dir, store);
+  }
+
+  /**
+   * After a successful backup: the teammate gets the current recovery kit if
+   * it lacks it, and the plan's retention policy is applied. The backup
+   * stands whatever happens here, so a failure is left for the next run.
+   */
+  private async afterBackup(run: Run): Promise<void> {
+    const plan = await this.plans.get(run.planName);
+    if (!plan.destination) return;
+    const chunks = await this.chunkStoreOf(plan.destination);
+    await this.recovery.leaveWith(plan.destination, chunks).catch(() => undefined);
+    await this.retention.applyAfterBackup(plan.name, plan.destination, chunks);
   }
 
   /** Stops the scheduler, then closes the database. */

@@ -8,6 +8,10 @@ export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type 
 export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
 export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type RestoreRequest, type RestoreResult } from './snapshots';
 export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
+export type { RecoverRequest, RecoverResult, RecoveryKitView } from './recovery';
+export type { ForgetRequest, ForgetResult } from './retention';
+export type { VerifyRequest, VerifyResult } from './verify';
+export { defaultRetentionPolicy, retentionRules, type RetentionPolicy } from '../retention/policy';
 export { hostRegistry, type HostRegistryOptions } from './registry-host';
 export { previewSchedule, type SchedulePreview } from './schedule-preview';
 
@@ -27,7 +31,7 @@ export { resolveRegistryUrl } from '../registry/registry-url';
 export type { RunPhase, RunProgress } from '../runner';
 export { localTimeZone, type RunReason, type SchedulerEvent } from '../schedule';
 export { checkPlanName } from '../store/plans';
-export type { AllowedSender, Destination, Plan, PlanItem, Run, RunStatus, SkippedPath } from '../store';
+export type { AllowedSender, DamagedSnapshot, Destination, Plan, PlanItem, Run, RunStatus, SkippedPath, Verification, VerificationStatus } from '../store';
 export type { ExtractReport, PackFileReport, PackProgress } from '../pack';
 export type { Receipt } from '../wire/receipt';
 export type { RunningReceiver } from '../../receiver/start';

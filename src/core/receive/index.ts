@@ -8,7 +8,9 @@ export { defaultReceiverLimits, receiverLimitsFromEnv, type ReceiverLimits } fro
 export { clientCertificate, refuseClient } from './client-certificate';
 export { storageRefusalCode } from './storage-refusal';
 export { SpaceLedger } from './space-ledger';
-export { ChunkStore, type ChunkStoreCleanUp, type CommitOutcome, type ListedSnapshot, type PackRequest, type StoredPack } from './chunk-store/chunk-store';
+export { kitOpenRequestSchema, kitUploadSchema, maxKitBodyBytes } from '../recovery/kit-protocol';
+export { ChunkStore, type ChunkStoreCleanUp, type CommitOutcome, type DeletedSnapshot, type ListedSnapshot, type PackRequest, type StoredPack } from './chunk-store/chunk-store';
+export type { ScrubReport, ScrubbedSnapshot } from './chunk-store/scrub';
 
 // What the receiver's HTTP adapter needs besides the storage: the wire protocol it answers in,
 // and the pieces it is started with. It enters the core through this file only (a lint rule).

@@ -6,9 +6,13 @@ import { FileCacheStore } from './file-cache';
 import { LeaseStore } from './leases';
 import { migrate } from './migrations';
 import { PlanStore } from './plans';
+import { RecoveryKitCopyStore } from './recovery-kit-copies';
+import { RetentionPolicyStore } from './retention-policies';
 import { RunStore } from './runs';
 import { SeenNonceStore } from './seen-nonces';
+import { SenderSnapshotLimitStore } from './sender-snapshot-limits';
 import { StorageSecretFingerprintStore } from './storage-secret-fingerprint';
+import { VerificationStore } from './verifications';
 
 /** The database's tables, each behind its own store; the connection itself stays private. */
 export interface Store {
@@ -22,6 +26,10 @@ export interface Store {
   readonly leases: LeaseStore;
   readonly fileCache: FileCacheStore;
   readonly storageSecretFingerprint: StorageSecretFingerprintStore;
+  readonly recoveryKitCopies: RecoveryKitCopyStore;
+  readonly retentionPolicies: RetentionPolicyStore;
+  readonly verifications: VerificationStore;
+  readonly senderSnapshotLimits: SenderSnapshotLimitStore;
   close(): Promise<void>;
 }
 
@@ -41,6 +49,10 @@ export async function openStore(file: string, now: () => number = Date.now): Pro
       leases: new LeaseStore(db, now),
       fileCache: new FileCacheStore(db),
       storageSecretFingerprint: new StorageSecretFingerprintStore(db, now),
+      recoveryKitCopies: new RecoveryKitCopyStore(db, now),
+      retentionPolicies: new RetentionPolicyStore(db),
+      verifications: new VerificationStore(db),
+      senderSnapshotLimits: new SenderSnapshotLimitStore(db),
       close: () => db.close(),
     };
   } catch (err) {
@@ -54,4 +66,5 @@ export type { Run, RunStatus, RunOutcome, SkippedPath } from './runs';
 export type { Destination } from './destinations';
 export type { Lease } from './leases';
 export type { AllowedSender } from './allowed-senders';
+export type { DamagedSnapshot, Verification, VerificationStatus } from './verifications';
 export { cacheKey, sameStamp, type CachedFile, type FileCacheMap, type FileStamp } from './file-cache';

@@ -110,6 +110,49 @@ const steps: string[] = [
     PRIMARY KEY (plan_id, destination, path)
   ) WITHOUT ROWID;
   `,
+  // 8: which teammate holds which recovery kit (by lookup ID), so a backup
+  // leaves the current kit with its receiver once, not at every run.
+  `
+  CREATE TABLE recovery_kit_copies (
+    peer_id    TEXT    PRIMARY KEY,
+    lookup_id  TEXT    NOT NULL,
+    stored_at  INTEGER NOT NULL
+  );
+  `,
+  // 9: each plan's retention policy (how many snapshots to keep, by age
+  // bucket); a plan without a row keeps the defaults.
+  `
+  CREATE TABLE retention_policies (
+    plan_id       INTEGER PRIMARY KEY REFERENCES plans(id) ON DELETE CASCADE,
+    keep_last     INTEGER NOT NULL CHECK (keep_last >= 0),
+    keep_hourly   INTEGER NOT NULL CHECK (keep_hourly >= 0),
+    keep_daily    INTEGER NOT NULL CHECK (keep_daily >= 0),
+    keep_weekly   INTEGER NOT NULL CHECK (keep_weekly >= 0),
+    keep_monthly  INTEGER NOT NULL CHECK (keep_monthly >= 0)
+  );
+  `,
+  // 10: verifications of a plan's snapshots at its teammate: the receiver's
+  // re-hash of its packs, and what this machine read back and opened.
+  `
+  CREATE TABLE verifications (
+    id              INTEGER PRIMARY KEY,
+    plan_id         INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    destination     TEXT    NOT NULL,
+    started_at      INTEGER NOT NULL,
+    ended_at        INTEGER NOT NULL,
+    status          TEXT    NOT NULL CHECK (status IN ('ok', 'damaged', 'failed')),
+    snapshots       INTEGER NOT NULL,
+    packs_checked   INTEGER NOT NULL,
+    chunks_read     INTEGER NOT NULL,
+    damaged         TEXT    NOT NULL DEFAULT '[]',   -- JSON array of { snapshotId, problem }
+    error           TEXT
+  );
+  CREATE INDEX verifications_by_plan ON verifications (plan_id, started_at);
+  `,
+  // 11: receiving: a per-sender ceiling on committed snapshots, beside its quota.
+  `
+  ALTER TABLE allowed_senders ADD COLUMN max_snapshots INTEGER CHECK (max_snapshots > 0);
+  `,
 ];
 
 export const schemaVersion = steps.length;

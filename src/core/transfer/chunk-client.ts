@@ -15,9 +15,13 @@ import type { ChunkDestination, CommitResult, PackFile } from '../backup/chunk-d
 import { maxChunkBytes } from '../chunk/chunk-seal';
 import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
+import { kitOpenAnswerSchema, type KitUpload } from '../recovery/kit-protocol';
+import type { SealedKit } from '../recovery/kit-seal';
 import { printable } from '../printable';
 import type { ChunkSource, StoredChunk } from '../restore/chunk-source';
+import { z } from 'zod';
 import {
+  chunkIdPattern,
   maxBytesPerRead,
   maxIdsPerQuestion,
   maxIdsPerReferenceChunk,
@@ -45,6 +49,17 @@ const maxReadAnswerBytes = maxBytesPerRead + 10 * 1024;
 const maxManifestListingBytes = 128 * 1024 * 1024;
 /** Small JSON answers (missing IDs, a receipt, a refusal). */
 const maxAnswerBytes = 2 * maxJsonBodyBytes;
+
+const deletedAnswerSchema = z.object({ freedBytes: z.number().int().nonnegative(), removedPacks: z.number().int().nonnegative() });
+
+const scrubAnswerSchema = z.object({
+  packsChecked: z.number().int().nonnegative(),
+  damagedPacks: z.array(z.string().regex(chunkIdPattern)).max(maxListedReceipts * 100),
+  snapshots: z
+    .array(z.object({ snapshotId: z.string().max(128), damagedPacks: z.array(z.string().regex(chunkIdPattern)), problem: z.string().max(2000).optional() }))
+    .max(maxListedReceipts),
+});
+export type ScrubAnswer = z.infer<typeof scrubAnswerSchema>;
 
 export interface ListedManifest {
   manifest: SignedStatement;
@@ -208,6 +223,60 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
     if (next !== ids.length) throw damaged(`ends after ${next} of the ${ids.length} chunks asked for`);
   }
 
+  /** Forgets one of our snapshots on the peer: its file, then the packs only it needed. */
+  async deleteSnapshot(snapshotId: string, signal?: AbortSignal): Promise<{ freedBytes: number; removedPacks: number }> {
+    const response = await this.exchange('DELETE', `/v2/snapshots/${encodeURIComponent(snapshotId)}`, undefined, `forgetting snapshot ${snapshotId}`, signal);
+    if (response.status !== 200) throw refusal(response, this.peer.peerId, `${this.peer.url} refused to forget snapshot ${snapshotId}`);
+    const answer = deletedAnswerSchema.safeParse(response.data);
+    if (!answer.success) throw this.garbled(`the outcome of forgetting snapshot ${snapshotId}`);
+    return answer.data;
+  }
+
+  /** The peer re-hashes the packs it keeps for us and says which snapshots depend on damaged ones. */
+  async scrub(signal?: AbortSignal): Promise<ScrubAnswer> {
+    const response = await this.exchange('GET', '/v2/scrub', undefined, 'checking the packs it keeps for us', signal, maxManifestListingBytes);
+    if (response.status !== 200) throw refusal(response, this.peer.peerId, `${this.peer.url} refused to check the packs it keeps for us`);
+    const answer = scrubAnswerSchema.safeParse(response.data);
+    if (!answer.success) throw this.garbled('a report on the packs it keeps for us');
+    return answer.data;
+  }
+
+  /** Leaves our sealed recovery kit with the peer (replacing the one it held). */
+  async putRecoveryKit(upload: KitUpload, signal?: AbortSignal): Promise<void> {
+    const response = await this.exchange('PUT', '/v2/recovery-kit', upload, 'storing our recovery kit', signal);
+    if (response.status !== 201 && response.status !== 200) throw refusal(response, this.peer.peerId, `${this.peer.url} refused our recovery kit`);
+  }
+
+  /**
+   * The sealed kit the peer keeps under `lookupId`, shown `verifier`. Not
+   * signed: the machine asking has lost its key and holds a temporary one.
+   * 'not-found' for a wrong code, whether or not a kit exists.
+   */
+  async openRecoveryKit(lookupId: string, verifier: string, signal?: AbortSignal): Promise<SealedKit> {
+    const watchdog = stallWatchdog(this.stallTimeoutMs, this.peer.peerId, 'fetching the recovery kit');
+    const linked = anySignal(signal, watchdog.signal);
+    let response: Answer;
+    try {
+      const answer = await this.http.post(`${this.peer.url}/v2/recovery-kit/open`, Buffer.from(JSON.stringify({ lookupId, verifier })), {
+        headers: { 'content-type': 'application/json' },
+        httpsAgent: this.peer.agentFor(linked),
+        signal: linked,
+        responseType: 'json',
+        maxContentLength: maxAnswerBytes,
+      });
+      response = { status: answer.status, data: answer.data as unknown };
+    } catch (err) {
+      throw this.brokeOff(err, watchdog, signal, `fetching the recovery kit from ${this.peer.url}`);
+    } finally {
+      watchdog.stop();
+    }
+    if (response.status === 429) throw refusal(response, this.peer.peerId, `${this.peer.peerId} turned the request away for now`);
+    if (response.status !== 200) throw refusal(response, this.peer.peerId, `${this.peer.url} refused to hand out a recovery kit`);
+    const answer = kitOpenAnswerSchema.safeParse(response.data);
+    if (!answer.success) throw this.garbled('a recovery kit');
+    return answer.data.kit;
+  }
+
   /** The receipt if the peer signed it for this very manifest, from us to it (version 2); else undefined. */
   private checkedReceipt(signed: SignedStatement, manifest: SignedStatement): Receipt | undefined {
     const receipt = receiptSchema.safeParse(openStatement(signed, this.peer.publicKey));
@@ -218,7 +287,7 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
   }
 
   /** One signed request with a small JSON body (or none) and a JSON answer of at most `maxBytes`. */
-  private async exchange(method: 'GET' | 'POST' | 'PUT', path: string, json: unknown, step: string, signal: AbortSignal | undefined, maxBytes = maxAnswerBytes): Promise<Answer> {
+  private async exchange(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, json: unknown, step: string, signal: AbortSignal | undefined, maxBytes = maxAnswerBytes): Promise<Answer> {
     const body = json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(json));
     const watchdog = stallWatchdog(this.stallTimeoutMs, this.peer.peerId, step);
     const linked = anySignal(signal, watchdog.signal);

@@ -14,11 +14,13 @@ import type { Readable } from 'node:stream';
 import { Mutex } from 'async-mutex';
 import { UserError } from '../../errors';
 import type { Identity } from '../../identity/keys';
+import type { KitUpload } from '../../recovery/kit-protocol';
+import type { SealedKit } from '../../recovery/kit-seal';
 import { openManifest } from '../../snapshot/manifest';
 import { maxBytesPerRead, maxIdsPerRead } from '../../wire/chunk-protocol';
 import type { Receipt } from '../../wire/receipt';
 import { signStatement, type SignedStatement } from '../../wire/signing';
-import { publishFile } from '../../util/publish-file';
+import { publishFile, syncPath } from '../../util/publish-file';
 import { isDiskFull } from '../disk-full';
 import type { SpaceLedger } from '../space-ledger';
 import { senderFolders } from '../storage-folders';
@@ -28,9 +30,11 @@ import { tarEntryBytes } from './pack-entries';
 import { indexFileText } from './pack-index-file';
 import { receivePack } from './pack-intake';
 import type { SenderStore } from './sender-store';
-import { snapshotChunks } from './snapshot-chunks';
+import { committedManifest, snapshotChunks } from './snapshot-chunks';
 import { readSnapshotFile, readSnapshotFiles, snapshotFileText } from './snapshot-files';
 import { StoreLayout, snapshotSuffix } from './store-layout';
+import { RecoveryKitShelf, type KitPut } from './recovery-kits';
+import { scrubStore, type ScrubReport } from './scrub';
 import { recoverStore } from './store-recovery';
 import { tempPath, writeTempFile } from './temp-files';
 
@@ -71,6 +75,8 @@ export interface StoredPack {
 
 export interface CommitRequest {
   sender: string;
+  /** The most snapshots the receiver's owner lets this sender keep here; no ceiling when unset. */
+  maxSnapshots?: number;
   /** The sender's key, as its certificate and signature proved. */
   senderKey: Buffer;
   snapshotId: string;
@@ -80,6 +86,13 @@ export interface CommitRequest {
 
 export type CommitOutcome = { committed: true; receipt: Receipt; signed: SignedStatement } | { committed: false; missing: string[] };
 
+export interface DeletedSnapshot {
+  snapshotId: string;
+  /** The snapshot file's bytes and those of the packs deleted with it. */
+  freedBytes: number;
+  removedPacks: number;
+}
+
 export interface ListedSnapshot {
   manifest: SignedStatement;
   receipt: SignedStatement;
@@ -88,6 +101,7 @@ export interface ListedSnapshot {
 export class ChunkStore {
   private readonly senders = new Map<string, SenderStore>();
   private readonly opening = new Mutex();
+  private readonly kits = new RecoveryKitShelf();
   private readonly now: () => number;
   private readonly gracePeriodMs: number;
 
@@ -195,6 +209,7 @@ export class ChunkStore {
         if (existing.manifest.statement === request.manifest.statement) return { committed: true, receipt: existing.receipt, signed: existing.signed };
         throw new UserError(`snapshot ${manifest.snapshotId} is already committed here with another manifest; it is never replaced, so send it under a new snapshot ID`, { code: 'conflict' });
       }
+      if (request.maxSnapshots !== undefined) await refuseOverCeiling(layout, identity.publicKey, request.maxSnapshots);
       const chunks = await snapshotChunks(manifest, index, (id, location) => readChunk(layout, id, location));
       if (chunks.missing.length > 0) return { committed: false, missing: chunks.missing };
       const receipt: Receipt = {
@@ -265,11 +280,56 @@ export class ChunkStore {
   async collectGarbage(sender: string, known?: SenderStore): Promise<GarbageReport> {
     const store = known ?? this.senders.get(sender);
     if (!store) return { removedPacks: 0, freedBytes: 0 };
+    return store.serial.runExclusive(() => this.collectLocked(store, new Set()));
+  }
+
+  /**
+   * Forgets one of the sender's snapshots: its file is removed (one unlink,
+   * so it is there or gone), then the packs only it referenced are deleted,
+   * however recently they came. 'not-found' when it holds no such snapshot.
+   */
+  async deleteSnapshot(sender: string, snapshotId: string): Promise<DeletedSnapshot> {
+    const store = this.senders.get(sender);
+    const notFound = () => new UserError(`no snapshot "${snapshotId.slice(0, 200)}" is stored here for ${sender}; nothing was deleted`, { code: 'not-found' });
+    if (!store) throw notFound();
     return store.serial.runExclusive(async () => {
-      const report = await deleteUnreferencedPacks(store, this.options.identity.publicKey, this.now(), this.gracePeriodMs);
-      this.options.space.charge(sender, -report.freedBytes);
-      return report;
+      const { layout, index } = store;
+      const snapshot = await readSnapshotFile(layout, snapshotId, this.options.identity.publicKey);
+      if (!snapshot) throw notFound();
+      const manifest = committedManifest(snapshot.manifest);
+      const released = new Set<string>();
+      if (manifest) {
+        const { stored } = await snapshotChunks(manifest, index, (id, location) => readChunk(layout, id, location)).catch(() => ({ stored: new Set<string>() }));
+        for (const id of stored) released.add(index.find(id)!.packId);
+      }
+      await rm(layout.snapshotPath(snapshotId));
+      await syncPath(layout.snapshotsDir);
+      this.options.space.charge(sender, -snapshot.fileBytes);
+      const garbage = await this.collectLocked(store, released);
+      return { snapshotId, freedBytes: snapshot.fileBytes + garbage.freedBytes, removedPacks: garbage.removedPacks };
     });
+  }
+
+  /** Re-hashes the sender's packs and says, per committed snapshot, which damaged packs it depends on. */
+  async scrub(sender: string): Promise<ScrubReport> {
+    const store = this.senders.get(sender);
+    return store ? scrubStore(store, this.options.identity.publicKey) : { packsChecked: 0, damagedPacks: [], snapshots: [] };
+  }
+
+  /** Scrubs every sender's store, one after another: the receiver's own schedule. */
+  async scrubAll(onScrubbed: (sender: string, report: ScrubReport) => void): Promise<void> {
+    for (const sender of [...this.senders.keys()]) onScrubbed(sender, await this.scrub(sender));
+  }
+
+  /** Keeps the sender's recovery kit, replacing the one it left before. */
+  async storeKit(sender: string, upload: KitUpload): Promise<KitPut> {
+    const store = await this.storeFor(sender);
+    return store.serial.runExclusive(() => this.kits.put(store.layout, upload));
+  }
+
+  /** The kit filed under `lookupId`, for whoever shows its code's verifier; undefined for a wrong verifier or an unknown lookup ID alike. */
+  findKit(lookupId: string, verifier: string): SealedKit | undefined {
+    return this.kits.find(lookupId, verifier);
   }
 
   /** The sender's store, made (folders and all) if it has none yet: only for storing, so that a stranger's reads leave no trace. */
@@ -277,9 +337,17 @@ export class ChunkStore {
     return this.senders.get(sender) ?? this.opening.runExclusive(async () => this.senders.get(sender) ?? (await this.recover(new StoreLayout(this.options.storageDir, sender))).store);
   }
 
+  /** Collects garbage with the sender's lock held; packs in `released` are collected by reference. */
+  private async collectLocked(store: SenderStore, released: ReadonlySet<string>): Promise<GarbageReport> {
+    const report = await deleteUnreferencedPacks(store, this.options.identity.publicKey, this.now(), this.gracePeriodMs, released);
+    this.options.space.charge(store.layout.sender, -report.freedBytes);
+    return report;
+  }
+
   /** Opens one sender's store from disk and counts its bytes. */
   private async recover(layout: StoreLayout): Promise<{ store: SenderStore; report: Awaited<ReturnType<typeof recoverStore>>['report'] }> {
     const { index, report } = await recoverStore(layout);
+    await this.kits.load(layout);
     const store: SenderStore = { layout, index, serial: new Mutex() };
     this.senders.set(layout.sender, store);
     this.options.space.charge(layout.sender, index.storedBytes() + (await snapshotFileBytes(layout)));
@@ -290,6 +358,17 @@ export class ChunkStore {
     const pack = store.index.pack(packId);
     return pack ? { packId, chunks: pack.entries.length, stored: false } : undefined;
   }
+}
+
+/** Refuses a new snapshot when the sender already keeps its ceiling, naming the oldest ones to forget to make room. */
+async function refuseOverCeiling(layout: StoreLayout, receiverKey: Buffer, maxSnapshots: number): Promise<void> {
+  const held = await readSnapshotFiles(layout, receiverKey);
+  if (held.length < maxSnapshots) return;
+  const oldest = held.slice(0, held.length - maxSnapshots + 1).map((snapshot) => snapshot.receipt.snapshotId);
+  throw new UserError(
+    `this receiver keeps at most ${maxSnapshots} snapshots for you and holds ${held.length}: forget ${oldest.length === 1 ? 'one' : oldest.length} first, e.g. the oldest (${oldest.join(', ')}), with "peer-backup forget --plan PLAN", or ask your teammate for a higher ceiling`,
+    { code: 'quota-exceeded' },
+  );
 }
 
 /** The bytes of every file in the snapshots folder: what the quota charges for them. */

@@ -1,7 +1,9 @@
 /**
  * Garbage in a sender's store: a pack none of whose serving chunks any
  * committed snapshot references, older than the grace period (so a backup
- * in progress keeps the packs it sent before its commit). The pack is
+ * in progress keeps the packs it sent before its commit). Packs a snapshot
+ * just forgotten referenced are collected by reference, whatever their age:
+ * the grace period is for uploads not yet committed, not for them. The pack is
  * deleted first, then its index, so a crash in between leaves an index
  * without its pack, which the next open removes. Call with the sender's
  * lock held.
@@ -22,7 +24,7 @@ export interface GarbageReport {
   skipped?: string;
 }
 
-export async function deleteUnreferencedPacks(store: SenderStore, receiverKey: Buffer, now: number, gracePeriodMs: number): Promise<GarbageReport> {
+export async function deleteUnreferencedPacks(store: SenderStore, receiverKey: Buffer, now: number, gracePeriodMs: number, released: ReadonlySet<string> = new Set()): Promise<GarbageReport> {
   const { layout, index } = store;
   const snapshots = await readSnapshotFiles(layout, receiverKey);
   const files = (await readdir(layout.snapshotsDir)).filter((name) => name.endsWith(snapshotSuffix));
@@ -36,7 +38,7 @@ export async function deleteUnreferencedPacks(store: SenderStore, receiverKey: B
     if (missing.length > 0) return { removedPacks: 0, freedBytes: 0, skipped: `snapshot ${manifest!.snapshotId} references chunks that are not stored` };
     for (const id of stored) livePacks.add(index.find(id)!.packId);
   }
-  const doomed = [...index.packEntries()].filter(([packId, pack]) => !livePacks.has(packId) && now - pack.storedAt >= gracePeriodMs);
+  const doomed = [...index.packEntries()].filter(([packId, pack]) => !livePacks.has(packId) && (released.has(packId) || now - pack.storedAt >= gracePeriodMs));
   let freedBytes = 0;
   for (const [packId, pack] of doomed) {
     await rm(layout.packPath(packId), { force: true });

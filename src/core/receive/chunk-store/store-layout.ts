@@ -4,6 +4,7 @@
  *     packs/<first two hex digits>/<packId>.tar
  *     packs/<first two hex digits>/<packId>.idx   its entries (JSON lines)
  *     snapshots/<snapshotId>.json                 {manifest, receipt}
+ *     recovery-kit.json                           the sender's sealed recovery kit
  *     .tmp/                                       uploads in progress
  */
 import { join } from 'node:path';
@@ -33,6 +34,10 @@ export class StoreLayout {
 
   get tempDir(): string {
     return join(this.root, '.tmp');
+  }
+
+  get kitPath(): string {
+    return join(this.root, 'recovery-kit.json');
   }
 
   packFolder(packId: string): string {

@@ -1,0 +1,105 @@
+/**
+ * The day the laptop dies, with real processes on loopback: a backup leaves
+ * the recovery kit with the teammate; a fresh home with only the code and
+ * the teammate's peer ID gets the keys back and restores the latest snapshot
+ * byte for byte. A wrong code is refused the same way whether or not a kit
+ * exists under it, guesses from one address are throttled, and the kit on
+ * the teammate's disk holds neither key in clear.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { UserError } from '../../src/core/errors';
+import { generateIdentity, identityFromPem } from '../../src/core/identity/keys';
+import { deriveKitKeys } from '../../src/core/recovery/kit-keys';
+import { generateRecoveryCode, recoveryCodeEntropy } from '../../src/core/recovery/recovery-code';
+import { ChunkClient } from '../../src/core/transfer/chunk-client';
+import { PeerClient } from '../../src/core/transfer/sender';
+import { runCli, runCliJson } from '../helpers/cli';
+import { writeFixtureTree } from '../helpers/fixture-tree';
+import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
+import { tempDir } from '../helpers/temp';
+
+test('a fresh home with only the recovery code and the teammate\'s peer ID restores the latest snapshot; wrong codes are refused and throttled', { timeout: 240_000 }, async (t) => {
+  const registry = await startRegistry(t);
+  const teammate = await makeHome(t);
+  const laptop = await makeHome(t);
+  await allow(teammate.home, laptop.peerId, '100MB');
+  const receiver = await startReceiver(t, teammate.home, registry.url);
+
+  const work = writeFixtureTree(join(tempDir(t), 'project'));
+  const env = { PEER_BACKUP_HOME: laptop.home, PEER_BACKUP_REGISTRY: registry.url };
+  assert.equal((await runCli(['plan', 'add', 'work', work, '--dest', teammate.peerId], { env })).code, 0);
+  await runCliJson(['run', 'work'], { env });
+  writeFileSync(join(work, 'later.txt'), 'written after the first backup\n'); // only the latest snapshot has it
+  const latest = await runCliJson<{ snapshotId: string }>(['run', 'work'], { env });
+
+  // The first backup made the kit and left it with the teammate; its code is shown once.
+  const kit = await runCliJson<{ code?: string; heldBy: string[] }>(['recovery-kit'], { env });
+  assert.ok(kit.code, 'the code made at the first backup is shown');
+  assert.deepEqual(kit.heldBy, [teammate.peerId]);
+  assert.equal((await runCliJson<{ code?: string }>(['recovery-kit'], { env })).code, undefined, 'the code is shown only once');
+
+  // The teammate's copy holds neither the private key nor the storage secret in clear.
+  const stored = readFileSync(join(teammate.home, 'storage', laptop.peerId, 'v2', 'recovery-kit.json'));
+  const pem = readFileSync(join(laptop.home, 'identity.pem'), 'utf8');
+  const secret = Buffer.from(readFileSync(join(laptop.home, 'storage-secret'), 'utf8').trim(), 'base64');
+  const pemBody = pem.split('\n').filter((line) => line && !line.startsWith('-----')).join('');
+  for (const needle of [Buffer.from(pemBody), Buffer.from('PRIVATE KEY'), secret, Buffer.from(secret.toString('base64')), Buffer.from(secret.toString('hex')), Buffer.from(kit.code)]) {
+    assert.equal(stored.indexOf(needle), -1, `the stored kit holds ${needle.toString().slice(0, 20)}...`);
+  }
+
+  // The laptop is gone: a new home, the code and the teammate's peer ID.
+  const fresh = tempDir(t);
+  const target = join(tempDir(t), 'restored');
+  const freshEnv = { PEER_BACKUP_HOME: fresh, PEER_BACKUP_REGISTRY: registry.url };
+  const recovered = await runCliJson<{ peerId: string; snapshot: { snapshotId: string } }>(['recover', '--from', teammate.peerId, '--code', kit.code.toUpperCase(), '--to', target], { env: freshEnv });
+  assert.equal(recovered.peerId, laptop.peerId);
+  assert.equal(recovered.snapshot.snapshotId, latest.snapshotId);
+  const diff = spawnSync('diff', ['-r', '--no-dereference', work, join(target, 'project')], { encoding: 'utf8' });
+  assert.equal(diff.status, 0, diff.stdout + diff.stderr);
+  assert.equal(identityFromPem(readFileSync(join(fresh, 'identity.pem'), 'utf8')).peerId, laptop.peerId);
+  assert.ok(readFileSync(join(fresh, 'storage-secret')).equals(readFileSync(join(laptop.home, 'storage-secret'))));
+
+  // A home with another identity is not overwritten without --force.
+  const other = await makeHome(t);
+  const refusedHome = await runCli(['recover', '--from', teammate.peerId, '--code', kit.code, '--to', join(tempDir(t), 'x')], { env: { ...freshEnv, PEER_BACKUP_HOME: other.home } });
+  assert.equal(refusedHome.code, 1);
+  assert.match(refusedHome.stderr, /holds another identity .*--force/);
+  assert.equal(identityFromPem(readFileSync(join(other.home, 'identity.pem'), 'utf8')).peerId, other.peerId);
+
+  // A wrong code: refused, and nothing is installed.
+  const wrongHome = tempDir(t);
+  const wrong = await runCli(['recover', '--from', teammate.peerId, '--code', await generateRecoveryCode(), '--to', join(tempDir(t), 'y')], { env: { ...freshEnv, PEER_BACKUP_HOME: wrongHome } });
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.stderr, /no recovery kit here matches this code/);
+  assert.throws(() => readFileSync(join(wrongHome, 'identity.pem')));
+
+  // The same refusal for the right lookup ID with a wrong verifier as for a lookup ID nobody uses.
+  const stranger = generateIdentity();
+  const probe = await new PeerClient(stranger).probe(teammate.peerId, { host: '127.0.0.1', port: receiver.port });
+  assert.ok(probe.ok);
+  const client = new ChunkClient(stranger, probe.peer);
+  const right = await deriveKitKeys(await recoveryCodeEntropy(kit.code));
+  const refusalOf = async (lookupId: string, verifier: string) => {
+    const err = await client.openRecoveryKit(lookupId, verifier).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof UserError, String(err));
+    return { code: err.code, message: err.message };
+  };
+  const wrongVerifier = await refusalOf(right.lookupId, 'f'.repeat(64));
+  const unknownLookup = await refusalOf('e'.repeat(64), right.verifier);
+  assert.deepEqual(wrongVerifier, unknownLookup);
+  assert.equal(wrongVerifier.code, 'not-found');
+
+  // Guessing from one address is soon throttled (10 tries a minute): well within 12 more tries.
+  const outcomes: string[] = [];
+  for (let i = 0; i < 12 && !outcomes.includes('rate-limited'); i++) {
+    const { message } = await refusalOf('d'.repeat(63) + (i % 10), 'c'.repeat(64));
+    outcomes.push(/too many recovery-kit requests/.test(message) ? 'rate-limited' : 'wrong');
+  }
+  assert.equal(outcomes.at(-1), 'rate-limited', outcomes.join(', '));
+  // Even the right code waits now: the limit is per address, not per guess.
+  assert.match((await refusalOf(right.lookupId, right.verifier)).message, /too many recovery-kit requests .* retry in \d+ s/);
+});
