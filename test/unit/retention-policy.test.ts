@@ -13,7 +13,7 @@ function hourlyRuns(start: number, hours: number) {
   return Array.from({ length: hours }, (_, i) => ({ snapshotId: `s${String(i).padStart(4, '0')}`, storedAt: start + i * hour + 10 * 60_000 }));
 }
 
-test('over a simulated month of hourly runs the default policy keeps exactly the newest of each of the last 24 hours, 14 days, 8 weeks and 12 months that have one', () => {
+test('over a simulated month of hourly runs the default policy keeps exactly the newest 10, and the newest of each of the last 24 hours, 14 days, 8 weeks and 12 months that have one', () => {
   // Monday 2026-03-02 00:10 UTC to Wednesday 2026-04-01 23:10 UTC: 31 days.
   const start = Date.UTC(2026, 2, 2);
   const runs = hourlyRuns(start, 31 * 24);
@@ -32,7 +32,7 @@ test('over a simulated month of hourly runs the default policy keeps exactly the
   assert.equal(kept.length, 24 + 13 + 2);
   assert.equal(keep.length + forget.length, runs.length);
   const newest = keep[0]!;
-  assert.deepEqual(newest.reasons, ['hourly', 'daily', 'weekly', 'monthly']);
+  assert.deepEqual(newest.reasons, ['last', 'hourly', 'daily', 'weekly', 'monthly']);
 });
 
 test('keep-last keeps the newest N whatever their age; periods follow the given time zone', () => {

@@ -1,6 +1,6 @@
 /**
  * Retention use cases: each plan's policy (restic's keep rules; the default
- * keeps 24 hourly, 14 daily, 8 weekly and 12 monthly snapshots), applied
+ * keeps the newest 10, then 24 hourly, 14 daily, 8 weekly and 12 monthly snapshots), applied
  * after every successful backup and by `forget`, which deletes at the
  * teammate the snapshots the policy no longer keeps. Only snapshots of the
  * chunked store this machine signed are ever considered. On the receiving

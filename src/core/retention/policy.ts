@@ -9,6 +9,11 @@ export interface RetentionPolicy {
   monthly: number;
 }
 
-export const defaultRetentionPolicy: RetentionPolicy = { last: 0, hourly: 24, daily: 14, weekly: 8, monthly: 12 };
+/**
+ * The default: the newest 10 whatever their age, so runs made close together
+ * (a manual run just after a scheduled one) are not thinned at once, then
+ * restic's usual spread of hours, days, weeks and months.
+ */
+export const defaultRetentionPolicy: RetentionPolicy = { last: 10, hourly: 24, daily: 14, weekly: 8, monthly: 12 };
 
 export const retentionRules = ['last', 'hourly', 'daily', 'weekly', 'monthly'] as const;
