@@ -1,13 +1,13 @@
 /**
- * The spool holds archives on their way out (a run's `run-<run id>-*.tar.gz`)
- * and in (a restore's `restore-<pid>-*.tar.gz`). Their owners delete them when
- * they finish; a process that is killed cannot, so what it left is cleared
- * when a home's database is next opened: a run's archive once its run is no
- * longer running (opening the database marks the runs of dead processes
- * interrupted), and a restore's download once its process is gone or it is a
- * day old. The clean-up
- * never fails the caller: a spool it cannot read or a file it cannot delete
- * is left for the next time, and a run that needs the folder reports why.
+ * The spool holds packs on their way out (a run's `run-<run id>-*.tar`) and
+ * archive snapshots on their way in (a restore's `restore-<pid>-*.tar.gz`).
+ * Their owners delete them when they finish; a process that is killed
+ * cannot, so what it left is cleared when a home's database is next opened:
+ * a run's packs once its run is no longer running (opening the database
+ * marks the runs of dead processes interrupted), and a restore's download
+ * once its process is gone or it is a day old. The clean-up never fails the
+ * caller: a spool it cannot read or a file it cannot delete is left for the
+ * next time, and a run that needs the folder reports why.
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -1,22 +1,21 @@
 /**
- * The receiver's HTTPS server, a thin adapter over SnapshotStorage and the
- * chunked store (chunk-routes.ts): proves its identity in every TLS
+ * The receiver's HTTPS server, a thin adapter over the chunked store
+ * (chunk-routes.ts) and SnapshotStorage: proves its identity in every TLS
  * handshake, authenticates senders (their certificate and their signed
  * requests), stores their snapshots within quota (streamed to disk, never
- * held in memory), and serves each sender its own snapshots back. See
- * docs/PROTOCOL.md for the wire format.
+ * held in memory), and serves each sender its own snapshots back, the
+ * archives Peer Backup 0.1 stored included. See docs/PROTOCOL.md for the
+ * wire format.
  */
 import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, refuseClient, snapshotIdPattern, UserError, type ChunkStore, type HelloReply, type ReceiverLimits, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
-import { createHttpApp, liftRequestDeadline, perAddressGroupLimit, type Logger } from '../http-server';
+import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, refuseClient, type ChunkStore, type HelloReply, type ReceiverLimits, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
+import { createHttpApp, perAddressGroupLimit, type Logger } from '../http-server';
 import { authenticateSender } from './authentication';
 import { registerCareRoutes } from './care-routes';
 import { registerChunkRoutes } from './chunk-routes';
 import { KitFetchLimiter, type KitFetchLimits } from './kit-fetch-limiter';
 import { registerKitRoutes } from './kit-routes';
-import { discardRest } from './discard-body';
 import { describeError, maxHelloBytes, refusal } from './refusals';
 
 export interface ReceiverOptions {
@@ -36,9 +35,6 @@ export interface ReceiverOptions {
   /** How often a recovery kit may be asked for (defaultKitFetchLimits). */
   kitFetchLimits?: KitFetchLimits;
 }
-
-/** Plan names as senders make them (letters, digits, spaces, . _ -), capped like snapshot IDs. */
-const planPattern = /^[\p{L}\p{N}][\p{L}\p{N} ._-]{0,127}$/u;
 
 /** Routes about one snapshot. */
 interface SnapshotRoute {
@@ -63,7 +59,7 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
     },
     notFound: (request) => refusal('not-found', `no such endpoint: ${request.method} ${request.url}`),
     describeError,
-    // An upload's body is asked for only once the upload is accepted (signature, allow list, space); a commit's small body is not an upload.
+    // A pack's body is asked for only once the pack is accepted (signature, allow list, space); a commit's small body is not an upload.
     decidesContinue: (request) => request.method === 'PUT' && !request.url?.startsWith('/v2/snapshots/'),
     tls: { ...options.tls, refuseClient },
   });
@@ -98,42 +94,6 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
         quotaBytes: allowed?.quotaBytes ?? null,
         usedBytes: allowed ? storage.usedBy(request.sender) : null,
       };
-    });
-  });
-
-  // An upload's body is handed on as the request stream, whatever its Content-Type, and streamed to disk.
-  void app.register(async (scope) => {
-    scope.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
-    scope.put<SnapshotRoute>('/v1/snapshots/:id', { onRequest }, async (request, reply) => {
-      const { sender, allowedSender: allowed } = request;
-      if (!allowed) throw refusal('not-allowed', `peer ${sender} is not allowed to store here; the receiver's owner can allow it with "peer-backup allow ${sender} --quota 10GB"`);
-      const snapshotId = request.params.id;
-      if (!snapshotIdPattern.test(snapshotId)) throw refusal('bad-request', `"${snapshotId.slice(0, 200)}" is not a valid snapshot id (letters, digits, . _ -; at most 128)`);
-      const plan = (request.query as { plan?: unknown }).plan;
-      if (typeof plan !== 'string' || !planPattern.test(plan)) {
-        throw refusal('bad-request', 'the upload needs a ?plan= query naming the backup plan (letters, digits, spaces, . _ -; at most 128)');
-      }
-      try {
-        // save() refuses what does not fit (507) before it asks for a byte of the body.
-        const stored = await storage.save({
-          sender,
-          snapshotId,
-          plan,
-          length: Number(request.headers['content-length']),
-          sha256: String(request.headers[headers.contentSha256]),
-          quotaBytes: allowed.quotaBytes,
-          body: request.body as Readable,
-          onAccepted: () => {
-            liftRequestDeadline(request);
-            if (request.headers.expect?.toLowerCase() === '100-continue') reply.raw.writeContinue();
-          },
-        });
-        return await reply.code(201).send({ receipt: stored.signed });
-      } catch (err) {
-        // A sender still writing would see a closed connection, not why: let its accepted body finish, then answer.
-        if (err instanceof UserError && err.code === 'disk-full') await discardRest(request.raw);
-        throw err;
-      }
     });
   });
 

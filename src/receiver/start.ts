@@ -64,7 +64,7 @@ async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance
   const { log } = settings;
   // One ledger for both formats: a sender's quota covers its archives and its chunks together.
   const space = new SpaceLedger();
-  const storage = new SnapshotStorage(settings.storageDir, settings.identity, Date.now, space);
+  const storage = new SnapshotStorage(settings.storageDir, settings.identity, space);
   const cleaned = await storage.init();
   if (cleaned.removedTempFiles || cleaned.removedUnreceipted || cleaned.removedOrphanReceipts) log.info({ event: 'cleaned-storage', ...cleaned });
   // After storage.init(), which resets the ledger to the archives' usage; the chunks' usage is added to it.

@@ -56,8 +56,8 @@ test('the playground: open the printed URL, Back Up Now to Teammate, then Ctrl-C
   }
   await page.screenshot({ path: join(artifacts, 'backed-up.png') });
 
-  const stored = readdirSync(join(printed.storage, printed.you));
-  assert.equal(stored.filter((name) => name.endsWith('.tar.gz')).length, 1, `the teammate's storage holds: ${stored.join(', ')}`);
+  const snapshots = readdirSync(join(printed.storage, printed.you, 'v2', 'snapshots'));
+  assert.equal(snapshots.filter((name) => name.endsWith('.json')).length, 1, `the teammate's store holds the snapshots: ${snapshots.join(', ')}`);
 
   await browser.close();
   playground.kill('SIGINT');

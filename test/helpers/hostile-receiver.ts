@@ -1,8 +1,10 @@
 /**
  * A receiver gone bad: it holds the teammate's identity, proves it in the
  * TLS handshake like the real one, then answers listings, downloads and
- * chunk reads with what a test crafts (a receipt promising 16 bytes, a body of 300 MiB). It does not
- * check the sender's signatures: it is the attacker, not the defence.
+ * chunk reads with what a test crafts (a receipt promising 16 bytes, a body
+ * of 300 MiB). It holds no chunked snapshots (its /v2/snapshots listing is
+ * empty), so a restore goes on to the archive listing and download. It does
+ * not check the sender's signatures: it is the attacker, not the defence.
  *
  * How it listens and proves who it is lives in serveAsTeammate alone, so a
  * change of transport is made in that one place.
@@ -40,6 +42,10 @@ export async function startHostileReceiver(t: TestContext, identity: Identity, a
     if (request.method === 'GET' && url === '/v1/snapshots') {
       const snapshots = answers.receipts(sender).map((receipt) => signStatement(identity, receipt));
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ snapshots }));
+      return;
+    }
+    if (request.method === 'GET' && url === '/v2/snapshots') {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ snapshots: [] }));
       return;
     }
     if (request.method === 'POST' && url === '/v2/chunks/read' && answers.chunkRead) {

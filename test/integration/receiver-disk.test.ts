@@ -42,7 +42,7 @@ function fill(dir: string): void {
   }
 }
 
-test('a disk that fills up during an upload is answered 507 disk-full, and nothing partial remains', { skip: notRoot, timeout: 120_000 }, async (t) => {
+test('a disk that fills up during a pack upload is answered 507 disk-full, and nothing partial remains', { skip: notRoot, timeout: 120_000 }, async (t) => {
   const storage = mountTmpfs(t, '8m');
   const registry = await startRegistry(t);
   const receiver = await makeHome(t);
@@ -54,8 +54,8 @@ test('a disk that fills up during an upload is answered 507 disk-full, and nothi
   writeFileSync6MiB(work);
   const env = { PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registry.url };
   await runCli(['plan', 'add', 'big', work, '--dest', receiver.peerId], { env });
-  // The upload fits when the receiver checks; the link holds it a megabyte in while the disk fills up.
-  // Only the upload's connection carries a megabyte.
+  // The pack fits when the receiver checks; the link holds its upload a megabyte in while the disk fills up.
+  // Only the pack's connection carries a megabyte.
   const link = await holdingLink(t, running.port, { afterBytes: 1024 * 1024 });
   await announceAt(registry.url, receiver.home, link.port);
   const result = runCli(['run', 'big', '--no-retry'], { env });
@@ -64,12 +64,13 @@ test('a disk that fills up during an upload is answered 507 disk-full, and nothi
   link.release();
   const failed = await result;
   assert.equal(failed.code, 1, failed.stderr);
-  assert.match(failed.stderr, new RegExp(`${receiver.peerId}'s disk is full: the receiver's disk filled up while storing snapshot`));
+  assert.match(failed.stderr, new RegExp(`${receiver.peerId}'s disk is full: the receiver's disk filled up while storing pack [0-9a-f]{64}; nothing was stored`));
   assert.doesNotMatch(failed.stderr, /EPIPE|ECONNRESET|see its log|internal/);
   const [run] = await runCliJson<Run[]>(['history', 'big'], { env });
   assert.deepEqual([run.status, run.failureStep], ['failed', 'disk-full']);
-  assert.deepEqual(readdirSync(join(storage, '.tmp')), []);
-  assert.equal(existsSync(join(storage, sender.peerId)) ? readdirSync(join(storage, sender.peerId)).length : 0, 0);
+  // The sender's store holds its empty folders, and no pack, index, snapshot or partial upload.
+  const store = join(storage, sender.peerId, 'v2');
+  assert.deepEqual(filesUnder(store), []);
   assert.doesNotMatch(running.output(), /"status":500/);
 });
 
@@ -93,6 +94,14 @@ test('a receiver whose home disk is full says so, not that it could not prove wh
   const [run] = await runCliJson<Run[]>(['history', 'small'], { env });
   assert.equal(run.failureStep, 'disk-full');
 });
+
+/** The files below `dir`, folders left out; none when it is not there. */
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
 
 function writeFileSync6MiB(dir: string): void {
   const fd = openSync(join(dir, 'random.bin'), 'w');

@@ -1,31 +1,40 @@
 /**
  * Requests crafted by hand against a real receiver process, over TLS as a
- * peer would send them: a tampered body, a replayed request, an upload over
+ * peer would send them: a tampered pack, a replayed request, a pack over
  * quota and a request signed as another peer than the connection's are each
  * refused, and nothing is stored; a client without an acceptable
  * certificate is disconnected before its request is read.
  */
 import assert from 'node:assert/strict';
 import { createHash, webcrypto } from 'node:crypto';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
 import { generateIdentity, type Identity } from '../../src/core/identity/keys';
+import type { Receipt } from '../../src/core/wire/receipt';
 import { isReceiverErrorCode } from '../../src/core/wire/receiver-error-codes';
-import { signRequest } from '../../src/core/wire/signing';
+import { signRequest, signStatement } from '../../src/core/wire/signing';
+import { packBytes } from '../helpers/chunk-packs';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { signedHeaders, tlsHttp, tlsSocket } from '../helpers/tls-peer';
 
-async function upload(url: string, receiverPeerId: string, sender: Identity, id: string, body: Buffer, signedBody: Buffer = body) {
-  const path = `/v1/snapshots/${id}?plan=nightly`;
-  const sha256 = createHash('sha256').update(signedBody).digest('hex');
+/** PUTs `body` as the pack named by (and signed as) `signedPack`'s SHA-256. */
+async function uploadPack(url: string, receiverPeerId: string, sender: Identity, body: Buffer, signedPack: Buffer = body) {
+  const packId = createHash('sha256').update(signedPack).digest('hex');
+  const path = `/v2/packs/${packId}`;
   return (await tlsHttp(sender)).put(`${url}${path}`, body, {
-    headers: { 'content-type': 'application/gzip', ...signRequest(sender, { method: 'PUT', path, length: body.length, sha256, receiverPeerId }) },
+    headers: { 'content-type': 'application/x-tar', ...signRequest(sender, { method: 'PUT', path, length: body.length, sha256: packId, receiverPeerId }) },
   });
+}
+
+/** A pack of one entry (as a sender names a sealed chunk: its ID) holding `content`. */
+function onePack(content: Buffer): Promise<Buffer> {
+  return packBytes([{ name: createHash('sha256').update(content).digest('hex'), bytes: content }]);
 }
 
 async function setUp(t: Parameters<typeof startRegistry>[0], quota: string) {
@@ -34,26 +43,29 @@ async function setUp(t: Parameters<typeof startRegistry>[0], quota: string) {
   const sender = generateIdentity();
   await allow(receiver.home, sender.peerId, quota);
   const running = await startReceiver(t, receiver.home, registry.url);
-  // What is stored; the running receiver's lock file is not.
+  // The files stored; the running receiver's lock file is not one, and an empty folder holds nothing.
   const stored = () =>
-    readdirSync(join(receiver.home, 'storage'), { recursive: true, encoding: 'utf8' })
-      .filter((name) => name !== '.lock')
+    readdirSync(join(receiver.home, 'storage'), { recursive: true, withFileTypes: true })
+      .filter((entry) => !entry.isDirectory() && entry.name !== '.lock')
+      .map((entry) => relative(join(receiver.home, 'storage'), join(entry.parentPath, entry.name)))
       .sort();
   return { url: `https://127.0.0.1:${running.port}`, receiver, sender, stored, running, http: await tlsHttp(sender) };
 }
 
-test('a body that differs from the signed hash is refused and nothing is stored', async (t) => {
+test('a pack that differs from the signed hash is refused and nothing is stored', async (t) => {
   const { url, receiver, sender, stored } = await setUp(t, '1MB');
-  const signed = Buffer.alloc(1000, 1);
-  const tampered = Buffer.alloc(1000, 2);
-  const response = await upload(url, receiver.peerId, sender, 'snap-1', tampered, signed);
+  const signed = await onePack(Buffer.alloc(1000, 1));
+  const tampered = await onePack(Buffer.alloc(1000, 2));
+  assert.equal(tampered.length, signed.length);
+  const response = await uploadPack(url, receiver.peerId, sender, tampered, signed);
   assert.equal(response.status, 400);
   assert.equal(response.data.error, 'bad-request');
   assert.match(response.data.message, /SHA-256/);
-  assert.deepEqual(stored(), ['.tmp']);
+  assert.deepEqual(stored(), []);
 
-  const honest = await upload(url, receiver.peerId, sender, 'snap-1', signed);
+  const honest = await uploadPack(url, receiver.peerId, sender, signed);
   assert.equal(honest.status, 201, JSON.stringify(honest.data));
+  assert.equal(stored().filter((file) => file.endsWith('.tar')).length, 1);
 });
 
 test('a replayed request is refused even though its signature is valid', async (t) => {
@@ -78,18 +90,28 @@ test('a request signed for another receiver or too long ago is refused', async (
   assert.match(response.data.message, /clock/);
 });
 
-test('an upload over quota is refused up front with 507 and nothing is stored', async (t) => {
+test('a pack over quota is refused up front with 507 and nothing is stored', async (t) => {
   const { url, receiver, sender, stored } = await setUp(t, '2KB');
-  const response = await upload(url, receiver.peerId, sender, 'too-big', Buffer.alloc(5000, 3));
+  const response = await uploadPack(url, receiver.peerId, sender, await onePack(Buffer.alloc(5000, 3)));
   assert.equal(response.status, 507);
   assert.equal(response.data.error, 'quota-exceeded');
   assert.match(response.data.message, /does not fit the space granted/);
-  assert.deepEqual(stored(), ['.tmp']);
+  assert.deepEqual(stored(), []);
 });
 
-test('one sender cannot list or download another sender\'s snapshots', async (t) => {
+test('one sender cannot list or download another sender\'s archive snapshots', async (t) => {
   const { url, receiver, sender } = await setUp(t, '1MB');
-  assert.equal((await upload(url, receiver.peerId, sender, 'mine', Buffer.alloc(100, 4))).status, 201);
+  // An archive snapshot as 0.1 stored it for `sender`.
+  const archive = Buffer.alloc(100, 4);
+  const receipt: Receipt = { version: 1, snapshotId: 'mine', plan: 'nightly', sender: sender.peerId, receiver: receiver.peerId, size: archive.length, sha256: createHash('sha256').update(archive).digest('hex'), storedAt: Date.now() };
+  const folder = join(receiver.home, 'storage', sender.peerId);
+  mkdirSync(folder);
+  writeFileSync(join(folder, 'mine.tar.gz'), archive);
+  writeFileSync(join(folder, 'mine.receipt.json'), JSON.stringify(signStatement(await loadOrCreateIdentity(receiver.home), receipt)));
+  const own = await (await tlsHttp(sender)).get(`${url}/v1/snapshots/mine`, { headers: signedHeaders(sender, receiver.peerId, 'GET', '/v1/snapshots/mine'), responseType: 'arraybuffer' });
+  assert.equal(own.status, 200);
+  assert.ok(Buffer.from(own.data as ArrayBuffer).equals(archive));
+
   const other = generateIdentity();
   const http = await tlsHttp(other);
   const empty = createHash('sha256').digest('hex');
@@ -105,17 +127,17 @@ test('other refusals each carry their stable code', async (t) => {
   const sign = (identity: Identity, method: string, path: string, body: Buffer) =>
     signRequest(identity, { method, path, length: body.length, sha256: createHash('sha256').update(body).digest('hex'), receiverPeerId: receiver.peerId });
 
-  const stranger = await upload(url, receiver.peerId, generateIdentity(), 'theirs', Buffer.alloc(10));
+  const pack = await onePack(Buffer.alloc(10));
+  const stranger = await uploadPack(url, receiver.peerId, generateIdentity(), pack);
   assert.deepEqual([stranger.status, stranger.data.error], [403, 'not-allowed']);
   assert.match(stranger.data.message, /is not allowed to store here; .* "peer-backup allow .* --quota 10GB"/);
 
-  assert.equal((await upload(url, receiver.peerId, sender, 'taken', Buffer.alloc(10, 1))).status, 201);
-  const taken = await upload(url, receiver.peerId, sender, 'taken', Buffer.alloc(10, 2));
-  assert.deepEqual([taken.status, taken.data.error], [409, 'conflict']);
+  const notPack = Buffer.alloc(1024, 7);
+  const garbage = await uploadPack(url, receiver.peerId, sender, notPack);
+  assert.deepEqual([garbage.status, garbage.data.error], [400, 'bad-request']);
 
-  const path = '/v1/snapshots/streamed?plan=nightly';
-  const body = Buffer.alloc(10);
-  const chunked = await http.put(`${url}${path}`, Readable.from([body]), { headers: sign(sender, 'PUT', path, body) });
+  const path = `/v2/packs/${createHash('sha256').update(pack).digest('hex')}`;
+  const chunked = await http.put(`${url}${path}`, Readable.from([pack]), { headers: sign(sender, 'PUT', path, pack) });
   assert.deepEqual([chunked.status, chunked.data.error], [411, 'length-required']);
 
   const bigHello = Buffer.alloc(5000, 32);
@@ -127,8 +149,8 @@ test('other refusals each carry their stable code', async (t) => {
   const nowhere = await http.get(`${url}/v2/anything`);
   assert.deepEqual([nowhere.status, nowhere.data.error], [404, 'not-found']);
 
-  for (const reply of [stranger, taken, chunked, hello, unsigned, nowhere]) assert.ok(isReceiverErrorCode(reply.data.error), reply.data.error);
-  assert.deepEqual(stored(), ['.tmp', sender.peerId, `${sender.peerId}/taken.receipt.json`, `${sender.peerId}/taken.tar.gz`]);
+  for (const reply of [stranger, garbage, chunked, hello, unsigned, nowhere]) assert.ok(isReceiverErrorCode(reply.data.error), reply.data.error);
+  assert.deepEqual(stored(), []);
 });
 
 /** Key and certificate PEMs a client could present that no receiver accepts. */

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -13,7 +14,7 @@ import { RegistryClient } from '../../src/core/registry/registry-client';
 import type { Run } from '../../src/core/store';
 import { cliPath, runCli, runCliJson, startCli, type LongRunning } from '../helpers/cli';
 import { writeFixtureTree } from '../helpers/fixture-tree';
-import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
+import { allow, announceAt, holdingLink, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
 
 /** Polls until `probe` answers true; the bound is generous, for a busy machine. */
@@ -60,18 +61,22 @@ test('a registry restarted with an empty database finds a receiver again once th
   assert.equal(run.status, 'succeeded');
 });
 
-test('a sender killed mid-run leaves neither its plan lease nor its archive behind', { timeout: 120_000 }, async (t) => {
+test('a sender killed mid-run leaves neither its plan lease nor its pack behind', { timeout: 120_000 }, async (t) => {
   const registry = await startRegistry(t);
   const receiver = await makeHome(t);
   const sender = await makeHome(t);
   await allow(receiver.home, sender.peerId, '10MB');
   const receiving = await startReceiver(t, receiver.home, registry.url);
   const env = { ...process.env, PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registry.url };
-  await runCliJson(['plan', 'add', 'work', writeFixtureTree(join(tempDir(t), 'work')), '--dest', receiver.peerId], { env });
+  const work = writeFixtureTree(join(tempDir(t), 'work'));
+  // Incompressible, so its pack is far larger than what the link lets through.
+  writeFileSync(join(work, 'random.bin'), randomBytes(1024 * 1024));
+  await runCliJson(['plan', 'add', 'work', work, '--dest', receiver.peerId], { env });
 
-  // A receiver that does not answer keeps the run going: it holds the plan lease and its archive sits in the spool.
-  receiving.child.kill('SIGSTOP');
-  t.after(() => receiving.child.kill('SIGCONT'));
+  // A link that holds the pack's upload part-way keeps the run going: it holds the plan lease and its pack sits in the spool.
+  // Only the pack's connection carries 256 KiB.
+  const link = await holdingLink(t, receiving.port, { afterBytes: 256 * 1024 });
+  await announceAt(registry.url, receiver.home, link.port);
   const spool = join(sender.home, 'spool');
   const spooled = () => {
     try {
@@ -83,11 +88,12 @@ test('a sender killed mid-run leaves neither its plan lease nor its archive behi
   const running = spawn(process.execPath, [cliPath, 'run', 'work'], { env, stdio: 'ignore' });
   const exited = new Promise((resolve) => running.on('exit', resolve));
   t.after(() => running.kill('SIGKILL'));
-  await waitFor('the run to spool its archive', () => spooled().length > 0);
+  await link.held;
   const [leftBehind] = spooled();
+  assert.match(leftBehind ?? '', /^run-\d+-.*\.tar$/, 'the pack being sent is in the spool');
   running.kill('SIGKILL');
   await exited;
-  receiving.child.kill('SIGCONT');
+  link.release();
 
   const next = await runCli(['run', 'work', '--no-retry', '--json'], { env });
   assert.equal(next.code, 0, `the next run was refused: ${next.stderr}`);

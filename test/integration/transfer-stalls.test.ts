@@ -10,10 +10,11 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { Run } from '../../src/core/store';
+import { recordArchiveRun, storeArchiveSnapshot } from '../helpers/archive-store';
 import { runCli, runCliJson } from '../helpers/cli';
 import { allow, announceAt, holdingLink, makeHome, startReceiver, startRegistry, type HoldAt } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
@@ -47,14 +48,14 @@ async function setUp(t: TestContext) {
 
 test('a receiver frozen mid-upload fails the backup as timed-out, naming the teammate and the step', { timeout: 120_000 }, async (t) => {
   const { receiver, env, freezeAt } = await setUp(t);
-  // Frozen once a megabyte of the body is through: the upload can neither finish nor be answered.
-  // Only the upload's connection carries a megabyte.
+  // Frozen once a megabyte of a pack is through: its upload can neither finish nor be answered.
+  // Only a pack's connection carries a megabyte.
   const freeze = await freezeAt({ afterBytes: 1024 * 1024 });
   const running = runCli(['run', 'big', '--no-retry'], { env });
   await freeze();
   const result = await running;
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while uploading snapshot \\S+ \\(no progress for 2 s\\)`));
+  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while uploading pack [0-9a-f]{64} \\(no progress for 2 s\\)`));
   const [run] = await runCliJson<Run[]>(['history', 'big'], { env });
   assert.deepEqual([run.status, run.failureStep], ['failed', 'timed-out']);
 });
@@ -63,13 +64,29 @@ test('a receiver frozen before it sends a snapshot back fails the restore as tim
   const { receiver, env, freezeAt } = await setUp(t);
   const backup = await runCliJson<Run>(['run', 'big'], { env });
   assert.equal(backup.status, 'succeeded');
-  // A restore's third connection, after the hello and the listing, is the download.
+  // A restore's third connection, after the hello and the listing, is its first read of chunks.
   const freeze = await freezeAt({ connection: 3 });
-  const running = runCli(['restore', backup.snapshotId!, '--to', join(tempDir(t), 'restored')], { env });
+  const target = join(tempDir(t), 'restored');
+  const running = runCli(['restore', backup.snapshotId!, '--to', target], { env });
   await freeze();
   const result = await running;
   assert.equal(result.code, 1, result.stderr);
-  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while downloading snapshot ${backup.snapshotId} \\(no progress for 2 s\\)`));
+  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while reading \\d+ chunks \\(no progress for 2 s\\)`));
+  assert.deepEqual(existsSync(target) ? readdirSync(target, { recursive: true }) : [], []);
+});
+
+test('a receiver frozen before it sends a 0.1 archive back fails the restore as timed-out', { timeout: 120_000 }, async (t) => {
+  const { receiver, sender, env, freezeAt } = await setUp(t);
+  const snapshot = await storeArchiveSnapshot({ senderHome: sender.home, plan: 'big', receiverHome: receiver.home });
+  await recordArchiveRun(sender.home, snapshot);
+  // An archive restore's connections: the hello, the chunked listing, the archive listing, then the download.
+  const freeze = await freezeAt({ connection: 4 });
+  const running = runCli(['restore', snapshot.snapshotId, '--to', join(tempDir(t), 'restored')], { env });
+  await freeze();
+  const result = await running;
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, new RegExp(`the teammate ${receiver.peerId} stopped answering while downloading snapshot ${snapshot.snapshotId} \\(no progress for 2 s\\)`));
+  assert.deepEqual(readdirSync(join(sender.home, 'spool')), []);
 });
 
 test('a receiver frozen while listing fails the listing as timed-out', { timeout: 120_000 }, async (t) => {

@@ -4,10 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { loadOrCreateIdentity } from '../../src/core/identity/key-file';
 import { RegistryClient } from '../../src/core/registry/registry-client';
@@ -24,6 +24,17 @@ function storedFiles(receiverHome: string): string[] {
   return readdirSync(storage, { recursive: true, encoding: 'utf8' })
     .filter((name) => name !== '.lock')
     .sort();
+}
+
+/** The entries of a folder, none when it is not there (yet). */
+function entriesOf(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+}
+
+/** The pack files of a sender's chunked store on the receiver. */
+function packFiles(receiverHome: string, senderPeerId: string): string[] {
+  const packs = join(receiverHome, 'storage', senderPeerId, 'v2', 'packs');
+  return entriesOf(packs).flatMap((folder) => entriesOf(join(packs, folder)).filter((name) => name.endsWith('.tar')).map((name) => join(packs, folder, name)));
 }
 
 test('back up a tree to an allowed teammate, list it, restore it byte for byte', async (t) => {
@@ -43,18 +54,23 @@ test('back up a tree to an allowed teammate, list it, restore it byte for byte',
   assert.equal(run.files, 4);
   assert.ok(run.snapshotId);
 
-  // The receiver's copy is a plain tar.gz that GNU tar reads.
-  const archive = join(receiver.home, 'storage', sender.peerId, `${run.snapshotId}.tar.gz`);
-  const listing = execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' });
-  for (const name of ['project/src/main.ts', 'project/résumé final.txt', 'project/empty folder/', 'project/link-to-main', '.peer-backup/manifest.json']) {
-    assert.ok(listing.split('\n').includes(name), `${name} missing from:\n${listing}`);
+  // The receiver's copy: packs that GNU tar lists, each named by its SHA-256, holding sealed chunks named by their IDs,
+  // with no name or content of the project in the clear; and the committed snapshot.
+  const store = join(receiver.home, 'storage', sender.peerId, 'v2');
+  const packs = packFiles(receiver.home, sender.peerId);
+  assert.ok(packs.length > 0, `no pack in ${store}`);
+  for (const pack of packs) {
+    const listing = execFileSync('tar', ['-tvf', pack, '--numeric-owner'], { encoding: 'utf8' }).trim().split('\n');
+    for (const line of listing) assert.match(line, /^-rw------- 0\/0 +\d+ 1970-01-01 00:00 [0-9a-f]{64}(\.r)?$/);
+    const bytes = readFileSync(pack);
+    assert.equal(`${createHash('sha256').update(bytes).digest('hex')}.tar`, basename(pack));
+    for (const clear of ['main.ts', 'résumé final.txt', 'export const answer']) assert.ok(!bytes.includes(clear), `${clear} is readable in ${pack}`);
   }
-  const byTar = tempDir(t);
-  execFileSync('tar', ['-xzf', archive, '-C', byTar]);
-  assert.equal(spawnSync('diff', ['-r', '--no-dereference', work, join(byTar, 'project')]).status, 0);
+  assert.deepEqual(entriesOf(join(store, 'snapshots')), [`${run.snapshotId}.json`]);
+  assert.deepEqual(entriesOf(join(store, '.tmp')), [], 'nothing partial is left in the store');
 
-  const snapshots = await runCliJson<{ snapshotId: string; plan: string; size: number }[]>(['snapshots', '--plan', 'nightly'], { env });
-  assert.deepEqual(snapshots.map((s) => [s.snapshotId, s.plan, s.size]), [[run.snapshotId, 'nightly', run.bytes]]);
+  const snapshots = await runCliJson<{ snapshotId: string; plan: string; format: string; files: number; localRecord: string }[]>(['snapshots', '--plan', 'nightly'], { env });
+  assert.deepEqual(snapshots.map((s) => [s.snapshotId, s.plan, s.format, s.files, s.localRecord]), [[run.snapshotId, 'nightly', 'chunked', 4, 'matches']]);
 
   const target = join(tempDir(t), 'restored');
   const restored = await runCli(['restore', run.snapshotId!, '--to', target], { env });
@@ -84,11 +100,11 @@ test('a sender that is not allowed is refused and nothing is stored', async (t) 
   const before = storedFiles(receiver.home);
   const result = await runCli(['run', 'nightly'], { env });
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /does not allow this machine/);
+  assert.match(result.stderr, new RegExp(`peer ${stranger.peerId} is not allowed to store here; the receiver's owner can allow it with "peer-backup allow ${stranger.peerId} --quota 10GB"`));
   assert.deepEqual(storedFiles(receiver.home), before);
   const [run] = await runCliJson<Run[]>(['history', 'nightly'], { env });
-  assert.equal(run.status, 'failed');
-  assert.match(run.error ?? '', /does not allow/);
+  assert.deepEqual([run.status, run.failureStep], ['failed', 'not-allowed']);
+  assert.match(run.error ?? '', /is not allowed to store here/);
 });
 
 test('a registry entry pointing at another machine: the sender aborts before sending a byte', async (t) => {
@@ -109,7 +125,7 @@ test('a registry entry pointing at another machine: the sender aborts before sen
   const result = await runCli(['run', 'nightly'], { env });
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`could not prove it is ${teammate.peerId}`));
-  assert.deepEqual(storedFiles(impostor.home), ['.tmp']);
+  assert.deepEqual(storedFiles(impostor.home), []);
   assert.doesNotMatch(fake.output(), /"method":"PUT"/);
 });
 
@@ -154,25 +170,32 @@ test('a receiver killed mid-upload keeps nothing partial, and the next run succe
 
   const work = join(tempDir(t), 'big');
   mkdirSync(work);
-  // Incompressible, so the archive is far larger than what the link lets through.
-  writeFileSync(join(work, 'random.bin'), randomBytes(4 * 1024 * 1024));
+  // Incompressible, so the pack is far larger than what the link lets through.
+  const content = randomBytes(4 * 1024 * 1024);
+  writeFileSync(join(work, 'random.bin'), content);
   const env = { PEER_BACKUP_HOME: sender.home, PEER_BACKUP_REGISTRY: registry.url };
   await runCli(['plan', 'add', 'big', work, '--dest', receiver.peerId], { env });
 
-  const tmp = join(receiver.home, 'storage', '.tmp');
+  // Packs are received into the sender's store's temp folder.
+  const tmp = join(receiver.home, 'storage', sender.peerId, 'v2', '.tmp');
   const running = runCli(['run', 'big', '--no-retry'], { env });
-  await until(() => readdirSync(tmp).length > 0); // the upload has begun, and cannot finish
+  await until(() => entriesOf(tmp).length > 0); // the pack's upload has begun, and cannot finish
   await first.stop('SIGKILL');
   const failed = await running;
   assert.equal(failed.code, 1);
   assert.match(failed.stderr, /broke off|offline/);
 
-  // Restarted, it announces its own port again and clears the half-received upload.
+  // Restarted, it announces its own port again and clears the half-received pack.
   await startReceiver(t, receiver.home, registry.url, first.port);
-  assert.deepEqual(readdirSync(tmp), [], 'temp files survived the restart');
-  assert.equal(existsSync(join(receiver.home, 'storage', sender.peerId)) ? readdirSync(join(receiver.home, 'storage', sender.peerId)).length : 0, 0);
+  assert.deepEqual(entriesOf(tmp), [], 'temp files survived the restart');
+  assert.deepEqual(packFiles(receiver.home, sender.peerId), []);
+  assert.deepEqual(entriesOf(join(receiver.home, 'storage', sender.peerId, 'v2', 'snapshots')), []);
 
   const run = await runCliJson<Run>(['run', 'big'], { env });
   assert.equal(run.status, 'succeeded');
-  assert.deepEqual(readdirSync(join(receiver.home, 'storage', sender.peerId)).sort(), [`${run.snapshotId}.receipt.json`, `${run.snapshotId}.tar.gz`]);
+  assert.deepEqual(entriesOf(join(receiver.home, 'storage', sender.peerId, 'v2', 'snapshots')), [`${run.snapshotId}.json`]);
+  assert.ok(packFiles(receiver.home, sender.peerId).length > 0);
+  const restored = join(tempDir(t), 'restored');
+  assert.equal((await runCli(['restore', run.snapshotId!, '--to', restored], { env })).code, 0);
+  assert.ok(readFileSync(join(restored, 'big', 'random.bin')).equals(content));
 });

@@ -1,139 +1,132 @@
-/** The receiver's storage on a real folder: space reserved before a byte is read, all-or-nothing saves, clean-up after a crash. */
+/**
+ * The receiver's storage on a real folder: the archive snapshots 0.1 stored
+ * are listed, served only whole and counted against their quota, what a
+ * crash of 0.1 left is cleared at start-up, and the space ledger admits
+ * uploads only as far as quota and disk go.
+ */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { test, type TestContext } from 'node:test';
 import { UserError, type ErrorCode } from '../../src/core/errors';
-import { generateIdentity } from '../../src/core/identity/keys';
-import { SnapshotStorage, snapshotCharge, usageBySender, type SaveRequest } from '../../src/core/receive';
+import { generateIdentity, type Identity } from '../../src/core/identity/keys';
+import { SnapshotStorage, usageBySender } from '../../src/core/receive';
+import { snapshotCharge } from '../../src/core/receive/snapshot-charge';
 import { diskReserveBytes, SpaceLedger } from '../../src/core/receive/space-ledger';
+import type { Receipt } from '../../src/core/wire/receipt';
+import { signStatement } from '../../src/core/wire/signing';
 import { tempDir } from '../helpers/temp';
 
 const sender = generateIdentity().peerId;
 
-async function openStorage(t: TestContext): Promise<SnapshotStorage> {
-  const storage = new SnapshotStorage(tempDir(t), generateIdentity(), () => 1_700_000_000_000);
-  await storage.init();
-  return storage;
+/** A storage folder and the receiver identity whose receipts it trusts. */
+function storageFolder(t: TestContext): { dir: string; identity: Identity } {
+  return { dir: tempDir(t), identity: generateIdentity() };
 }
 
-function request(snapshotId: string, content: Buffer, overrides: Partial<SaveRequest> = {}): SaveRequest {
-  return {
-    sender,
+/** Writes an archive and its receipt as 0.1's receiver did, signed by `signer`. */
+function storeArchive(dir: string, signer: Identity, snapshotId: string, archive: Buffer, storedAt = 1_700_000_000_000): Receipt {
+  const receipt: Receipt = {
+    version: 1,
     snapshotId,
     plan: 'nightly',
-    length: content.length,
-    sha256: createHash('sha256').update(content).digest('hex'),
-    quotaBytes: 1_000_000,
-    body: Readable.from([content]),
-    ...overrides,
+    sender,
+    receiver: signer.peerId,
+    size: archive.length,
+    sha256: createHash('sha256').update(archive).digest('hex'),
+    storedAt,
   };
+  mkdirSync(join(dir, sender), { recursive: true });
+  writeFileSync(join(dir, sender, `${snapshotId}.tar.gz`), archive);
+  writeFileSync(join(dir, sender, `${snapshotId}.receipt.json`), JSON.stringify(signStatement(signer, receipt)));
+  return receipt;
 }
 
 async function rejectsWithCode(promise: Promise<unknown>, code: ErrorCode, message: RegExp): Promise<void> {
   await assert.rejects(promise, (err) => err instanceof UserError && err.code === code && message.test(err.message));
 }
 
-test('parallel saves are admitted only as far as the quota goes, before any body is read', { timeout: 20_000 }, async (t) => {
-  const storage = await openStorage(t);
-  const content = Buffer.alloc(1000, 7);
-  // Bodies that stay open until the test ends them, so every save is in flight at once.
-  const bodies = Array.from({ length: 5 }, () => new PassThrough());
-  const quotaBytes = 3 * snapshotCharge(content.length);
-  const saves = bodies.map((body, i) => storage.save(request(`snap-${i}`, content, { quotaBytes, body })));
-  // Three fit and wait for their bodies; the other two are refused without one.
-  const refused: UserError[] = [];
-  const admitted = new Set(saves.keys());
-  await new Promise<void>((twoRefused) =>
-    saves.forEach((save, i) =>
-      save.catch((err: UserError) => {
-        refused.push(err);
-        admitted.delete(i);
-        if (refused.length === 2) twoRefused();
-      }),
-    ),
+test('archive snapshots are listed oldest first, only with a receipt this receiver signed, and each is charged its receipt too', async (t) => {
+  const { dir, identity } = storageFolder(t);
+  const later = storeArchive(dir, identity, 'later', Buffer.alloc(300, 1), 1_700_000_002_000);
+  const earlier = storeArchive(dir, identity, 'earlier', Buffer.alloc(200, 2), 1_700_000_001_000);
+  storeArchive(dir, generateIdentity(), 'forged', Buffer.alloc(100, 3));
+  const storage = new SnapshotStorage(dir, identity);
+  await storage.init();
+
+  assert.deepEqual((await storage.list(sender)).map((each) => each.receipt), [earlier, later]);
+  assert.equal(await storage.find(sender, 'forged'), undefined);
+  assert.equal(await storage.find(sender, '../escape'), undefined);
+  assert.deepEqual(await storage.list(generateIdentity().peerId), []);
+  assert.ok((await buffer(await storage.openArchive((await storage.find(sender, 'earlier'))!))).equals(Buffer.alloc(200, 2)));
+  // Every archive with a receipt is counted, the forged one too: its bytes are on the disk all the same.
+  assert.equal(storage.usedBy(sender), snapshotCharge(300) + snapshotCharge(200) + snapshotCharge(100));
+  assert.ok(storage.holdsAnythingFor(sender));
+});
+
+test('an archive that was cut or deleted is refused as damaged before a byte is served', async (t) => {
+  const { dir, identity } = storageFolder(t);
+  storeArchive(dir, identity, 'cut', Buffer.alloc(5000, 1));
+  storeArchive(dir, identity, 'deleted', Buffer.alloc(700, 2));
+  const storage = new SnapshotStorage(dir, identity);
+  await storage.init();
+  const cut = (await storage.find(sender, 'cut'))!;
+  const deleted = (await storage.find(sender, 'deleted'))!;
+  truncateSync(join(dir, sender, 'cut.tar.gz'), 1000);
+  rmSync(join(dir, sender, 'deleted.tar.gz'));
+
+  await rejectsWithCode(storage.openArchive(cut), 'damaged', /the archive of snapshot cut on this receiver is 1000 bytes, not the 5000 bytes of its receipt/);
+  await rejectsWithCode(storage.openArchive(deleted), 'damaged', /the archive of snapshot deleted is missing from this receiver's storage/);
+});
+
+test('start-up removes what a crash of 0.1 left: its temp folder, archives without receipts, half-written receipts, receipts whose archive was deleted', async (t) => {
+  const { dir, identity } = storageFolder(t);
+  storeArchive(dir, identity, 'kept', Buffer.alloc(500, 3));
+  mkdirSync(join(dir, '.tmp'));
+  writeFileSync(join(dir, '.tmp', 'abc.part'), 'partial upload');
+  writeFileSync(join(dir, sender, 'orphan.tar.gz'), 'linked, never receipted');
+  writeFileSync(join(dir, sender, '.orphan.receipt.json.1.abcd.part'), '{');
+  storeArchive(dir, identity, 'deleted', Buffer.alloc(700, 4));
+  rmSync(join(dir, sender, 'deleted.tar.gz'));
+  mkdirSync(join(dir, 'other-sender'));
+
+  const storage = new SnapshotStorage(dir, identity);
+  assert.deepEqual(await storage.init(), { removedTempFiles: 1, removedUnreceipted: 1, removedOrphanReceipts: 1 });
+  assert.deepEqual(readdirSync(dir).sort(), ['other-sender', sender].sort(), 'the temp folder is gone');
+  assert.deepEqual(readdirSync(join(dir, sender)).sort(), ['kept.receipt.json', 'kept.tar.gz']);
+  assert.equal(storage.usedBy(sender), snapshotCharge(500));
+  assert.deepEqual(await usageBySender(dir), new Map([[sender, snapshotCharge(500)], ['other-sender', 0]]));
+
+  // A storage folder with nothing of 0.1 in it starts clean.
+  const fresh = new SnapshotStorage(tempDir(t), identity);
+  assert.deepEqual(await fresh.init(), { removedTempFiles: 0, removedUnreceipted: 0, removedOrphanReceipts: 0 });
+  assert.equal(fresh.holdsAnythingFor(sender), false);
+});
+
+test('parallel reservations are admitted only as far as the quota goes; a released one gives its bytes back', () => {
+  const ledger = new SpaceLedger();
+  const request = { sender, bytes: 1000, what: 'pack p', quotaBytes: 3000, freeDiskBytes: 1e12, diskBytes: 1e12 };
+  const admitted = [ledger.reserve(request), ledger.reserve(request), ledger.reserve(request)];
+  assert.throws(
+    () => ledger.reserve(request),
+    (err) => err instanceof UserError && err.code === 'quota-exceeded' && /^pack p \(1000 bytes\) does not fit the space granted to .*: 3000 of 3000 bytes are used/.test(err.message),
   );
-  for (const err of refused) {
-    assert.ok(err instanceof UserError && err.code === 'quota-exceeded', String(err));
-    assert.match(err.message, new RegExp(`does not fit the space granted to .*: ${quotaBytes} of ${quotaBytes} bytes are used`));
-  }
-  for (const i of admitted) bodies[i].end(content);
-  const stored = await Promise.all([...admitted].map((i) => saves[i]));
-  assert.equal(stored.length, 3);
-  assert.equal(storage.usedBy(sender), quotaBytes);
-  assert.deepEqual(await usageBySender(storage.dir), new Map([[sender, quotaBytes]]));
-});
-
-test('a failed save gives its reserved space back', async (t) => {
-  const storage = await openStorage(t);
-  const content = Buffer.alloc(1000, 1);
-  const quotaBytes = snapshotCharge(content.length);
-  await rejectsWithCode(storage.save(request('bad', content, { quotaBytes, sha256: '0'.repeat(64) })), 'bad-input', /SHA-256 is [0-9a-f]{64}, not the 0{64} that was signed/);
-  await storage.save(request('good', content, { quotaBytes }));
-  assert.equal(storage.usedBy(sender), quotaBytes);
-});
-
-test('a body longer or shorter than declared is refused and nothing is stored', async (t) => {
-  const storage = await openStorage(t);
-  const content = Buffer.alloc(100, 2);
-  await rejectsWithCode(storage.save(request('long', content, { length: 99 })), 'bad-input', /longer than the 99 bytes declared/);
-  await rejectsWithCode(storage.save(request('short', content, { length: 101 })), 'transfer-failed', /ended after 100 of 101 bytes/);
-  const broken = new PassThrough();
-  const pending = storage.save(request('broken', content, { body: broken }));
-  broken.write(content.subarray(0, 10));
-  await once(broken, 'resume'); // the save is reading it
-  broken.destroy(new Error('connection reset'));
-  await rejectsWithCode(pending, 'transfer-failed', /ended after \d+ of 100 bytes/);
-  assert.deepEqual(readdirSync(storage.dir), ['.tmp']);
-  assert.deepEqual(readdirSync(join(storage.dir, '.tmp')), []);
-  assert.equal(storage.usedBy(sender), 0);
-});
-
-test('the same snapshot again gets the same receipt; other content under its ID is a conflict', async (t) => {
-  const storage = await openStorage(t);
-  const content = Buffer.from('archive bytes');
-  const first = await storage.save(request('snap', content));
-  assert.equal(first.receipt.size, content.length);
-  assert.deepEqual(await storage.save(request('snap', content)), first);
-  await rejectsWithCode(storage.save(request('snap', Buffer.from('other bytes'))), 'conflict', /snapshot snap already exists here with other content/);
-  assert.deepEqual((await storage.list(sender)).map((each) => each.receipt), [first.receipt]);
-  assert.equal(storage.usedBy(sender), snapshotCharge(content.length));
-});
-
-test('every snapshot is charged its receipt and overhead, so empty uploads cannot fill a quota for free', async (t) => {
-  const storage = await openStorage(t);
-  const quotaBytes = 10 * snapshotCharge(0);
-  for (let i = 0; i < 10; i++) await storage.save(request(`empty-${i}`, Buffer.alloc(0), { quotaBytes }));
-  await rejectsWithCode(storage.save(request('one-more', Buffer.alloc(0), { quotaBytes })), 'quota-exceeded', /does not fit the space granted/);
-  assert.equal(storage.usedBy(sender), quotaBytes);
-});
-
-test('start-up removes what a crash left: temp files, archives without receipts, half-written receipts, receipts whose archive was deleted', async (t) => {
-  const storage = await openStorage(t);
-  await storage.save(request('kept', Buffer.alloc(500, 3)));
-  writeFileSync(join(storage.dir, '.tmp', 'abc.part'), 'partial upload');
-  writeFileSync(join(storage.dir, sender, 'orphan.tar.gz'), 'linked, never receipted');
-  writeFileSync(join(storage.dir, sender, '.orphan.receipt.json.1.abcd.part'), '{');
-  await storage.save(request('deleted', Buffer.alloc(700, 4)));
-  rmSync(join(storage.dir, sender, 'deleted.tar.gz'));
-  mkdirSync(join(storage.dir, 'other-sender'));
-
-  const restarted = new SnapshotStorage(storage.dir, generateIdentity());
-  assert.deepEqual(await restarted.init(), { removedTempFiles: 1, removedUnreceipted: 1, removedOrphanReceipts: 1 });
-  assert.deepEqual(readdirSync(join(storage.dir, sender)).sort(), ['kept.receipt.json', 'kept.tar.gz']);
-  assert.equal(restarted.usedBy(sender), snapshotCharge(500));
-  assert.deepEqual(await usageBySender(storage.dir), new Map([[sender, snapshotCharge(500)], ['other-sender', 0]]));
+  admitted[0]!.release();
+  admitted[1]!.commit();
+  admitted[1]!.release(); // after commit(), nothing
+  assert.equal(ledger.usedBy(sender), 1000);
+  ledger.reserve(request).commit();
+  assert.equal(ledger.usedBy(sender), 2000);
 });
 
 test('the disk check counts the bytes promised to uploads in flight', () => {
   const ledger = new SpaceLedger();
-  const disk = { sender, quotaBytes: 100_000, freeDiskBytes: diskReserveBytes + 1.5 * snapshotCharge(1000), diskBytes: 1e12 };
-  const first = ledger.reserve({ ...disk, length: 1000 });
-  assert.throws(() => ledger.reserve({ ...disk, length: 1000 }), (err) => err instanceof UserError && err.code === 'disk-full' && /too little for .* more/.test(err.message));
+  const disk = { sender, bytes: 1000, what: 'pack p', quotaBytes: 100_000, freeDiskBytes: diskReserveBytes + 1500, diskBytes: 1e12 };
+  const first = ledger.reserve(disk);
+  assert.throws(() => ledger.reserve(disk), (err) => err instanceof UserError && err.code === 'disk-full' && /too little for .* more/.test(err.message));
   first.release();
-  ledger.reserve({ ...disk, length: 1000 }).commit();
-  assert.equal(ledger.usedBy(sender), snapshotCharge(1000));
+  ledger.reserve(disk).commit();
+  assert.equal(ledger.usedBy(sender), 1000);
 });

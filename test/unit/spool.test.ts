@@ -19,10 +19,10 @@ test('the spool keeps what a live run or restore will finish, and drops what a d
 
   const spool = join(tempDir(t), 'spool');
   mkdirSync(spool);
-  const names = [`run-${running}-aa.tar.gz`, `run-${finished}-bb.tar.gz`, `restore-${process.pid}-cc.tar.gz`, `restore-${gonePid}-dd.tar.gz`];
+  const names = [`run-${running}-aa-pack-1.tar`, `run-${finished}-bb-pack-1.tar`, `restore-${process.pid}-cc.tar.gz`, `restore-${gonePid}-dd.tar.gz`];
   for (const name of names) writeFileSync(join(spool, name), 'x');
 
   const removed = await cleanSpool(spool, store);
-  assert.deepEqual(removed.sort(), [`restore-${gonePid}-dd.tar.gz`, `run-${finished}-bb.tar.gz`].sort());
-  assert.deepEqual(readdirSync(spool).sort(), [`restore-${process.pid}-cc.tar.gz`, `run-${running}-aa.tar.gz`].sort());
+  assert.deepEqual(removed.sort(), [`restore-${gonePid}-dd.tar.gz`, `run-${finished}-bb-pack-1.tar`].sort());
+  assert.deepEqual(readdirSync(spool).sort(), [`restore-${process.pid}-cc.tar.gz`, `run-${running}-aa-pack-1.tar`].sort());
 });

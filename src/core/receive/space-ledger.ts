@@ -1,12 +1,11 @@
 /**
- * What each sender stores and what uploads in flight have been promised, so
- * that parallel uploads cannot together overrun a sender's quota or the
- * disk. Checking and reserving is one synchronous step: nothing can slip in
+ * What each sender stores and what uploads in flight (packs, manifests)
+ * have been promised, so that parallel uploads cannot together overrun a
+ * sender's quota or the disk. Checking and reserving is one synchronous step: nothing can slip in
  * between reading the totals and adding to them.
  */
 import { UserError } from '../errors';
 import { formatBytes } from '../human-format';
-import { snapshotCharge } from './snapshot-charge';
 
 /** Free space kept back so a backup never fills the teammate's disk to the last byte; on a small disk, a twentieth of it. */
 export const diskReserveBytes = 256 * 1024 * 1024;
@@ -17,16 +16,15 @@ export function diskReserveFor(diskBytes: number): number {
 
 export interface SpaceRequest {
   sender: string;
-  length: number;
+  /** What it costs against the quota and takes on disk. */
+  bytes: number;
+  /** What is stored, for the refusal ("pack <id>"). */
+  what: string;
   quotaBytes: number;
   /** Free bytes on the storage disk, measured just before. */
   freeDiskBytes: number;
   /** The storage disk's size. */
   diskBytes: number;
-  /** What it costs against the quota when that is not a snapshot's (snapshotCharge of `length`): a pack costs its bytes. */
-  charge?: number;
-  /** What is stored, for the refusal ("pack <id>"), when it is not a snapshot. */
-  what?: string;
 }
 
 export interface Reservation {
@@ -51,7 +49,7 @@ export class SpaceLedger {
     return this.used.get(sender) ?? 0;
   }
 
-  /** True when the sender has snapshots stored here. */
+  /** True when the sender has anything stored here. */
   holdsAnythingFor(sender: string): boolean {
     return this.usedBy(sender) > 0;
   }
@@ -61,39 +59,37 @@ export class SpaceLedger {
     this.add(this.used, sender, bytes);
   }
 
-  /** Refuses what cannot fit (the sender's quota, then the disk) and otherwise reserves the snapshot's charge. */
-  reserve({ sender, length: archiveBytes, quotaBytes, freeDiskBytes, diskBytes, charge, what }: SpaceRequest): Reservation {
-    const length = charge ?? snapshotCharge(archiveBytes);
+  /** Refuses what cannot fit (the sender's quota, then the disk) and otherwise reserves its bytes. */
+  reserve({ sender, bytes, what, quotaBytes, freeDiskBytes, diskBytes }: SpaceRequest): Reservation {
     const committed = this.usedBy(sender) + (this.reserved.get(sender) ?? 0);
-    if (committed + length > quotaBytes) {
-      const stored = charge === undefined ? `this snapshot (${archiveBytes} bytes, ${length} with its receipt)` : `${what ?? 'this upload'} (${length} bytes)`;
+    if (committed + bytes > quotaBytes) {
       throw new UserError(
-        `${stored} does not fit the space granted to ${sender}: ${committed} of ${quotaBytes} bytes are used; ask your teammate for a larger quota or delete old snapshots`,
+        `${what} (${bytes} bytes) does not fit the space granted to ${sender}: ${committed} of ${quotaBytes} bytes are used; ask your teammate for a larger quota or delete old snapshots`,
         { code: 'quota-exceeded' },
       );
     }
     const free = freeDiskBytes - this.inFlight;
     const spare = diskReserveFor(diskBytes);
-    if (length + spare > free) {
+    if (bytes + spare > free) {
       throw new UserError(
-        `the receiver's disk has ${formatBytes(Math.max(free, 0))} free and keeps ${formatBytes(spare)} of it spare, too little for ${formatBytes(length)} more; your teammate must free space`,
+        `the receiver's disk has ${formatBytes(Math.max(free, 0))} free and keeps ${formatBytes(spare)} of it spare, too little for ${formatBytes(bytes)} more; your teammate must free space`,
         { code: 'disk-full' },
       );
     }
-    this.add(this.reserved, sender, length);
-    this.inFlight += length;
+    this.add(this.reserved, sender, bytes);
+    this.inFlight += bytes;
     let settled = false;
     const release = () => {
       if (settled) return;
       settled = true;
-      this.add(this.reserved, sender, -length);
-      this.inFlight -= length;
+      this.add(this.reserved, sender, -bytes);
+      this.inFlight -= bytes;
     };
     return {
       commit: () => {
         if (settled) return;
         release();
-        this.add(this.used, sender, length);
+        this.add(this.used, sender, bytes);
       },
       release,
     };

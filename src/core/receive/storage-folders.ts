@@ -1,8 +1,10 @@
 /**
- * Reading a receiver's storage folder: one folder per sender, each snapshot
- * an archive `<id>.tar.gz` beside its signed receipt `<id>.receipt.json`.
- * A snapshot exists only once both are in place, so the folder alone says
- * what is stored (a lost database can be rebuilt from it).
+ * Reading a receiver's storage folder: one folder per sender, holding its
+ * chunked store under `v2/` (chunk-store/store-layout.ts) and the archive
+ * snapshots 0.1 stored, each an archive `<id>.tar.gz` beside its signed
+ * receipt `<id>.receipt.json`. An archive snapshot exists only once both
+ * are in place, so the folder alone says what is stored (a lost database
+ * can be rebuilt from it).
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -24,12 +24,12 @@ export interface PeerContext {
 export async function connectToPeer(
   context: PeerContext,
   peerId: string,
-  options: { size?: number; signal?: AbortSignal; freshLookup?: boolean } = {},
+  options: { signal?: AbortSignal; freshLookup?: boolean } = {},
 ): Promise<{ client: PeerClient; peer: VerifiedPeer }> {
   const record = await context.registry.lookup(peerId, { fresh: options.freshLookup });
   const destination = await context.store.destinations.find(peerId);
   const client = new PeerClient(context.identity, stallTimeoutFromEnv());
-  const peer = await client.connect(peerId, candidateAddresses(record), { pinnedKey: destination?.publicKey, size: options.size, signal: options.signal });
+  const peer = await client.connect(peerId, candidateAddresses(record), { pinnedKey: destination?.publicKey, signal: options.signal });
   if (destination && !destination.publicKey) await context.store.destinations.pinKey(peerId, peer.publicKey.toString('base64'));
   return { client, peer };
 }

@@ -1,24 +1,24 @@
 /**
  * The sending side of a transfer: find the address where the destination
- * proves its identity, then upload the archive with signed requests and
- * check the signed receipt. Every connection is TLS 1.3 and is used only
- * once the receiver's certificate proves the destination's peer ID
- * (PeerTlsAgent), so nothing is sent to a machine that has not.
+ * proves its identity, then list and download the archive snapshots (format
+ * 1) Peer Backup 0.1 stored there, with signed requests and receipts checked
+ * against the destination's key; the chunked store's exchanges are
+ * chunk-client.ts's. Every connection is TLS 1.3 and is used only once the
+ * receiver's certificate proves the destination's peer ID (PeerTlsAgent), so
+ * nothing is sent to a machine that has not.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
-import { snapshotCharge } from '../receive/snapshot-charge';
 import type { PeerAddress } from '../registry/protocol';
 import { helloReplySchema, type HelloReply } from '../wire/hello';
 import { tlsCredentialsOf } from '../wire/tls-certificate';
 import { addressUrl, orderAddresses, type CandidateAddress } from './peer-addresses';
 import { identityMismatchIn, PeerTlsAgent, type PeerHandshake } from './peer-tls-agent';
-import { putFile, type PutAnswer } from './put-file';
 import { receiptSchema, type Receipt } from '../wire/receipt';
-import { openStatement, signRequest, type SignedStatement } from '../wire/signing';
+import { openStatement, signRequest } from '../wire/signing';
 import { defaultStallTimeoutMs, stallWatchdog, type StallWatchdog } from './stall-watchdog';
 import { isListingTooLarge, listingTooLarge, maxListingBytes, signedReceiptsOf } from './listing-bounds';
 import { declaresOtherLength, downloadDeadlineMs, watchedDownload } from './watched-download';
@@ -34,12 +34,6 @@ export interface VerifiedPeer {
   handshake: PeerHandshake;
   /** The agent for one more request to it (its connection proven anew), given up with `signal`. */
   agentFor(signal: AbortSignal): PeerTlsAgent;
-}
-
-export interface ArchiveFile {
-  path: string;
-  size: number;
-  sha256: string;
 }
 
 /**
@@ -58,7 +52,7 @@ const connectTimeoutMs = 5_000;
 export class PeerClient {
   private readonly http: AxiosInstance;
 
-  /** `stallTimeoutMs`: how long an upload, download or listing may go without progress before it fails as 'timed-out'. */
+  /** `stallTimeoutMs`: how long a download or listing may go without progress before it fails as 'timed-out'. */
   constructor(
     private readonly identity: Identity,
     private readonly stallTimeoutMs = defaultStallTimeoutMs,
@@ -70,7 +64,7 @@ export class PeerClient {
    * Tries each address (LAN first) until one proves it holds `peerId`'s key.
    * `pinnedKey` (base64) is the key seen before; a different one is refused.
    */
-  async connect(peerId: string, addresses: CandidateAddress[], options: { pinnedKey?: string | null; size?: number; signal?: AbortSignal } = {}): Promise<VerifiedPeer> {
+  async connect(peerId: string, addresses: CandidateAddress[], options: { pinnedKey?: string | null; signal?: AbortSignal } = {}): Promise<VerifiedPeer> {
     const failed: Extract<AddressProbe, { ok: false }>[] = [];
     for (const address of orderAddresses(addresses)) {
       const probe = await this.probe(peerId, address, options);
@@ -93,14 +87,14 @@ export class PeerClient {
   }
 
   /** Connects to one address: the TLS handshake must prove `peerId` (with `pinnedKey`, when given) before the hello is sent. */
-  async probe(peerId: string, address: PeerAddress, options: { pinnedKey?: string | null; size?: number; signal?: AbortSignal } = {}): Promise<AddressProbe> {
+  async probe(peerId: string, address: PeerAddress, options: { pinnedKey?: string | null; signal?: AbortSignal } = {}): Promise<AddressProbe> {
     const url = addressUrl(address);
     const pinnedKey = options.pinnedKey ? Buffer.from(options.pinnedKey, 'base64') : undefined;
     const credentials = await tlsCredentialsOf(this.identity);
     const agentFor = (signal: AbortSignal) => new PeerTlsAgent(credentials, { peerId, pinnedKey }, signal);
     const signal = anySignal(options.signal, AbortSignal.timeout(connectTimeoutMs));
     const agent = agentFor(signal);
-    const body = Buffer.from(JSON.stringify({ size: options.size }));
+    const body = Buffer.from('{}');
     let response: AxiosResponse;
     try {
       response = await this.http.post(`${url}/v1/hello`, body, {
@@ -125,71 +119,6 @@ export class PeerClient {
     if (code === 'rate-limited') return { ok: false, url, kind: 'unreachable', reason: `too many connection attempts from this address, ${errorText(response)}` };
     if (response.status !== 200 || !hello.success) return { ok: false, url, kind: 'refused', reason: `HTTP ${response.status}: ${errorText(response)}` };
     return { ok: true, peer: { url, peerId, publicKey: handshake.publicKey, hello: hello.data, handshake, agentFor } };
-  }
-
-  /** Uploads the archive as snapshot `snapshotId` and returns the checked receipt. */
-  async upload(
-    peer: VerifiedPeer,
-    archive: ArchiveFile,
-    snapshot: { id: string; plan: string },
-    options: { signal?: AbortSignal; onBytes?: (sent: number) => void } = {},
-  ): Promise<{ receipt: Receipt; signed: SignedStatement }> {
-    if (!peer.hello.allowed) {
-      throw new UserError(`${peer.peerId} does not allow this machine (${this.identity.peerId}) to store backups; ask your teammate to run "peer-backup allow ${this.identity.peerId} --quota 10GB"`, { code: 'not-allowed' });
-    }
-    const room = (peer.hello.quotaBytes ?? 0) - (peer.hello.usedBytes ?? 0);
-    if (snapshotCharge(archive.size) > room) {
-      throw new UserError(
-        `the snapshot takes ${snapshotCharge(archive.size)} bytes of quota (${archive.size} and its receipt) but only ${Math.max(room, 0)} of the ${peer.hello.quotaBytes} bytes ${peer.peerId} granted are free; ask for a larger quota`,
-        { code: 'quota-exceeded' },
-      );
-    }
-    const path = `/v1/snapshots/${encodeURIComponent(snapshot.id)}?plan=${encodeURIComponent(snapshot.plan)}`;
-    const watchdog = stallWatchdog(this.stallTimeoutMs, peer.peerId, `uploading snapshot ${snapshot.id}`);
-    let sent = 0;
-    let answer: PutAnswer;
-    const signal = anySignal(options.signal, watchdog.signal);
-    try {
-      answer = await putFile({
-        url: `${peer.url}${path}`,
-        agent: peer.agentFor(signal),
-        file: archive.path,
-        headers: {
-          'content-type': 'application/gzip',
-          'content-length': String(archive.size),
-          ...signRequest(this.identity, { method: 'PUT', path, length: archive.size, sha256: archive.sha256, receiverPeerId: peer.peerId }),
-        },
-        signal,
-        onSent: (total) => {
-          sent = total;
-          options.onBytes?.(total);
-        },
-        onProgress: watchdog.progress,
-      });
-    } catch (err) {
-      if (options.signal?.aborted) throw new UserError('the backup was cancelled; the receiver keeps nothing partial', { code: 'cancelled' });
-      if (watchdog.signal.aborted) throw watchdog.signal.reason as UserError;
-      const mismatch = identityMismatchIn(err);
-      if (mismatch) throw mismatch;
-      throw new UserError(`the upload to ${peer.url} broke off after ${sent} of ${archive.size} bytes: ${describeNetworkError(err)}`, { code: 'transfer-failed' });
-    } finally {
-      watchdog.stop();
-    }
-    const response = { status: answer.status, data: answer.body };
-    if (response.status !== 201) throw refusal(response, peer.peerId, `${peer.url} refused the upload`);
-    const signed = (response.data as { receipt?: SignedStatement } | undefined)?.receipt;
-    const receipt = signed && receiptSchema.safeParse(openStatement(signed, peer.publicKey));
-    const matches =
-      receipt?.success &&
-      receipt.data.snapshotId === snapshot.id &&
-      receipt.data.sha256 === archive.sha256 &&
-      receipt.data.size === archive.size &&
-      receipt.data.sender === this.identity.peerId &&
-      receipt.data.receiver === peer.peerId;
-    if (!matches || !receipt?.success || !signed) {
-      throw new UserError(`${peer.url} did not return a valid signed receipt for snapshot ${snapshot.id}; the backup is not confirmed`, { code: 'transfer-failed' });
-    }
-    return { receipt: receipt.data, signed };
   }
 
   /** Receipts of this sender's snapshots on the peer, each checked against the peer's key; the answer is bounded (listing-bounds.ts). */

@@ -139,8 +139,7 @@ export class ChunkStore {
     const disk = await statfs(this.options.storageDir);
     const reservation = this.options.space.reserve({
       sender: request.sender,
-      length: request.length,
-      charge: request.length,
+      bytes: request.length,
       what: `pack ${request.packId}`,
       quotaBytes: request.quotaBytes,
       freeDiskBytes: disk.bavail * disk.bsize,
@@ -228,8 +227,7 @@ export class ChunkStore {
       const bytes = Buffer.byteLength(text);
       const reservation = this.options.space.reserve({
         sender: request.sender,
-        length: bytes,
-        charge: bytes,
+        bytes,
         what: `the manifest of snapshot ${manifest.snapshotId}`,
         quotaBytes: request.quotaBytes,
         freeDiskBytes: disk.bavail * disk.bsize,

@@ -9,6 +9,7 @@
  * lock held.
  */
 import { readdir, rm } from 'node:fs/promises';
+import { UserError } from '../../errors';
 import { readChunk } from './chunk-reads';
 import type { SenderStore } from './sender-store';
 import { committedManifest, snapshotChunks } from './snapshot-chunks';
@@ -34,7 +35,15 @@ export async function deleteUnreferencedPacks(store: SenderStore, receiverKey: B
   }
   const livePacks = new Set<string>();
   for (const manifest of manifests) {
-    const { stored, missing } = await snapshotChunks(manifest!, index, (id, location) => readChunk(layout, id, location));
+    let chunks;
+    try {
+      chunks = await snapshotChunks(manifest!, index, (id, location) => readChunk(layout, id, location));
+    } catch (err) {
+      // A cut or changed pack must not stop the receiver from opening: it keeps everything, and reads of it answer 'damaged'.
+      if (err instanceof UserError && err.code === 'damaged') return { removedPacks: 0, freedBytes: 0, skipped: `snapshot ${manifest!.snapshotId}: ${err.message}` };
+      throw err;
+    }
+    const { stored, missing } = chunks;
     if (missing.length > 0) return { removedPacks: 0, freedBytes: 0, skipped: `snapshot ${manifest!.snapshotId} references chunks that are not stored` };
     for (const id of stored) livePacks.add(index.find(id)!.packId);
   }
