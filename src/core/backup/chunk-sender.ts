@@ -9,7 +9,10 @@
  *
  * One batch is asked about and sealed while the next one fills, so reading
  * and chunking (this thread) overlap with Brotli (the thread pool): both
- * cores work. Memory is bounded by two batches plus the chunks being sealed.
+ * cores work. Memory is bounded by two batches (2 × batchBytes of
+ * plaintext) plus the chunks being sealed (at most sealsAhead of them and
+ * sealBytesAhead of plaintext between them, or one chunk of any size) and
+ * Brotli's working memory for each.
  * Within a run, each ID is queued once, so each chunk is sent at most once.
  */
 import { chunkIdOf } from '../chunk/chunk-id';
@@ -21,9 +24,15 @@ import type { ChunkDestination } from './chunk-destination';
 import type { PackShipper } from './pack-shipper';
 
 /** Plaintext queued before the batch is asked about: large enough that a question per batch costs little, small enough to hold twice. */
-const batchBytes = 16 * 1024 * 1024;
-/** Chunks being compressed at once: the thread pool has four threads; more would only queue. */
-const sealsAhead = 4;
+const batchBytes = 8 * 1024 * 1024;
+/** Chunks being compressed at once: one per core keeps both busy beside the thread that reads and chunks; more only hold memory. */
+const sealsAhead = 2;
+/**
+ * Plaintext being compressed at once. Brotli's working memory grows with the
+ * chunk (about three times an 8 MiB chunk), so large chunks are sealed one
+ * at a time while small ones still go two by two.
+ */
+const sealBytesAhead = 8 * 1024 * 1024;
 
 interface Queued {
   id: string;
@@ -89,25 +98,35 @@ export class ChunkSender {
     this.inFlight.catch(() => undefined);
   }
 
-  private async send(batch: Queued[]): Promise<void> {
+  private async send(batch: (Queued | undefined)[]): Promise<void> {
     this.signal?.throwIfAborted();
     const missing = await this.destination.missing(
-      batch.map((chunk) => chunk.id),
+      batch.map((chunk) => chunk!.id),
       this.signal,
     );
-    const sealing: Promise<{ name: string; content: Buffer }>[] = [];
-    for (const chunk of batch) {
+    const sealing: { bytes: number; ready: Promise<{ name: string; content: Buffer }> }[] = [];
+    let sealingBytes = 0;
+    const packOldest = async () => {
+      const oldest = sealing.shift()!;
+      sealingBytes -= oldest.bytes;
+      await this.pack(oldest.ready);
+    };
+    for (let index = 0; index < batch.length; index++) {
+      const chunk = batch[index]!;
+      // The batch does not keep a chunk's plaintext once it is handed on, so memory falls as the batch drains.
+      batch[index] = undefined;
       if (!missing.has(chunk.id)) continue;
       this.onNewBytes(chunk.bytes.length);
+      while (sealing.length >= sealsAhead || (sealing.length > 0 && sealingBytes + chunk.bytes.length > sealBytesAhead)) await packOldest();
       const ready = chunk.sealed
         ? sealNamedChunk(this.keys, chunk.id, chunk.bytes).then((content) => ({ name: chunk.id, content }))
         : Promise.resolve({ name: chunk.id + referenceEntrySuffix, content: chunk.bytes });
       // If packing stops early, seals still running are dropped; their failure is then of no interest.
       ready.catch(() => undefined);
-      sealing.push(ready);
-      if (sealing.length >= sealsAhead) await this.pack(sealing.shift()!);
+      sealing.push({ bytes: chunk.bytes.length, ready });
+      sealingBytes += chunk.bytes.length;
     }
-    while (sealing.length > 0) await this.pack(sealing.shift()!);
+    while (sealing.length > 0) await packOldest();
   }
 
   private async pack(sealed: Promise<{ name: string; content: Buffer }>): Promise<void> {

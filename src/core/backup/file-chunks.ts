@@ -95,5 +95,7 @@ export async function readChunks(
   } finally {
     await handle.close();
   }
-  return changed === undefined ? { size: position, chunks, stamp } : { size: position, chunks, stamp, changed };
+  // A copy at its exact length: the list is kept in the file cache, and one grown by push keeps spare room.
+  const kept = chunks.slice();
+  return changed === undefined ? { size: position, chunks: kept, stamp } : { size: position, chunks: kept, stamp, changed };
 }

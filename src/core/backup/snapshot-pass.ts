@@ -13,7 +13,7 @@
  * designated path that is gone fails the pass before anything is sent, and
  * the user's files are only ever opened read-only.
  */
-import { lstat } from 'node:fs/promises';
+import { lstatSync, type BigIntStats } from 'node:fs';
 import type { ChunkKeys } from '../chunk/chunk-keys';
 import { FastCdcChunker } from '../chunk/fastcdc';
 import { UserError } from '../errors';
@@ -24,7 +24,7 @@ import { readAhead } from '../pack/read-ahead';
 import { walkItems, type FoundEntry } from '../pack/source-walk';
 import { signManifest } from '../snapshot/manifest';
 import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
-import { cacheKey, sameStamp, type FileCacheMap, type Plan, type SkippedPath } from '../store';
+import { cacheKey, sameStamp, type CachedFile, type FileCacheMap, type Plan, type SkippedPath } from '../store';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
 import type { ChunkDestination, CommitResult } from './chunk-destination';
@@ -62,7 +62,18 @@ export interface PassResult {
   cache: FileCacheMap;
 }
 
-type Prepared = { cached: true; mode: number } | { cached: false; opening: OpenedFile } | undefined;
+type Prepared = { key: string } & ({ cached: CachedFile; mode: number } | { opening: OpenedFile });
+
+/** The file's lstat if it is still the regular file the cache describes; undefined if it is gone, changed or unreadable. */
+function unchangedStats(sourcePath: Buffer, cached: CachedFile): BigIntStats | undefined {
+  let stats: BigIntStats | undefined;
+  try {
+    stats = lstatSync(sourcePath, { bigint: true, throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+  return stats?.isFile() && sameStamp(stampOf(stats), cached) ? stats : undefined;
+}
 
 export async function sendSnapshotPass(options: PassOptions): Promise<PassResult> {
   const { plan, progress, signal } = options;
@@ -79,9 +90,13 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
   const cutReferences: ReferenceChunk[] = [];
   const references = new ReferenceListWriter((chunk) => cutReferences.push(chunk));
   const referenceIds: string[] = [];
-  const addReferences = async (ids: readonly string[]) => {
+  /** Adds IDs to the reference list; only when that cuts a reference chunk is there anything to wait for. */
+  const addReferences = (ids: readonly string[]): Promise<void> | undefined => {
     for (const id of ids) references.add(id);
-    for (const chunk of cutReferences.splice(0)) {
+    return cutReferences.length === 0 ? undefined : queueReferences(cutReferences.splice(0));
+  };
+  const queueReferences = async (chunks: readonly ReferenceChunk[]) => {
+    for (const chunk of chunks) {
       referenceIds.push(chunk.id);
       await sender.addReference(chunk);
     }
@@ -98,16 +113,18 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
 
   // Every file opened ahead is tracked, so none stays open whatever ends the pass.
   const openFiles = new Set<OpenedFile>();
-  const prepare = async (found: FoundEntry): Promise<Prepared> => {
+  // A file the cache knows is checked with a synchronous lstat: one system call on a warm inode costs less than a
+  // round trip through the thread pool and its promise, and an unchanged tree is nearly all such files.
+  const prepare = (found: FoundEntry): Prepared | Promise<Prepared> | undefined => {
     if (found.kind !== 'file') return undefined;
-    const cached = options.cache.get(cacheKey(found.sourcePath));
-    if (cached) {
-      const stats = await lstat(found.sourcePath, { bigint: true }).catch(() => undefined);
-      if (stats?.isFile() && sameStamp(stampOf(stats), cached)) return { cached: true, mode: Number(stats.mode) };
-    }
-    const opening = await openRegularFile(found.sourcePath);
-    openFiles.add(opening);
-    return { cached: false, opening };
+    const key = cacheKey(found.sourcePath);
+    const cached = options.cache.get(key);
+    const stats = cached && unchangedStats(found.sourcePath, cached);
+    if (stats) return { key, cached: cached!, mode: Number(stats.mode) };
+    return openRegularFile(found.sourcePath).then((opening) => {
+      openFiles.add(opening);
+      return { key, opening };
+    });
   };
 
   try {
@@ -124,12 +141,11 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
           skipped.push({ path: displayName(found.sourcePath), reason: found.reason });
           break;
         case 'file': {
-          const ready = (await prepared)!;
-          const key = cacheKey(found.sourcePath);
-          figures.currentPath = displayName(found.archivePath);
+          const ready = (prepared instanceof Promise ? await prepared : prepared)!;
+          const { key } = ready;
           let stored: { size: number; chunks: string[]; mtimeNs: bigint; mode: number };
-          if (ready.cached) {
-            const entry = options.cache.get(key)!;
+          if ('cached' in ready) {
+            const entry = ready.cached;
             stored = { size: entry.size, chunks: entry.chunks, mtimeNs: entry.mtimeNs, mode: ready.mode };
             cache.set(key, entry);
             figures.unchangedFiles++;
@@ -141,6 +157,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
               skipped.push({ path: displayName(found.sourcePath), reason: opening.skipped });
               break;
             }
+            figures.currentPath = displayName(found.archivePath);
             openFiles.delete(opening); // readChunks closes it, whatever happens
             const read = await readChunks(
               opening,
@@ -157,8 +174,10 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             if (read.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: read.changed });
             else cache.set(key, { ...read.stamp, chunks: read.chunks });
           }
-          await tree.add({ type: 'file', path: found.archivePath, mode: stored.mode, mtimeMs: Number(stored.mtimeNs / 1_000_000n), size: stored.size, chunks: stored.chunks });
-          await addReferences(stored.chunks);
+          const treeChunks = tree.add({ type: 'file', path: found.archivePath, mode: stored.mode, mtimeMs: Number(stored.mtimeNs / 1_000_000n), size: stored.size, chunks: stored.chunks });
+          if (treeChunks) await treeChunks;
+          const referenceChunks = addReferences(stored.chunks);
+          if (referenceChunks) await referenceChunks;
           files++;
           contentBytes += stored.size;
           figures.files++;

@@ -13,8 +13,14 @@ export class TreeWriter {
 
   constructor(private readonly sender: ChunkSender) {}
 
-  async add(entry: TreeEntry): Promise<void> {
-    for (const chunk of this.chunker.push(Buffer.from(encodeTreeEntry(entry), 'utf8'))) this.ids.push(await this.sender.addSealed(chunk));
+  /** Adds the entry's line; only when that cuts a tree chunk is there anything to wait for. */
+  add(entry: TreeEntry): Promise<void> | undefined {
+    const cut = this.chunker.push(Buffer.from(encodeTreeEntry(entry), 'utf8'));
+    return cut.length === 0 ? undefined : this.queue(cut);
+  }
+
+  private async queue(chunks: readonly Buffer[]): Promise<void> {
+    for (const chunk of chunks) this.ids.push(await this.sender.addSealed(chunk));
   }
 
   /** The tree's chunk IDs in order; empty when no entry was added. */

@@ -30,6 +30,9 @@ export const CHUNK_MIN = 512 * 1024;
 export const CHUNK_AVERAGE = 1024 * 1024;
 export const CHUNK_MAX = 8 * 1024 * 1024;
 
+/** Where the pending buffer starts once a chunk first spans reads. */
+const minPendingBytes = 64 * 1024;
+
 /** The 22 most significant bits: the average's 20 bits plus 2 (normalization level 2). */
 const MASK_SMALL = 0xfffffc00 | 0;
 /** The 18 most significant bits: the average's 20 bits minus 2. */
@@ -38,7 +41,7 @@ const MASK_LARGE = 0xffffc000 | 0;
 /**
  * Splits one stream (a file's bytes, in reads of any size) into chunks.
  * `push` each read in order, then `end` once; the chunker is then ready for
- * the next file, so one instance (and its 8 MiB buffer) can serve many.
+ * the next file, so one instance (and its buffer) can serve many.
  *
  * Chunks are handed out as copies that the caller owns: they stay valid
  * however long they are queued, hashed or sent, while the chunker reuses its
@@ -49,8 +52,12 @@ const MASK_LARGE = 0xffffc000 | 0;
  * is not known until the cut is found.
  */
 export class FastCdcChunker {
-  /** The current chunk's bytes so far, when it spans reads. */
-  private readonly pending = Buffer.alloc(CHUNK_MAX);
+  /**
+   * The current chunk's bytes so far, when it spans reads. It grows (doubling,
+   * up to CHUNK_MAX) only as far as the longest chunk that spanned reads, so
+   * a chunker that sees only small files or tree lines holds a few KiB, not 8 MiB.
+   */
+  private pending = Buffer.alloc(0);
   private filled = 0;
   private hash = 0;
 
@@ -61,6 +68,7 @@ export class FastCdcChunker {
     while (start < data.length) {
       const cut = this.findCut(data, start);
       if (cut === -1) {
+        this.makeRoom(this.filled + data.length - start);
         this.pending.set(data.subarray(start), this.filled);
         this.filled += data.length - start;
         break;
@@ -68,6 +76,7 @@ export class FastCdcChunker {
       if (this.filled === 0) {
         chunks.push(copyOf(data, start, cut));
       } else {
+        this.makeRoom(this.filled + cut - start);
         this.pending.set(data.subarray(start, cut), this.filled);
         chunks.push(copyOf(this.pending, 0, this.filled + cut - start));
         this.filled = 0;
@@ -109,6 +118,15 @@ export class FastCdcChunker {
     if (i === CHUNK_MAX - offset) return this.cutAt(i);
     this.hash = hash;
     return -1;
+  }
+
+  private makeRoom(bytes: number): void {
+    if (bytes <= this.pending.length) return;
+    let size = Math.max(this.pending.length, minPendingBytes);
+    while (size < bytes) size *= 2;
+    const grown = Buffer.allocUnsafe(Math.min(size, CHUNK_MAX));
+    grown.set(this.pending.subarray(0, this.filled));
+    this.pending = grown;
   }
 
   private cutAt(index: number): number {

@@ -2,15 +2,17 @@
  * Starts work on the next few items of an async sequence while the current
  * one is being used: here, opening and reading the first chunk of upcoming
  * files while the packer writes the current one, so the thread pool's
- * latency overlaps instead of adding up file after file.
+ * latency overlaps instead of adding up file after file. A preparation
+ * that needs no waiting (a file known unchanged) may return its result
+ * directly, sparing a promise per item.
  */
 export interface Prepared<T, P> {
   item: T;
   /** undefined for items that need no preparation. */
-  prepared: Promise<P> | undefined;
+  prepared: P | Promise<P> | undefined;
 }
 
-export async function* readAhead<T, P>(source: AsyncIterable<T>, depth: number, prepare: (item: T) => Promise<P> | undefined): AsyncGenerator<Prepared<T, P>> {
+export async function* readAhead<T, P>(source: AsyncIterable<T>, depth: number, prepare: (item: T) => P | Promise<P> | undefined): AsyncGenerator<Prepared<T, P>> {
   const iterator = source[Symbol.asyncIterator]();
   const queue: Prepared<T, P>[] = [];
   let exhausted = false;

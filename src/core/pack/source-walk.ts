@@ -48,55 +48,73 @@ export async function* walkItems(planName: string, items: readonly PlanItem[], e
       continue;
     }
     const scope = stats.isDirectory() ? await exclusion.scopeAbove(item.sourcePath) : [];
-    yield* visit({ ...at, pathInItem: '' }, stats, scope, exclusion);
+    yield* walkFrom({ ...at, pathInItem: '' }, stats, scope, exclusion);
   }
 }
 
-async function* visit(position: Position, stats: Stats | Dirent<Buffer>, scope: GitignoreScope, exclusion: Exclusion): AsyncGenerator<FoundEntry> {
-  const at: Located = { sourcePath: position.sourcePath, archivePath: position.archivePath };
-  if (stats.isFile()) {
-    yield { kind: 'file', ...at };
-    return;
-  }
-  let full: Stats;
-  try {
-    full = stats instanceof Dirent ? await lstat(at.sourcePath) : stats;
-  } catch (err) {
-    yield { kind: 'skipped', ...at, reason: errorReason(err) };
-    return;
-  }
-  if (full.isSymbolicLink()) {
+/**
+ * An entry met but not yet visited: the designated path itself, or a child
+ * from a folder listing, whose paths are built and whose exclusion is decided
+ * only when its turn comes, as a recursive walk would.
+ */
+type Pending = { position: Position; stats: Stats; scope: GitignoreScope } | { parent: Position; child: Dirent<Buffer>; scope: GitignoreScope };
+
+/**
+ * Depth first with an explicit stack (each folder's children pushed in
+ * reverse, so they come off in name order): every entry is yielded once,
+ * instead of being handed up through one generator per folder level.
+ */
+async function* walkFrom(top: Position, topStats: Stats, topScope: GitignoreScope, exclusion: Exclusion): AsyncGenerator<FoundEntry> {
+  const stack: Pending[] = [{ position: top, stats: topStats, scope: topScope }];
+  for (let pending = stack.pop(); pending !== undefined; pending = stack.pop()) {
+    const { scope } = pending;
+    const [position, stats] = 'child' in pending ? [childPosition(pending.parent, pending.child.name), pending.child] : [pending.position, pending.stats];
+    if ('child' in pending && exclusion.isExcluded(scope, position.sourcePath, position.pathInItem, stats.isDirectory())) continue;
+    const at: Located = { sourcePath: position.sourcePath, archivePath: position.archivePath };
+    if (stats.isFile()) {
+      yield { kind: 'file', ...at };
+      continue;
+    }
+    let full: Stats;
     try {
-      yield { kind: 'symlink', ...at, stats: full, target: await readlink(at.sourcePath, { encoding: 'buffer' }) };
+      full = stats instanceof Dirent ? await lstat(at.sourcePath) : stats;
     } catch (err) {
       yield { kind: 'skipped', ...at, reason: errorReason(err) };
+      continue;
     }
-    return;
+    if (full.isSymbolicLink()) {
+      try {
+        yield { kind: 'symlink', ...at, stats: full, target: await readlink(at.sourcePath, { encoding: 'buffer' }) };
+      } catch (err) {
+        yield { kind: 'skipped', ...at, reason: errorReason(err) };
+      }
+      continue;
+    }
+    if (!full.isDirectory()) {
+      yield { kind: 'skipped', ...at, reason: specialFileReason(full) };
+      continue;
+    }
+    yield { kind: 'directory', ...at, stats: full };
+    let children: Dirent<Buffer>[];
+    try {
+      children = await readdir(at.sourcePath, { withFileTypes: true, encoding: 'buffer' });
+    } catch (err) {
+      yield { kind: 'skipped', ...at, reason: `could not be listed: ${errorReason(err)}` };
+      continue;
+    }
+    const inside = await exclusion.enter(scope, at.sourcePath);
+    children.sort((a, b) => Buffer.compare(b.name, a.name));
+    for (const child of children) stack.push({ parent: position, child, scope: inside });
   }
-  if (!full.isDirectory()) {
-    yield { kind: 'skipped', ...at, reason: specialFileReason(full) };
-    return;
-  }
-  yield { kind: 'directory', ...at, stats: full };
-  let children: Dirent<Buffer>[];
-  try {
-    children = await readdir(at.sourcePath, { withFileTypes: true, encoding: 'buffer' });
-  } catch (err) {
-    yield { kind: 'skipped', ...at, reason: `could not be listed: ${errorReason(err)}` };
-    return;
-  }
-  const inside = await exclusion.enter(scope, at.sourcePath);
-  children.sort((a, b) => Buffer.compare(a.name, b.name));
-  for (const child of children) {
-    const name = displayName(child.name);
-    const next = {
-      sourcePath: Buffer.concat([at.sourcePath, slash, child.name]),
-      archivePath: Buffer.concat([at.archivePath, slash, child.name]),
-      pathInItem: position.pathInItem === '' ? name : `${position.pathInItem}/${name}`,
-    };
-    if (exclusion.isExcluded(inside, next.sourcePath, next.pathInItem, child.isDirectory())) continue;
-    yield* visit(next, child, inside, exclusion);
-  }
+}
+
+function childPosition(parent: Position, name: Buffer): Position {
+  const shown = displayName(name);
+  return {
+    sourcePath: Buffer.concat([parent.sourcePath, slash, name]),
+    archivePath: Buffer.concat([parent.archivePath, slash, name]),
+    pathInItem: parent.pathInItem === '' ? shown : `${parent.pathInItem}/${shown}`,
+  };
 }
 
 function isMissing(err: NodeJS.ErrnoException): boolean {

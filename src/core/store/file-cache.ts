@@ -10,9 +10,17 @@
  * right. Saving a run's files drops the rows of any other destination, so
  * only one teammate's rows are kept per plan.
  */
-import type { Database } from './database';
+import type { Database, SqlValue } from './database';
 
 const idBytes = 32;
+/**
+ * Rows read per query when loading. The driver holds a query's whole answer
+ * in native memory before handing it over, so a plan of 100,000 files read in
+ * one query would briefly cost several times what its map does.
+ */
+const rowsPerLoad = 5_000;
+/** Rows written per statement when saving: one statement per file would cost a round trip through the driver each. */
+const rowsPerWrite = 500;
 
 /** A file's identity on disk: if any of it differs, the content may too. */
 export interface FileStamp {
@@ -50,23 +58,27 @@ export function cacheKey(sourcePath: Buffer): string {
 export class FileCacheStore {
   constructor(private readonly db: Database) {}
 
-  /** Every cached file of the plan at this destination, in one query. */
+  /** Every cached file of the plan at this destination, read in pages of rowsPerLoad in path order. */
   async load(planId: number, destination: string): Promise<FileCacheMap> {
-    const rows = await this.db.all<FileCacheRow>('SELECT path, size, mtime_ns, ctime_ns, inode, chunks FROM file_cache WHERE plan_id = ? AND destination = ?', [
-      planId,
-      destination,
-    ]);
     const files: FileCacheMap = new Map();
-    for (const row of rows) {
-      files.set(row.path.toString('latin1'), {
-        size: row.size,
-        mtimeNs: BigInt(row.mtime_ns),
-        ctimeNs: BigInt(row.ctime_ns),
-        inode: BigInt(row.inode),
-        chunks: idsOf(row.chunks),
-      });
+    let after: Buffer | undefined;
+    for (;;) {
+      const rows = await this.db.all<FileCacheRow>(
+        `SELECT path, size, mtime_ns, ctime_ns, inode, chunks FROM file_cache WHERE plan_id = ? AND destination = ?${after ? ' AND path > ?' : ''} ORDER BY path LIMIT ${rowsPerLoad}`,
+        after ? [planId, destination, after] : [planId, destination],
+      );
+      for (const row of rows) {
+        files.set(row.path.toString('latin1'), {
+          size: row.size,
+          mtimeNs: BigInt(row.mtime_ns),
+          ctimeNs: BigInt(row.ctime_ns),
+          inode: BigInt(row.inode),
+          chunks: idsOf(row.chunks),
+        });
+      }
+      if (rows.length < rowsPerLoad) return files;
+      after = rows.at(-1)!.path;
     }
-    return files;
   }
 
   /**
@@ -77,19 +89,29 @@ export class FileCacheStore {
   async save(planId: number, destination: string, previous: FileCacheMap, current: FileCacheMap): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.run('DELETE FROM file_cache WHERE plan_id = ? AND destination <> ?', [planId, destination]);
-      for (const key of previous.keys()) {
-        if (!current.has(key)) await tx.run('DELETE FROM file_cache WHERE plan_id = ? AND destination = ? AND path = ?', [planId, destination, Buffer.from(key, 'latin1')]);
+      const gone = [...previous.keys()].filter((key) => !current.has(key));
+      for (let start = 0; start < gone.length; start += rowsPerWrite) {
+        const paths = gone.slice(start, start + rowsPerWrite).map((key) => Buffer.from(key, 'latin1'));
+        await tx.run(`DELETE FROM file_cache WHERE plan_id = ? AND destination = ? AND path IN (${paths.map(() => '?').join(', ')})`, [planId, destination, ...paths]);
       }
+      let rows: SqlValue[][] = [];
+      const writeRows = async () => {
+        if (rows.length === 0) return;
+        await tx.run(
+          `INSERT INTO file_cache (plan_id, destination, path, size, mtime_ns, ctime_ns, inode, chunks) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+           ON CONFLICT (plan_id, destination, path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns,
+             inode = excluded.inode, chunks = excluded.chunks`,
+          rows.flat(),
+        );
+        rows = [];
+      };
       for (const [key, file] of current) {
         const before = previous.get(key);
         if (before && sameStamp(before, file) && sameIds(before.chunks, file.chunks)) continue;
-        await tx.run(
-          `INSERT INTO file_cache (plan_id, destination, path, size, mtime_ns, ctime_ns, inode, chunks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (plan_id, destination, path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns,
-             inode = excluded.inode, chunks = excluded.chunks`,
-          [planId, destination, Buffer.from(key, 'latin1'), file.size, file.mtimeNs.toString(), file.ctimeNs.toString(), file.inode.toString(), bytesOf(file.chunks)],
-        );
+        rows.push([planId, destination, Buffer.from(key, 'latin1'), file.size, file.mtimeNs.toString(), file.ctimeNs.toString(), file.inode.toString(), bytesOf(file.chunks)]);
+        if (rows.length === rowsPerWrite) await writeRows();
       }
+      await writeRows();
     });
   }
 
@@ -99,10 +121,9 @@ export class FileCacheStore {
   }
 }
 
+/** Made at its exact length: an array grown by push keeps room for 16 more, which across 100,000 one-chunk files costs tens of MB. */
 function idsOf(bytes: Buffer): string[] {
-  const ids: string[] = [];
-  for (let offset = 0; offset + idBytes <= bytes.length; offset += idBytes) ids.push(bytes.toString('hex', offset, offset + idBytes));
-  return ids;
+  return Array.from({ length: Math.floor(bytes.length / idBytes) }, (_, index) => bytes.toString('hex', index * idBytes, (index + 1) * idBytes));
 }
 
 function bytesOf(ids: readonly string[]): Buffer {
