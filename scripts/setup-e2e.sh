@@ -39,7 +39,12 @@ need_apt_package() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'in
 install_apt_packages() {
   # Another process may hold the dpkg lock for a while; wait for it rather than fail.
   apt-get update -o DPkg::Lock::Timeout=600
-  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+  # Say what else apt will change before it does: packages the new ones need, and any it must upgrade for them.
+  local upgrades
+  upgrades=$(apt-get install -s --no-install-recommends "${apt_packages_missing[@]}" | awk '/^Inst [^ ]+ \[/ { print $2 }' | tr '\n' ' ')
+  [[ -z $upgrades ]] || log "apt packages: these installed packages must be upgraded for them: $upgrades"
+  # --no-upgrade: nothing already installed is upgraded unless a new package cannot work without it.
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends --no-upgrade \
     -o DPkg::Lock::Timeout=600 "${apt_packages_missing[@]}"
 }
 
@@ -93,6 +98,12 @@ if [[ ! -x $chromium ]]; then
 fi
 command -v rg >/dev/null || need_apt_package ripgrep
 need_apt_package libkrb5-dev # the `kerberos` module that the editor ships compiles against it
+# Say what this will do, and roughly how long, before doing any of it.
+if ((${#apt_packages_missing[@]})) || [[ ! -d $stamps_dir ]]; then
+  log "setting up the editor the end-to-end tests drive; the first time takes several minutes:"
+  ((${#apt_packages_missing[@]})) && log "  - Debian packages (apt, as root): ${apt_packages_missing[*]}"
+  [[ -d $stamps_dir ]] || log "  - code-server $CODE_SERVER_VERSION and the VS Code it bundles, from the npm registry, into .tools/code-server (nothing outside this folder)"
+fi
 if ((${#apt_packages_missing[@]})); then
   started=$SECONDS
   log "apt packages: installing ${apt_packages_missing[*]}"

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
@@ -28,6 +28,18 @@ test('the VSIX ships the bundle, the icon and the licence, and no sources, maps 
   }
   const unwanted = files.filter((file) => /\.(ts|map)$|^(src|test|scripts|bench|docs)\//.test(file));
   assert.deepEqual(unwanted, []);
+});
+
+test("the details page is a user's README whose every image ships in the VSIX", async (t) => {
+  const installed = await installPackagedExtension(t);
+  const readme = readFileSync(join(installed, 'readme.md'), 'utf8');
+  assert.doesNotMatch(readme, /npm ci|npm start/, 'the packaged README is the developer README');
+  const images = [...readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)].map((match) => match[1]!);
+  assert.ok(images.length >= 3, `the packaged README shows ${images.length} images`);
+  for (const image of images) {
+    assert.doesNotMatch(image, /^[a-z]+:/, `${image} is not a file in the VSIX`);
+    assert.ok(existsSync(join(installed, image)), `${image}, shown on the details page, is missing from the VSIX`);
+  }
 });
 
 test('the sqlite3 inside the VSIX loads and runs a query outside the source tree', async (t) => {
