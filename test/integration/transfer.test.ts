@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { basename, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -68,6 +68,10 @@ test('back up a tree to an allowed teammate, list it, restore it byte for byte',
   }
   assert.deepEqual(entriesOf(join(store, 'snapshots')), [`${run.snapshotId}.json`]);
   assert.deepEqual(entriesOf(join(store, '.tmp')), [], 'nothing partial is left in the store');
+  // The receiver's owner sees what the chunked store takes: every pack and snapshot file.
+  const stored = [...packs, join(store, 'snapshots', `${run.snapshotId}.json`)].reduce((sum, file) => sum + statSync(file).size, 0);
+  const [allowed] = await runCliJson<{ peerId: string; usedBytes: number }[]>(['--home', receiver.home, 'allowed']);
+  assert.deepEqual([allowed?.peerId, allowed?.usedBytes], [sender.peerId, stored]);
 
   const snapshots = await runCliJson<{ snapshotId: string; plan: string; format: string; files: number; localRecord: string }[]>(['snapshots', '--plan', 'nightly'], { env });
   assert.deepEqual(snapshots.map((s) => [s.snapshotId, s.plan, s.format, s.files, s.localRecord]), [[run.snapshotId, 'nightly', 'chunked', 4, 'matches']]);

@@ -8,6 +8,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { packSuffix, snapshotSuffix, StoreLayout } from './chunk-store/store-layout';
 import { snapshotCharge } from './snapshot-charge';
 
 export const archiveName = (snapshotId: string): string => `${snapshotId}.tar.gz`;
@@ -23,11 +24,39 @@ export interface SenderFolderScan {
   leftovers: string[];
 }
 
-/** Quota charged per sender for its complete snapshots; reads only, so it is safe beside a running receiver. */
+/**
+ * Quota charged per sender: its archive snapshots and its chunked store's
+ * packs and snapshot files. Reads only, so it is safe beside a running
+ * receiver (a pack being published may be counted a moment early or late).
+ */
 export async function usageBySender(dir: string): Promise<Map<string, number>> {
   const usage = new Map<string, number>();
-  for (const sender of await senderFolders(dir)) usage.set(sender, (await scanSenderFolder(join(dir, sender))).chargedBytes);
+  for (const sender of await senderFolders(dir)) {
+    usage.set(sender, (await scanSenderFolder(join(dir, sender))).chargedBytes + (await chunkedStoreBytes(new StoreLayout(dir, sender))));
+  }
   return usage;
+}
+
+/** The bytes of a sender's published packs and snapshot files. */
+async function chunkedStoreBytes(layout: StoreLayout): Promise<number> {
+  let total = await bytesOf(layout.snapshotsDir, snapshotSuffix);
+  for (const shard of await namesIn(layout.packsDir)) total += await bytesOf(join(layout.packsDir, shard), packSuffix);
+  return total;
+}
+
+async function bytesOf(folder: string, suffix: string): Promise<number> {
+  let total = 0;
+  for (const name of await namesIn(folder)) if (name.endsWith(suffix)) total += (await stat(join(folder, name))).size;
+  return total;
+}
+
+async function namesIn(folder: string): Promise<string[]> {
+  try {
+    return await readdir(folder);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
 }
 
 /** One read of a sender's folder. */
