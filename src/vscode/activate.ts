@@ -9,6 +9,7 @@ import { guardedCommands, type CommandHandler } from './commands/command-context
 import { historyCommands } from './commands/history';
 import { planCommands } from './commands/plans';
 import { receivingCommands } from './commands/receiving';
+import { recoveryCommands } from './commands/recovery';
 import { registryCommands } from './commands/registry';
 import { restoreCommands } from './commands/restore';
 import { teammateCommands } from './commands/teammates';
@@ -59,6 +60,7 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
     ...teammateCommands(commandContext),
     ...receivingCommands(commandContext),
     ...historyCommands(commandContext),
+    ...recoveryCommands(commandContext),
     ...registryCommands(commandContext),
     ...walkthroughCommands(commandContext),
   ]);
