@@ -6,6 +6,7 @@
  */
 import type * as vscode from 'vscode';
 import { guardedCommands, type CommandHandler } from './commands/command-context';
+import { fileHistoryCommands } from './commands/file-history';
 import { historyCommands } from './commands/history';
 import { planCommands } from './commands/plans';
 import { receivingCommands } from './commands/receiving';
@@ -60,6 +61,7 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
     ...teammateCommands(commandContext),
     ...receivingCommands(commandContext),
     ...historyCommands(commandContext),
+    ...fileHistoryCommands(commandContext, context.globalStorageUri.fsPath),
     ...recoveryCommands(commandContext),
     ...registryCommands(commandContext),
     ...walkthroughCommands(commandContext),
