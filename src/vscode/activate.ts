@@ -14,6 +14,7 @@ import { recoveryCommands } from './commands/recovery';
 import { registryCommands } from './commands/registry';
 import { restoreCommands } from './commands/restore';
 import { teammateCommands } from './commands/teammates';
+import { verifyCommands } from './commands/verify';
 import { walkthroughCommands, openWalkthroughOnFirstRun } from './commands/walkthrough';
 import { ContextKeys } from './context-keys';
 import { SettingsPanel } from './panel/settings-panel';
@@ -63,6 +64,7 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
     ...historyCommands(commandContext),
     ...fileHistoryCommands(commandContext, context.globalStorageUri.fsPath),
     ...recoveryCommands(commandContext),
+    ...verifyCommands(commandContext),
     ...registryCommands(commandContext),
     ...walkthroughCommands(commandContext),
   ]);
