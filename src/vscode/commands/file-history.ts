@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type * as vscode from 'vscode';
 import { formatBytes, formatTime, printable, UserError, type App, type ListedSnapshot, type Plan } from '../../core/app';
 import { showError, whenChosen } from '../report-errors';
@@ -137,7 +137,7 @@ async function planPathOf({ vsc }: CommandContext, app: App, localPath: string):
   const holding = (await app.plans.list()).flatMap((plan) =>
     plan.items.flatMap((item) => {
       const inside = relative(item.sourcePath, localPath);
-      if (inside.startsWith('..') || inside.startsWith(sep)) return [];
+      if (inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside)) return [];
       const archivePath = inside === '' ? item.archivePath : `${item.archivePath}/${inside.split(sep).join('/')}`;
       return [{ plan, archivePath }];
     }),
