@@ -6,12 +6,15 @@
  */
 import type * as vscode from 'vscode';
 import { guardedCommands, type CommandHandler } from './commands/command-context';
+import { fileHistoryCommands } from './commands/file-history';
 import { historyCommands } from './commands/history';
 import { planCommands } from './commands/plans';
 import { receivingCommands } from './commands/receiving';
+import { recoveryCommands } from './commands/recovery';
 import { registryCommands } from './commands/registry';
 import { restoreCommands } from './commands/restore';
 import { teammateCommands } from './commands/teammates';
+import { verifyCommands } from './commands/verify';
 import { walkthroughCommands, openWalkthroughOnFirstRun } from './commands/walkthrough';
 import { ContextKeys } from './context-keys';
 import { SettingsPanel } from './panel/settings-panel';
@@ -59,6 +62,9 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
     ...teammateCommands(commandContext),
     ...receivingCommands(commandContext),
     ...historyCommands(commandContext),
+    ...fileHistoryCommands(commandContext, context.globalStorageUri.fsPath),
+    ...recoveryCommands(commandContext),
+    ...verifyCommands(commandContext),
     ...registryCommands(commandContext),
     ...walkthroughCommands(commandContext),
   ]);

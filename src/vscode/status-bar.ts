@@ -3,12 +3,14 @@
  * next scheduled run ("nightly: backed up 12 min ago - next 18:00"), a
  * warning colour when a plan's latest run failed; a click opens the settings
  * panel. When the configured registry does not answer, the item says so
- * instead, and a click offers to change it. It refreshes when this window
+ * instead, and a click offers to change it. When a plan's last verify found
+ * its backups damaged or could not finish, the item warns of that and a
+ * click verifies again. It refreshes when this window
  * changes something and every minute (for "12 min ago", and for runs made
  * by other windows or the CLI).
  */
 import type * as vscode from 'vscode';
-import { clockTime, timeAgo, type BackupSummary, type Run, type SummaryState } from '../core/app';
+import { clockTime, countOf, formatTime, printable, timeAgo, type App, type BackupSummary, type Run, type SummaryState } from '../core/app';
 import type { ReceiverSwitch } from './receiver-switch';
 import type { RegistryWatch } from './registry-health';
 import type { Services } from './services';
@@ -60,7 +62,7 @@ export class BackupStatusBar implements vscode.Disposable {
     try {
       const app = this.services.app();
       const now = new Date();
-      const [summary, runs] = await Promise.all([app.runs.summary(now), app.runs.history({ limit: recentRuns })]);
+      const [summary, runs, badVerify] = await Promise.all([app.runs.summary(now), app.runs.history({ limit: recentRuns }), failedVerification(app)]);
       if (generation !== this.generation) return;
       const receiving = this.receiver.status;
       const health = this.registry.health;
@@ -69,6 +71,13 @@ export class BackupStatusBar implements vscode.Disposable {
         this.item.text = '$(warning) Peer Backup: registry not answering';
         this.item.tooltip = [health.message, ...summary.details, ...tooltipTail, 'Click to change the registry URL'].join('\n');
         this.item.command = 'peerBackup.changeRegistryUrl';
+        this.item.backgroundColor = new vsc.ThemeColor('statusBarItem.warningBackground');
+        return;
+      }
+      if (badVerify && summary.state !== 'running') {
+        this.item.text = `$(warning) ${badVerify.plan}: verify failed`;
+        this.item.tooltip = [badVerify.detail, ...summary.details, ...tooltipTail, 'Click to verify again'].join('\n');
+        this.item.command = { title: 'Verify Backups', command: 'peerBackup.verifyPlan', arguments: [badVerify.plan] };
         this.item.backgroundColor = new vsc.ThemeColor('statusBarItem.warningBackground');
         return;
       }
@@ -118,4 +127,16 @@ function aboutRun(state: SummaryState, runs: Run[]): Run | undefined {
   for (const run of runs) if (!latestPerPlan.has(run.planId)) latestPerPlan.set(run.planId, run);
   const latest = [...latestPerPlan.values()];
   return state === 'failed' ? latest.find((run) => run.status === 'failed' || run.status === 'interrupted') : latest[0];
+}
+
+/** The first plan whose last verify found damage or could not finish, with what it found. */
+async function failedVerification(app: App): Promise<{ plan: string; detail: string } | undefined> {
+  for (const plan of await app.plans.list()) {
+    if (!plan.destination) continue;
+    const last = await app.verification.last(plan.name);
+    if (!last || last.status === 'ok') continue;
+    const found = last.status === 'damaged' ? countOf(last.damaged.length, 'damaged snapshot') : `it could not finish: ${printable(last.error ?? 'no reason recorded')}`;
+    return { plan: plan.name, detail: `The verify of "${plan.name}" at ${formatTime(last.endedAt)} found ${found}` };
+  }
+  return undefined;
 }

@@ -80,11 +80,15 @@ export class FakeEditor {
   readonly treeViews = new Map<string, vscode.TreeDataProvider<unknown>>();
   /** What setContext set, by key. */
   readonly contextValues = new Map<string, unknown>();
+  /** The editor's own commands the extension ran (vscode.diff and the like), with their arguments. */
+  readonly builtInCommands: { id: string; args: unknown[] }[] = [];
   clipboard = '';
   /** Set to cancel the next withProgress task as soon as it reports progress. */
   cancelOnProgress = false;
 
   private readonly answers: ((prompt: Prompt) => unknown)[] = [];
+  /** Actions to click on notifications (not modal dialogs) whose message matches, each used once. */
+  private readonly notificationClicks: { message: RegExp; action: string }[] = [];
   private readonly configListeners = new Set<(event: { affectsConfiguration(section: string): boolean }) => void>();
 
   constructor(readonly workspaceDir: string) {}
@@ -143,6 +147,12 @@ export class FakeEditor {
     });
   }
 
+  /** Clicks `action` on the next notification whose message matches `message`, when it is shown. */
+  clickOnNotification(message: RegExp, action: string): this {
+    this.notificationClicks.push({ message, action });
+    return this;
+  }
+
   /** Runs a registered command the way the editor would, and waits for it. */
   async run(id: string, ...args: unknown[]): Promise<unknown> {
     const handler = this.commands.get(id);
@@ -152,6 +162,7 @@ export class FakeEditor {
 
   assertAllAnswersUsed(): void {
     assert.equal(this.answers.length, 0, `${this.answers.length} scripted answer(s) were never asked for`);
+    assert.equal(this.notificationClicks.length, 0, `${this.notificationClicks.length} scripted notification click(s) were never used`);
   }
 
   messages(level?: Shown['level']): string[] {
@@ -197,7 +208,8 @@ export class FakeEditor {
       const actions = rest.filter((each): each is string => typeof each === 'string');
       if (modal) return ask({ kind: 'modal', message, actions });
       this.shown.push({ level, message, actions });
-      return undefined;
+      const click = this.notificationClicks.findIndex((each) => each.message.test(message) && actions.includes(each.action));
+      return click === -1 ? undefined : this.notificationClicks.splice(click, 1)[0].action;
     };
     const log = (level: string) => (message: string) => void this.logLines.push(`[${level}] ${message}`);
     const api = {
@@ -267,6 +279,7 @@ export class FakeEditor {
           return { dispose: () => this.commands.delete(id) };
         },
         executeCommand: async (id: string, ...args: unknown[]) => {
+          if (id.startsWith('vscode.')) return void this.builtInCommands.push({ id, args });
           if (id !== 'setContext') return this.run(id, ...args);
           this.contextValues.set(args[0] as string, args[1]);
           return undefined;
