@@ -35,6 +35,20 @@ interface ControlOptions {
 
 const previewDelayMs = 300;
 
+/**
+ * The toolkit's text field, text area and checkbox overwrite aria-label with
+ * their visible text when connected, losing the plan or teammate the name
+ * carries; the name is kept aside too, and put back after each render.
+ */
+function accessibleName(options: ControlOptions): { 'aria-label': string; 'data-aria-label': string } {
+  const name = options.ariaLabel ?? options.label;
+  return { 'aria-label': name, 'data-aria-label': name };
+}
+
+function restoreAccessibleNames(root: HTMLElement): void {
+  for (const element of root.querySelectorAll('[data-aria-label]')) element.setAttribute('aria-label', element.getAttribute('data-aria-label') ?? '');
+}
+
 export class Page {
   private readonly view: SavedView;
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -80,7 +94,7 @@ export class Page {
           id: options.id,
           value: this.value(options.id, options.value),
           placeholder: options.placeholder,
-          'aria-label': options.ariaLabel ?? options.label,
+          ...accessibleName(options),
           'aria-invalid': this.view.errors[options.id] ? 'true' : undefined,
           on: { input: (event) => this.edited(options.id, valueOf(event.target), options.onInput) },
         },
@@ -100,7 +114,7 @@ export class Page {
           rows: options.rows,
           placeholder: options.placeholder,
           resize: 'vertical',
-          'aria-label': options.ariaLabel ?? options.label,
+          ...accessibleName(options),
           on: { input: (event) => this.edited(options.id, valueOf(event.target)) },
         },
         options.label,
@@ -135,7 +149,7 @@ export class Page {
         {
           id: options.id,
           checked: options.checked,
-          'aria-label': options.ariaLabel ?? options.label,
+          ...accessibleName(options),
           on: { change: (event) => options.onChange((event.target as HTMLInputElement).checked) },
         },
         options.label,
@@ -243,6 +257,7 @@ export class Page {
     if (!this.view.state) return;
     const focused = document.activeElement?.id;
     this.root.replaceChildren(...this.renderSections(this, this.view.state).filter((child): child is Node | string => Boolean(child)));
+    restoreAccessibleNames(this.root);
     if (focused) document.getElementById(focused)?.focus();
   }
 

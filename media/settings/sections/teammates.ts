@@ -22,7 +22,7 @@ export function teammatesSection(page: Page, state: PanelState): HTMLElement {
             ...state.teammates.map((teammate) =>
               h(
                 'tr',
-                { id: `teammate-${teammate.peerId}` },
+                { id: `teammate-${teammate.peerId}`, 'data-teammate': teammate.label },
                 h('td', {}, teammate.label),
                 h('td', {}, h('code', { class: 'peer-id' }, teammate.peerId)),
                 h(
