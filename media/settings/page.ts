@@ -17,6 +17,8 @@ export interface SavedView {
   errors: Record<string, string>;
   notices: Record<string, string>;
   scrollY: number;
+  /** The ids of the sections the user (or opening at a target) collapsed. */
+  collapsed: string[];
 }
 
 export interface WebviewStateApi {
@@ -59,7 +61,7 @@ export class Page {
     readonly client: PanelClient,
     private readonly renderSections: SectionsRenderer,
   ) {
-    this.view = { state: undefined, drafts: {}, errors: {}, notices: {}, scrollY: 0, ...api.getState() };
+    this.view = { state: undefined, drafts: {}, errors: {}, notices: {}, scrollY: 0, collapsed: [], ...api.getState() };
     window.addEventListener('scroll', () => this.debounce('scroll', 200, () => this.save({ scrollY: window.scrollY })));
   }
 
@@ -72,6 +74,33 @@ export class Page {
 
   show(state: PanelState): void {
     this.save({ state });
+    this.render();
+  }
+
+  /**
+   * A top-level section whose heading opens and closes it. Whether it is
+   * open is kept, so re-rendering on new state leaves it as the user left it.
+   */
+  section(id: string, heading: string, ...children: Child[]): HTMLElement {
+    return h(
+      'section',
+      { id, 'aria-labelledby': `${id}-heading` },
+      h(
+        'details',
+        {
+          open: !this.view.collapsed.includes(id),
+          on: { toggle: (event) => this.setCollapsed(id, !(event.target as HTMLDetailsElement).open) },
+        },
+        h('summary', { id: `${id}-toggle` }, h('h2', { id: `${id}-heading` }, heading)),
+        ...children,
+      ),
+    );
+  }
+
+  /** Opens the section `id` alone, the others collapsed, as when the panel opens at a plan or teammate. */
+  openOnly(id: string): void {
+    const others = [...this.root.querySelectorAll('section[id]')].map((section) => section.id).filter((each) => each !== id);
+    this.save({ collapsed: others });
     this.render();
   }
 
@@ -230,6 +259,11 @@ export class Page {
   /** Runs `action` previewDelayMs after the last keystroke. */
   afterTyping(id: string, action: () => void): void {
     this.debounce(`typing:${id}`, previewDelayMs, action);
+  }
+
+  private setCollapsed(id: string, collapsed: boolean): void {
+    const others = this.view.collapsed.filter((each) => each !== id);
+    this.save({ collapsed: collapsed ? [...others, id] : others });
   }
 
   private setNotice(id: string, message: string | undefined): void {

@@ -1,9 +1,11 @@
 /**
  * Keyboard reach in the real editor, with one plan and one teammate: Tab
  * from the settings panel's start visits every button, text field, dropdown
- * and checkbox it holds, each named for what it does and for the plan or
- * teammate it belongs to; in the Plans view the arrow keys reach the plan
- * and each of its details, and the plan's actions open from the keyboard.
+ * and checkbox it holds, and each section's heading toggle, each named for
+ * what it does and for the plan or teammate it belongs to; in the Plans view
+ * the arrow keys reach the plan and each of its details, and the plan's
+ * actions open from the keyboard. Edit and a Teammates item open the panel
+ * at their plan or teammate, focused there, the other sections collapsed.
  */
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -17,13 +19,23 @@ const planName = 'nightly';
 const teammateName = 'alice';
 /** The panel's controls: what Tab must reach. */
 const maxMenuPresses = 10;
-const interactiveSelector = 'vscode-button, vscode-text-field, vscode-text-area, vscode-dropdown, vscode-checkbox, button, input, select, textarea, a[href]';
+const interactiveSelector = 'summary, vscode-button, vscode-text-field, vscode-text-area, vscode-dropdown, vscode-checkbox, button, input, select, textarea, a[href]';
 
 interface Control {
   id: string;
   name: string;
+  /** Whether the name is an aria-label (else the control's own text, as for a section's heading). */
+  labelled: boolean;
   /** The plan or teammate whose card or row holds the control, if any. */
   owner: string | undefined;
+}
+
+/** The ids of the panel's sections that are open (not collapsed). */
+function openSections(editor: Editor): Promise<string[]> {
+  return editor
+    .webview()
+    .locator('section[id]')
+    .evaluateAll((sections) => sections.filter((section) => section.querySelector(':scope > details')?.hasAttribute('open')).map((section) => section.id));
 }
 
 async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
@@ -72,7 +84,8 @@ test('the settings panel and the Plans view are reachable by keyboard', async (t
         .filter((element) => !element.hasAttribute('disabled') && (element as unknown as { offsetParent: unknown }).offsetParent !== null)
         .map((element) => ({
           id: element.id,
-          name: element.getAttribute('aria-label') ?? '',
+          name: element.getAttribute('aria-label') ?? element.textContent?.trim() ?? '',
+          labelled: element.hasAttribute('aria-label'),
           owner: element.closest('article.card[data-plan]')?.getAttribute('data-plan') ?? element.closest('tr[data-teammate]')?.getAttribute('data-teammate') ?? undefined,
         }));
     }, interactiveSelector);
@@ -91,7 +104,8 @@ test('the settings panel and the Plans view are reachable by keyboard', async (t
         return { id: active.id, name: active.getAttribute('aria-label') ?? active.textContent?.trim() ?? '' };
       });
       if (!focused || visited.some((control) => control.id === focused.id)) break;
-      visited.push({ ...focused, owner: controls.find((control) => control.id === focused.id)?.owner });
+      const control = controls.find((each) => each.id === focused.id);
+      visited.push({ ...focused, labelled: control?.labelled ?? false, owner: control?.owner });
     }
     assert.deepEqual(
       visited.map((control) => control.id),
@@ -102,7 +116,7 @@ test('the settings panel and the Plans view are reachable by keyboard', async (t
       assert.ok(control.name.trim(), `${control.id} has an accessible name`);
       if (control.owner) assert.ok(control.name.includes(control.owner), `${control.id} ("${control.name}") names ${control.owner}`);
       // The name is the one assistive technology gets: Playwright finds the control by it.
-      assert.ok((await panel.getByLabel(control.name, { exact: true }).count()) >= 1, `Playwright finds ${control.id} by its name "${control.name}"`);
+      if (control.labelled) assert.ok((await panel.getByLabel(control.name, { exact: true }).count()) >= 1, `Playwright finds ${control.id} by its name "${control.name}"`);
     }
   });
 
@@ -136,9 +150,22 @@ test('the settings panel and the Plans view are reachable by keyboard', async (t
       await highlighted.first().waitFor();
     }
     await editor.page.keyboard.press('Enter');
-    // Edit opens the panel at that plan, its schedule field focused.
+    // Edit opens the panel at that plan, its schedule field focused, the other sections collapsed.
     const panel = editor.webview();
     await panel.locator(`[id$="-schedule"]:focus`).waitFor();
     assert.equal(await panel.locator('body').evaluate((body) => body.ownerDocument.activeElement?.closest('article.card')?.getAttribute('data-plan')), planName);
+    assert.deepEqual(await openSections(editor), ['plans']);
+  });
+
+  await step('4. choosing a teammate in the Teammates view opens the panel at that teammate', async () => {
+    const row = editor.page.locator(`.monaco-list-row[aria-label^="Teammate ${teammateName}:"]`);
+    await row.waitFor();
+    const tree = editor.page.locator('.monaco-list', { has: row });
+    await tree.focus();
+    await editor.page.keyboard.press('Home');
+    await tree.locator('.monaco-list-row.focused').and(row).waitFor();
+    await editor.page.keyboard.press('Enter');
+    await editor.webview().locator(`tr[data-teammate="${teammateName}"]:focus`).waitFor();
+    assert.deepEqual(await openSections(editor), ['teammates']);
   });
 });
