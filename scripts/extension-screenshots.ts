@@ -1,8 +1,8 @@
 /**
  * Screenshots of the extension's surfaces in a real editor, for the README
- * and docs/EXTENSION.md: the Explorer menu, and the walkthrough, the Peer
- * Backup views and the settings panel in a light, a dark and a
- * high-contrast theme. Needs `npm run package` (the
+ * and docs/EXTENSION.md: the Explorer menu, and the walkthrough (each of
+ * its steps opened in turn), the Peer Backup views and the settings panel in
+ * a light, a dark and a high-contrast theme. Needs `npm run package` (the
  * VSIX) and `npm run setup:e2e` (code-server, Chromium); writes
  * docs/images/*.png. Also fails if the panel's document reports a Content
  * Security Policy violation.
@@ -10,7 +10,7 @@
  *   node --import tsx scripts/extension-screenshots.ts
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clickMenuItem, packagedVsixPath, startEditor, type Editor } from '../test/e2e/harness';
@@ -19,6 +19,42 @@ import { startUntilReady } from './lib/start-until-ready';
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
 const imagesDir = join(root, 'docs', 'images');
+
+const walkthroughViewport = { width: 1600, height: 1100 };
+const walkthroughId = 'peer-backup.peer-backup#peerBackup.firstRun';
+
+interface WalkthroughStep {
+  id: string;
+  media: { markdown: string };
+}
+
+/** The walkthrough's steps as the manifest declares them, so a new step gets its screenshots too. */
+function walkthroughSteps(): WalkthroughStep[] {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { contributes: { walkthroughs: { steps: WalkthroughStep[] }[] } };
+  return manifest.contributes.walkthroughs[0].steps;
+}
+
+/** The step's page opens with a heading; seeing it means the step's media has rendered. */
+function stepHeading(step: WalkthroughStep): string {
+  const heading = /^#+\s+(.+)$/m.exec(readFileSync(join(root, step.media.markdown), 'utf8'));
+  if (!heading) throw new Error(`${step.media.markdown} has no heading to wait for`);
+  return heading[1].trim();
+}
+
+/** Opens each walkthrough step in turn and saves walkthrough-<step>-<theme>.png once its page shows. */
+async function captureWalkthroughSteps(editor: Editor, themeName: string): Promise<void> {
+  // Wide enough for the steps and the opened step's page to sit side by side.
+  const viewport = editor.page.viewportSize();
+  await editor.page.setViewportSize(walkthroughViewport);
+  for (const step of walkthroughSteps()) {
+    const button = editor.page.locator(`[data-step-id="${walkthroughId}#${step.id}"]`);
+    await button.click();
+    await editor.page.locator(`[data-step-id="${walkthroughId}#${step.id}"][aria-expanded="true"]`).waitFor();
+    await editor.webview().getByRole('heading', { name: stepHeading(step) }).waitFor();
+    await editor.page.screenshot({ path: join(imagesDir, `walkthrough-${step.id}-${themeName}.png`) });
+  }
+  if (viewport) await editor.page.setViewportSize(viewport);
+}
 
 const themes = [
   { name: 'light', colorTheme: 'Default Light Modern' },
@@ -61,7 +97,7 @@ async function capture(theme: (typeof themes)[number], registryUrl: string, team
   try {
     // The walkthrough opens by itself on the first run.
     await editor.page.locator('.gettingStartedContainer', { hasText: 'Get Started with Peer Backup' }).waitFor();
-    await editor.page.screenshot({ path: join(imagesDir, `walkthrough-${theme.name}.png`) });
+    await captureWalkthroughSteps(editor, theme.name);
 
     // The Explorer menu, then a plan made from it.
     await editor.page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'src' }).first().click({ button: 'right' });

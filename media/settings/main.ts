@@ -3,15 +3,15 @@
  * the state kept from before a reload at once, says `ready`, and re-renders
  * whenever the host sends new state.
  */
-import type { PanelState, ToWebview } from '../../src/vscode/panel/protocol';
+import type { PanelState, RevealTarget, ToWebview } from '../../src/vscode/panel/protocol';
 import { h, type Child } from './dom';
 import { Page, type SavedView } from './page';
 import { PanelClient } from './rpc';
 import { historySection } from './sections/history';
 import { identitySection, registryBanner } from './sections/identity';
 import { plansSection, revealPlan } from './sections/plans';
-import { receivingSection } from './sections/receiving';
-import { teammatesSection } from './sections/teammates';
+import { receivingSection, revealReceiving } from './sections/receiving';
+import { revealTeammate, teammatesSection } from './sections/teammates';
 import { registerToolkit } from './toolkit';
 
 declare function acquireVsCodeApi(): {
@@ -39,8 +39,22 @@ function sections(page: Page, state: PanelState): Child[] {
     h('vscode-divider', { role: 'separator' }),
     identitySection(page, state),
     h('vscode-divider', { role: 'separator' }),
-    historySection(state),
+    historySection(page, state),
   ];
+}
+
+/** Opens the page at a plan, a teammate or the receiving section, the other sections collapsed. */
+function reveal(target: RevealTarget): void {
+  if ('plan' in target) {
+    page.openOnly('plans');
+    revealPlan(target.plan);
+  } else if ('teammate' in target) {
+    page.openOnly('teammates');
+    revealTeammate(target.teammate);
+  } else {
+    page.openOnly('receiving');
+    revealReceiving();
+  }
 }
 
 registerToolkit();
@@ -48,7 +62,7 @@ const vscode = acquireVsCodeApi();
 const client = new PanelClient(
   (message) => vscode.postMessage(message),
   (state) => page.show(state),
-  (plan) => revealPlan(plan),
+  (target) => reveal(target),
 );
 const page = new Page(document.getElementById('app')!, vscode, client, sections);
 window.addEventListener('message', (event: MessageEvent<ToWebview>) => client.receive(event.data));

@@ -17,6 +17,8 @@ export interface SavedView {
   errors: Record<string, string>;
   notices: Record<string, string>;
   scrollY: number;
+  /** The ids of the sections the user (or opening at a target) collapsed. */
+  collapsed: string[];
 }
 
 export interface WebviewStateApi {
@@ -35,6 +37,20 @@ interface ControlOptions {
 
 const previewDelayMs = 300;
 
+/**
+ * The toolkit's text field, text area and checkbox overwrite aria-label with
+ * their visible text when connected, losing the plan or teammate the name
+ * carries; the name is kept aside too, and put back after each render.
+ */
+function accessibleName(options: ControlOptions): { 'aria-label': string; 'data-aria-label': string } {
+  const name = options.ariaLabel ?? options.label;
+  return { 'aria-label': name, 'data-aria-label': name };
+}
+
+function restoreAccessibleNames(root: HTMLElement): void {
+  for (const element of root.querySelectorAll('[data-aria-label]')) element.setAttribute('aria-label', element.getAttribute('data-aria-label') ?? '');
+}
+
 export class Page {
   private readonly view: SavedView;
   private readonly timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -45,7 +61,7 @@ export class Page {
     readonly client: PanelClient,
     private readonly renderSections: SectionsRenderer,
   ) {
-    this.view = { state: undefined, drafts: {}, errors: {}, notices: {}, scrollY: 0, ...api.getState() };
+    this.view = { state: undefined, drafts: {}, errors: {}, notices: {}, scrollY: 0, collapsed: [], ...api.getState() };
     window.addEventListener('scroll', () => this.debounce('scroll', 200, () => this.save({ scrollY: window.scrollY })));
   }
 
@@ -58,6 +74,33 @@ export class Page {
 
   show(state: PanelState): void {
     this.save({ state });
+    this.render();
+  }
+
+  /**
+   * A top-level section whose heading opens and closes it. Whether it is
+   * open is kept, so re-rendering on new state leaves it as the user left it.
+   */
+  section(id: string, heading: string, ...children: Child[]): HTMLElement {
+    return h(
+      'section',
+      { id, 'aria-labelledby': `${id}-heading` },
+      h(
+        'details',
+        {
+          open: !this.view.collapsed.includes(id),
+          on: { toggle: (event) => this.setCollapsed(id, !(event.target as HTMLDetailsElement).open) },
+        },
+        h('summary', { id: `${id}-toggle` }, h('h2', { id: `${id}-heading` }, heading)),
+        ...children,
+      ),
+    );
+  }
+
+  /** Opens the section `id` alone, the others collapsed, as when the panel opens at a plan or teammate. */
+  openOnly(id: string): void {
+    const others = [...this.root.querySelectorAll('section[id]')].map((section) => section.id).filter((each) => each !== id);
+    this.save({ collapsed: others });
     this.render();
   }
 
@@ -80,7 +123,7 @@ export class Page {
           id: options.id,
           value: this.value(options.id, options.value),
           placeholder: options.placeholder,
-          'aria-label': options.ariaLabel ?? options.label,
+          ...accessibleName(options),
           'aria-invalid': this.view.errors[options.id] ? 'true' : undefined,
           on: { input: (event) => this.edited(options.id, valueOf(event.target), options.onInput) },
         },
@@ -100,7 +143,7 @@ export class Page {
           rows: options.rows,
           placeholder: options.placeholder,
           resize: 'vertical',
-          'aria-label': options.ariaLabel ?? options.label,
+          ...accessibleName(options),
           on: { input: (event) => this.edited(options.id, valueOf(event.target)) },
         },
         options.label,
@@ -135,7 +178,7 @@ export class Page {
         {
           id: options.id,
           checked: options.checked,
-          'aria-label': options.ariaLabel ?? options.label,
+          ...accessibleName(options),
           on: { change: (event) => options.onChange((event.target as HTMLInputElement).checked) },
         },
         options.label,
@@ -218,6 +261,11 @@ export class Page {
     this.debounce(`typing:${id}`, previewDelayMs, action);
   }
 
+  private setCollapsed(id: string, collapsed: boolean): void {
+    const others = this.view.collapsed.filter((each) => each !== id);
+    this.save({ collapsed: collapsed ? [...others, id] : others });
+  }
+
   private setNotice(id: string, message: string | undefined): void {
     this.setMessage('notices', id, message);
   }
@@ -243,6 +291,7 @@ export class Page {
     if (!this.view.state) return;
     const focused = document.activeElement?.id;
     this.root.replaceChildren(...this.renderSections(this, this.view.state).filter((child): child is Node | string => Boolean(child)));
+    restoreAccessibleNames(this.root);
     if (focused) document.getElementById(focused)?.focus();
   }
 

@@ -4,7 +4,7 @@
  * with the reply that carries its id. Free of the DOM, so it is unit-tested
  * in Node.
  */
-import type { FieldErrors, FromWebview, PanelRequest, PanelRequests, PanelState, RequestMethod, ToWebview } from '../../src/vscode/panel/protocol';
+import type { FieldErrors, FromWebview, PanelRequest, PanelRequests, PanelState, RequestMethod, RevealTarget, ToWebview } from '../../src/vscode/panel/protocol';
 
 /** A request the host refused: its message, and per-field messages to show next to the inputs. */
 export class RequestFailed extends Error {
@@ -29,7 +29,7 @@ export class PanelClient {
   constructor(
     private readonly post: (message: FromWebview) => void,
     private readonly onState: (state: PanelState) => void,
-    private readonly onReveal: (plan: string) => void = () => undefined,
+    private readonly onReveal: (target: RevealTarget) => void = () => undefined,
   ) {}
 
   /** Tells the host the script listens now; the host answers with the state. */
@@ -52,7 +52,7 @@ export class PanelClient {
       return;
     }
     if (message.kind === 'reveal') {
-      this.onReveal(message.plan);
+      this.onReveal(message);
       return;
     }
     const pending = this.pending.get(message.requestId);

@@ -18,6 +18,7 @@ import { verifyCommands } from './commands/verify';
 import { walkthroughCommands, openWalkthroughOnFirstRun } from './commands/walkthrough';
 import { ContextKeys } from './context-keys';
 import { SettingsPanel } from './panel/settings-panel';
+import { revealTargetOf } from './panel/reveal-target';
 import { ReceiverSwitch } from './receiver-switch';
 import { RegistryWatch } from './registry-health';
 import { RegistryHost } from './registry-host';
@@ -51,11 +52,11 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
   const panel = new SettingsPanel({ services, runner, receiver, registryHost, registryWatch }, context.extensionUri);
   const statusBar = new BackupStatusBar(services, receiver, registryWatch);
   const contextKeys = new ContextKeys(services, receiver, registryHost, registryWatch);
-  const commandContext = { vsc: vscode, services, runner, receiver, registryHost, registryWatch, openSettings: (planName?: string) => panel.show(planName) };
+  const commandContext = { vsc: vscode, services, runner, receiver, registryHost, registryWatch, openSettings: (planName?: string) => panel.show(planName === undefined ? undefined : { plan: planName }) };
   const commands = new Map([
     ...guardedCommands(commandContext, {
       'peerBackup.showLog': ['Show Log', async () => log.show()],
-      'peerBackup.openSettings': ['Open Settings', async () => panel.show()],
+      'peerBackup.openSettings': ['Open Settings', async (target?: unknown) => panel.show(revealTargetOf(target))],
     }),
     ...planCommands(commandContext),
     ...restoreCommands(commandContext),

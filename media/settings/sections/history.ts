@@ -1,12 +1,12 @@
 /** Run history: status, size, duration and the error text, newest first. */
 import type { PanelState } from '../../../src/vscode/panel/protocol';
 import { h } from '../dom';
+import type { Page } from '../page';
 
-export function historySection(state: PanelState): HTMLElement {
-  return h(
-    'section',
-    { id: 'history', 'aria-labelledby': 'history-heading' },
-    h('h2', { id: 'history-heading' }, 'Run history'),
+export function historySection(page: Page, state: PanelState): HTMLElement {
+  return page.section(
+    'history',
+    'Run history',
     state.history.length === 0
       ? h('p', { class: 'hint' }, 'No backups have run yet.')
       : h(

@@ -4,10 +4,9 @@ import { h } from '../dom';
 import type { Page } from '../page';
 
 export function identitySection(page: Page, state: PanelState): HTMLElement {
-  return h(
-    'section',
-    { id: 'identity', 'aria-labelledby': 'identity-heading' },
-    h('h2', { id: 'identity-heading' }, 'This machine'),
+  return page.section(
+    'identity',
+    'This machine',
     h(
       'div',
       { class: 'row' },

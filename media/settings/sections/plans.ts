@@ -4,10 +4,9 @@ import { h } from '../dom';
 import type { Page } from '../page';
 
 export function plansSection(page: Page, state: PanelState): HTMLElement {
-  return h(
-    'section',
-    { id: 'plans', 'aria-labelledby': 'plans-heading' },
-    h('h2', { id: 'plans-heading' }, 'Backup plans'),
+  return page.section(
+    'plans',
+    'Backup plans',
     state.plans.length === 0 ? h('p', { class: 'hint' }, 'No plans yet. Create one below, or right-click files in the Explorer and choose "Add to Backup Plan...".') : null,
     ...state.plans.map((plan) => planCard(page, state, plan)),
     h(

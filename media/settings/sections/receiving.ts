@@ -5,10 +5,9 @@ import type { Page } from '../page';
 
 export function receivingSection(page: Page, state: PanelState): HTMLElement {
   const receiving = state.receiving;
-  return h(
-    'section',
-    { id: 'receiving', 'aria-labelledby': 'receiving-heading' },
-    h('h2', { id: 'receiving-heading' }, 'Receiving here'),
+  return page.section(
+    'receiving',
+    'Receiving here',
     page.checkbox({
       id: 'receiver-enabled',
       label: "Receive teammates' backups on this machine",
@@ -117,4 +116,10 @@ function meterFill(percent: number): HTMLElement {
   const fill = h('div', { class: 'meter-fill' });
   fill.style.width = `${percent}%`;
   return fill;
+}
+
+/** Scrolls to the receiving section and focuses its on/off switch. */
+export function revealReceiving(): void {
+  document.getElementById('receiving')?.scrollIntoView({ block: 'start' });
+  document.getElementById('receiver-enabled')?.focus();
 }

@@ -6,10 +6,9 @@ import type { Page } from '../page';
 const reachabilityText = { online: 'online', offline: 'offline', unknown: 'unknown' } as const;
 
 export function teammatesSection(page: Page, state: PanelState): HTMLElement {
-  return h(
-    'section',
-    { id: 'teammates', 'aria-labelledby': 'teammates-heading' },
-    h('h2', { id: 'teammates-heading' }, 'Teammates I back up to'),
+  return page.section(
+    'teammates',
+    'Teammates I back up to',
     state.teammates.length === 0
       ? h('p', { class: 'hint' }, 'No teammates yet. Ask one for their peer ID ("Peer Backup: Copy My Peer ID") and add them below.')
       : h(
@@ -22,7 +21,8 @@ export function teammatesSection(page: Page, state: PanelState): HTMLElement {
             ...state.teammates.map((teammate) =>
               h(
                 'tr',
-                { id: `teammate-${teammate.peerId}` },
+                // Focusable from script only: the panel opens at this row from the Teammates view.
+                { id: `teammate-${teammate.peerId}`, 'data-teammate': teammate.label, tabindex: -1 },
                 h('td', {}, teammate.label),
                 h('td', {}, h('code', { class: 'peer-id' }, teammate.peerId)),
                 h(
@@ -65,4 +65,11 @@ export function teammatesSection(page: Page, state: PanelState): HTMLElement {
     ),
     page.formMessages('teammate-form'),
   );
+}
+
+/** Scrolls to the teammate's row and focuses it. */
+export function revealTeammate(peerId: string): void {
+  const row = document.getElementById(`teammate-${peerId}`);
+  row?.scrollIntoView({ block: 'center' });
+  row?.focus();
 }

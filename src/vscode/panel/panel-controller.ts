@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { UserError } from '../../core/app';
 import { InvalidFields } from './field-checks';
-import type { PanelRequests, PanelState, Reply, RequestMethod, ToWebview } from './protocol';
+import type { PanelRequests, PanelState, Reply, RequestMethod, RevealTarget, ToWebview } from './protocol';
 
 export interface WebviewPort {
   postMessage(message: ToWebview): Thenable<boolean>;
@@ -57,8 +57,8 @@ export class PanelController {
   /** Pushes are coalesced: one in flight, and at most one more after it with the newest state. */
   private pushing: Promise<void> | undefined;
   private pushAgain = false;
-  /** A plan to reveal once the webview is ready and has its first state. */
-  private pendingReveal: string | undefined;
+  /** What to reveal once the webview is ready and has its first state. */
+  private pendingReveal: RevealTarget | undefined;
 
   constructor(
     private readonly port: WebviewPort,
@@ -103,14 +103,14 @@ export class PanelController {
     return this.pushing;
   }
 
-  /** Scrolls the page to `plan`; before the webview is ready, once it is. */
-  async reveal(plan: string): Promise<void> {
+  /** Opens the page at `target`; before the webview is ready, once it is. */
+  async reveal(target: RevealTarget): Promise<void> {
     if (!this.ready) {
-      this.pendingReveal = plan;
+      this.pendingReveal = target;
       return;
     }
     this.pendingReveal = undefined;
-    await this.post({ kind: 'reveal', plan });
+    await this.post({ kind: 'reveal', ...target });
   }
 
   private async dispatch(requestId: number, method: RequestMethod, rawParams: unknown): Promise<Reply> {

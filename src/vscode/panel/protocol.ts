@@ -124,10 +124,13 @@ export type Reply =
   | { kind: 'reply'; requestId: number; ok: true; result: unknown }
   | { kind: 'reply'; requestId: number; ok: false; message: string; fieldErrors: FieldErrors };
 
-/** Scrolls the page to a plan and puts the focus in its schedule field ("Edit" in the Plans view). */
-export interface Reveal {
-  kind: 'reveal';
-  plan: string;
-}
+/**
+ * Where the panel opens, with the other sections collapsed: a plan's card
+ * with its schedule field focused ("Edit" in the Plans view), a teammate's
+ * row (the Teammates view), or the receiving section (the Receiving view).
+ */
+export type RevealTarget = { plan: string } | { teammate: string } | { receiving: true };
+
+export type Reveal = { kind: 'reveal' } & RevealTarget;
 
 export type ToWebview = { kind: 'state'; state: PanelState } | Reply | Reveal;

@@ -10,6 +10,7 @@ import type * as vscode from 'vscode';
 import { showError } from '../report-errors';
 import { gatherPanelState } from './panel-state';
 import { PanelController } from './panel-controller';
+import type { RevealTarget } from './protocol';
 import { newNonce, panelHtml } from './panel-html';
 import { createRequestHandlers, type PanelContext } from './panel-requests';
 import { settingsViewType } from './view-type';
@@ -28,15 +29,15 @@ export class SettingsPanel implements vscode.Disposable {
     this.subscription = context.services.onChanged(() => void this.controller?.pushState());
   }
 
-  /** Opens or reveals the panel; with a plan's name, scrolled to that plan. */
-  show(planName?: string): void {
+  /** Opens or reveals the panel; with a target, at that plan, teammate or section, the rest collapsed. */
+  show(target?: RevealTarget): void {
     if (this.panel) {
       this.panel.reveal();
     } else {
       const { vsc } = this.context.services;
       this.attach(vsc.window.createWebviewPanel(settingsViewType, title, vsc.ViewColumn.Active, this.webviewOptions()));
     }
-    if (planName !== undefined) void this.controller?.reveal(planName);
+    if (target !== undefined) void this.controller?.reveal(target);
   }
 
   /** For registerWebviewPanelSerializer: re-attaches a panel the editor restored after a reload. */

@@ -1,9 +1,9 @@
-/** The Receiving view: whether this machine receives, and who may back up here with the space each uses. */
+/** The Receiving view: whether this machine receives, and who may back up here with the space each uses; choosing a line opens the panel's receiving section. */
 import type { ReceiverSwitch } from '../receiver-switch';
 import type { Services } from '../services';
 import { receiverPlace } from '../settings';
 import { formatBytes, teammateName } from '../wording';
-import { node, type TreeNode } from './tree';
+import { node, openSettingsAt, type TreeNode } from './tree';
 
 export const receivingViewId = 'peerBackup.receiving';
 
@@ -12,9 +12,14 @@ export async function gatherReceiving(services: Services, receiver: ReceiverSwit
   const status = receiver.status;
   const state =
     status.state === 'on'
-      ? node(`Receiving on port ${status.port}`, `Receiving teammates' backups on port ${status.port}`, { iconPath: new ThemeIcon('radio-tower') })
+      ? node(`Receiving on port ${status.port}`, `Receiving teammates' backups on port ${status.port}`, { iconPath: new ThemeIcon('radio-tower'), command: openSettingsAt({ receiving: true }) })
       : status.state === 'waiting'
-        ? node('Not receiving in this window', `Not receiving in this window: ${status.reason}`, { description: status.reason, tooltip: status.reason, iconPath: new ThemeIcon('warning') })
+        ? node('Not receiving in this window', `Not receiving in this window: ${status.reason}`, {
+            description: status.reason,
+            tooltip: status.reason,
+            iconPath: new ThemeIcon('warning'),
+            command: openSettingsAt({ receiving: true }),
+          })
         : node('Not receiving', 'Not receiving: teammates cannot back up to this machine', {
             description: 'Start Receiving to let teammates back up here',
             iconPath: new ThemeIcon('circle-slash'),
@@ -36,6 +41,7 @@ export async function gatherReceiving(services: Services, receiver: ReceiverSwit
         description: `${usage} used`,
         tooltip: `${name} (${sender.peerId}) may store up to ${formatBytes(sender.quotaBytes)} here`,
         iconPath: new ThemeIcon('account'),
+        command: openSettingsAt({ receiving: true }),
       });
     }),
   ];

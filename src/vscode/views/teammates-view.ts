@@ -1,7 +1,7 @@
-/** The Teammates view: each teammate by name, online or not as the registry sees it, and the last backup to them. */
+/** The Teammates view: each teammate by name, online or not as the registry sees it, and the last backup to them; choosing one opens the panel at it. */
 import { formatTime, timeAgo } from '../../core/app';
 import type { Services } from '../services';
-import { node, type TreeNode } from './tree';
+import { node, openSettingsAt, type TreeNode } from './tree';
 
 export const teammatesViewId = 'peerBackup.teammates';
 
@@ -25,6 +25,7 @@ export async function gatherTeammates(services: Services): Promise<TreeNode[]> {
         .filter(Boolean)
         .join('\n'),
       iconPath: new ThemeIcon(reachabilityIcons[teammate.reachability]),
+      command: openSettingsAt({ teammate: teammate.peerId }),
     });
   });
 }

@@ -5,6 +5,7 @@
  * its name, which the inline actions (Run Now, Edit) receive.
  */
 import type * as vscode from 'vscode';
+import type { RevealTarget } from '../panel/protocol';
 import type { Services } from '../services';
 
 export interface TreeNode {
@@ -12,6 +13,11 @@ export interface TreeNode {
   children?: TreeNode[];
   /** The plan a node stands for, for the commands run on it. */
   planName?: string;
+}
+
+/** Opens the settings panel at `target` when the item is chosen (click or Enter). */
+export function openSettingsAt(target: RevealTarget): vscode.Command {
+  return { command: 'peerBackup.openSettings', title: 'Open in Settings', arguments: [target] };
 }
 
 /** A node whose visible label and accessible label both say what it is. */
