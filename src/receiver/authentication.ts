@@ -8,9 +8,10 @@
  * or has snapshots here: a stranger's request changes nothing, so it need
  * not be remembered, and strangers cannot make the owner's database grow.
  */
+import { createHash } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
-import { checkSignedRequest, clientCertificate, emptySha256, isDiskFull, type AllowedSender, type Identity, type SnapshotStorage, type Store } from '../core/receive';
+import { checkSignedRequest, clientCertificate, emptySha256, headers, isDiskFull, type AllowedSender, type Identity, type SnapshotStorage, type Store } from '../core/receive';
 import { noteForLog } from '../http-server';
 import { refusal } from './refusals';
 
@@ -69,4 +70,9 @@ export function authenticateSender({ identity, store, storage, now, maxClockSkew
     }
     if (!fresh) throw refusal('replayed', 'this request was already received once (replayed nonce); it is refused, sign each request anew');
   };
+}
+
+/** A body read whole must be the bytes the sender signed: refused as bad-request otherwise. */
+export function checkSignedBody(request: FastifyRequest, body: Buffer): void {
+  if (createHash('sha256').update(body).digest('hex') !== request.headers[headers.contentSha256]) throw refusal('bad-request', 'the body does not match its signed SHA-256');
 }

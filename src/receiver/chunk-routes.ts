@@ -7,7 +7,6 @@
  * whole (maxJsonBodyBytes) and checked against their signed hash; a pack is
  * streamed to disk, never held in memory.
  */
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import type { z } from 'zod';
@@ -26,6 +25,7 @@ import {
 } from '../core/receive';
 import { liftRequestDeadline } from '../http-server';
 import { discardRest } from './discard-body';
+import { checkSignedBody } from './authentication';
 import { refusal } from './refusals';
 
 export interface ChunkRouteOptions {
@@ -126,7 +126,7 @@ function mustBeAllowed(request: FastifyRequest): AllowedSender {
 /** The request's JSON body, checked against its signed SHA-256 and parsed with `schema`; a 400 saying `expected` otherwise. */
 function jsonBody<T extends z.ZodType>(request: FastifyRequest, schema: T, expected: string): z.infer<T> {
   const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
-  if (createHash('sha256').update(body).digest('hex') !== request.headers[headers.contentSha256]) throw refusal('bad-request', 'the body does not match its signed SHA-256');
+  checkSignedBody(request, body);
   let parsed;
   try {
     parsed = schema.safeParse(JSON.parse(body.toString('utf8')));

@@ -5,11 +5,11 @@
  * fetches it by lookup ID and verifier, over TLS but without a signature,
  * within the limits of KitFetchLimiter.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import { headers, kitOpenRequestSchema, kitUploadSchema, maxKitBodyBytes, type ChunkStore } from '../core/receive';
+import { kitOpenRequestSchema, kitUploadSchema, maxKitBodyBytes, type ChunkStore } from '../core/receive';
 import { noteForLog } from '../http-server';
 import type { KitFetchLimiter } from './kit-fetch-limiter';
+import { checkSignedBody } from './authentication';
 import { refusal } from './refusals';
 
 export interface KitRouteOptions {
@@ -27,7 +27,7 @@ export function registerKitRoutes(app: FastifyInstance, { chunks, onRequest, lim
     scope.put('/v2/recovery-kit', { onRequest }, async (request, reply) => {
       if (!request.allowedSender) throw refusal('not-allowed', `peer ${request.sender} is not allowed to store here, so it cannot leave a recovery kit either`);
       const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
-      if (createHash('sha256').update(body).digest('hex') !== request.headers[headers.contentSha256]) throw refusal('bad-request', 'the body does not match its signed SHA-256');
+      checkSignedBody(request, body);
       const upload = parse(body, kitUploadSchema.safeParse.bind(kitUploadSchema), 'a recovery kit {"lookupId", "verifierHash", "kit"}');
       const outcome = await chunks.storeKit(request.sender, upload);
       return reply.code(outcome === 'stored' ? 201 : 200).send({ lookupId: upload.lookupId });

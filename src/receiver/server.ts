@@ -7,11 +7,10 @@
  * archives Peer Backup 0.1 stored included. See docs/PROTOCOL.md for the
  * wire format.
  */
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { defaultReceiverLimits, headers, helloRequestSchema, protocolVersion, refuseClient, type ChunkStore, type HelloReply, type ReceiverLimits, type Identity, type SnapshotStorage, type Store, type TlsCredentials } from '../core/receive';
 import { createHttpApp, perAddressGroupLimit, type Logger } from '../http-server';
-import { authenticateSender } from './authentication';
+import { authenticateSender, checkSignedBody } from './authentication';
 import { registerCareRoutes } from './care-routes';
 import { registerChunkRoutes } from './chunk-routes';
 import { KitFetchLimiter, type KitFetchLimits } from './kit-fetch-limiter';
@@ -75,9 +74,7 @@ export function createReceiverServer(options: ReceiverOptions): FastifyInstance 
     const limitHellos = async (request: FastifyRequest) => checkHelloRate(request.remote);
     scope.post('/v1/hello', { onRequest: [limitHellos, onRequest] }, async (request): Promise<HelloReply> => {
       const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
-      if (createHash('sha256').update(body).digest('hex') !== request.headers[headers.contentSha256]) {
-        throw refusal('bad-request', 'the body does not match its signed SHA-256');
-      }
+      checkSignedBody(request, body);
       let parsed;
       try {
         parsed = helloRequestSchema.safeParse(JSON.parse(body.toString('utf8')));
