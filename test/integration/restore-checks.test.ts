@@ -22,6 +22,7 @@ import { openStatement, signStatement, type SignedStatement } from '../../src/co
 import { recordArchiveRun, storeArchiveSnapshot } from '../helpers/archive-store';
 import { runCli, runCliJson } from '../helpers/cli';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
+import { withRawDatabase } from '../helpers/raw-database';
 import { tempDir } from '../helpers/temp';
 
 /** A project with a secret and a teammate's running receiver; the sender's plan "nightly" backs it up. */
@@ -134,4 +135,22 @@ test('a new machine with the same identity and storage secret but no history res
   assert.equal(restored.code, 0, restored.stderr);
   const diff = spawnSync('diff', ['-r', work, join(target.dir, 'project')], { encoding: 'utf8' });
   assert.equal(diff.status, 0, diff.stdout + diff.stderr);
+});
+
+test('a snapshot committed by a run that died before recording it is restored from the teammate that lists it, without naming one', { timeout: 180_000 }, async (t) => {
+  const { sender, work, env } = await project(t);
+  const run = await runCliJson<Run>(['run', 'nightly'], { env });
+  assert.equal(run.status, 'succeeded');
+  // What a sender killed between the teammate's commit and its own record leaves behind.
+  await withRawDatabase(join(sender.home, 'peer-backup.db'), (db) => db.run('DELETE FROM runs WHERE snapshot_id = ?', [run.snapshotId]));
+
+  const target = restoreTarget(t);
+  const restored = await runCli(['restore', run.snapshotId!, '--to', target.dir], { env });
+  assert.equal(restored.code, 0, restored.stderr);
+  const diff = spawnSync('diff', ['-r', work, join(target.dir, 'project')], { encoding: 'utf8' });
+  assert.equal(diff.status, 0, diff.stdout + diff.stderr);
+
+  const unknown = await runCli(['restore', '20990101T000000Z-1-000000', '--to', restoreTarget(t).dir], { env });
+  assert.notEqual(unknown.code, 0);
+  assert.match(unknown.stderr, /history does not say who holds snapshot 20990101T000000Z-1-000000.*Name the teammate/);
 });

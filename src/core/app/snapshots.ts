@@ -269,13 +269,21 @@ export class SnapshotService {
     return [...peers];
   }
 
-  private async holderOf(request: { snapshotId: string; teammate?: string }): Promise<string> {
+  private async holderOf(request: { snapshotId: string; teammate?: string; signal?: AbortSignal }): Promise<string> {
     if (request.teammate !== undefined) return this.app.teammates.resolve(request.teammate);
     const recorded = await (await this.app.store()).runs.destinationOfSnapshot(request.snapshotId);
-    if (!recorded) {
-      throw new UserError(`This machine's history does not say who holds snapshot ${request.snapshotId}: name the teammate (--dest PEER_ID in the CLI).`, { code: 'not-found' });
+    if (recorded) return recorded;
+    // A run cut off after the teammate committed leaves no record here; the teammates' listings still say who holds it.
+    const holders: string[] = [];
+    for (const peerId of await this.knownPeers()) {
+      const held = await this.listHeldBy(peerId, request.signal).catch(() => []);
+      if (held.some((each) => each.receipt.snapshotId === request.snapshotId)) holders.push(peerId);
     }
-    return recorded;
+    if (holders.length === 1) return holders[0]!;
+    const found = holders.length > 1 ? ` Several teammates hold it: ${holders.join(', ')}.` : '';
+    throw new UserError(`This machine's history does not say who holds snapshot ${printable(request.snapshotId)}, and no teammate reachable now lists it as the only holder.${found} Name the teammate (--dest PEER_ID in the CLI).`, {
+      code: 'not-found',
+    });
   }
 }
 
