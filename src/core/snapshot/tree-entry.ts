@@ -18,15 +18,26 @@ const typeCodes = { file: 'f', directory: 'd', symlink: 'l' } as const;
 
 export class TreeFormatError extends Error {}
 
-/** The entry as one JSON line, newline included. */
+/**
+ * The entry as one JSON line, newline included. Built as text, key by key in
+ * a fixed order, rather than through JSON.stringify of an object: a backup
+ * writes a line per file even when nothing changed, and this is most of
+ * that cost. Only the path and link target can need escaping; chunk IDs are
+ * hex and the numbers integers.
+ */
 export function encodeTreeEntry(entry: TreeEntry): string {
-  const line: Record<string, unknown> = { ...bytesField('p', entry.path), t: typeCodes[entry.type], m: entry.mode & 0o7777, mt: Math.trunc(entry.mtimeMs) };
+  let line = `{${bytesField('p', entry.path)},"t":"${typeCodes[entry.type]}","m":${entry.mode & 0o7777},"mt":${integerJson(entry.mtimeMs)}`;
   if (entry.type === 'file') {
-    line.s = entry.size;
-    if (entry.chunks.length > 0) line.c = entry.chunks;
+    line += `,"s":${entry.size}`;
+    if (entry.chunks.length > 0) line += `,"c":["${entry.chunks.join('","')}"]`;
   }
-  if (entry.type === 'symlink') Object.assign(line, bytesField('l', entry.target));
-  return `${JSON.stringify(line)}\n`;
+  if (entry.type === 'symlink') line += `,${bytesField('l', entry.target)}`;
+  return `${line}}\n`;
+}
+
+/** JSON.stringify's text for a truncated number: -0 is 0. */
+function integerJson(value: number): string {
+  return String(Math.trunc(value) || 0);
 }
 
 const bytes = z.string().max(64 * 1024);
@@ -70,8 +81,9 @@ export function decodeTreeLine(text: string): TreeEntry {
   return { type: 'symlink', ...common, target: oneOf(line.l, line.lb, 'link target') };
 }
 
-function bytesField(key: string, value: Buffer): Record<string, string> {
-  return isUtf8(value) ? { [key]: value.toString('utf8') } : { [`${key}b`]: value.toString('base64') };
+/** `"key":"text"` for valid UTF-8, else `"keyb":"base64"`. */
+function bytesField(key: string, value: Buffer): string {
+  return isUtf8(value) ? `"${key}":${JSON.stringify(value.toString('utf8'))}` : `"${key}b":"${value.toString('base64')}"`;
 }
 
 function oneOf(text: string | undefined, base64: string | undefined, what: string): Buffer {
