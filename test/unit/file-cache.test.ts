@@ -52,3 +52,15 @@ test('saving drops vanished files and other destinations’ rows; clearing and d
   await store.plans.remove(plan.name);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
 });
+
+test('a file stored as a slice of a shared chunk keeps its offset, and a new offset alone is saved', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const key = Buffer.from('/w/small.txt').toString('latin1');
+  const first: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 1_000 }]]);
+  await store.fileCache.save(plan.id, 'PEER-A', new Map(), first);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), first);
+
+  const moved: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 2_000 }]]);
+  await store.fileCache.save(plan.id, 'PEER-A', first, moved);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), moved);
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeTreeLine, encodeTreeEntry, type TreeEntry } from '../../src/core/snapshot/tree-entry';
+import { decodeTreeLine, encodeTreeEntry, TreeFormatError, type TreeEntry } from '../../src/core/snapshot/tree-entry';
 
 const idA = 'a'.repeat(64);
 const idB = '0123456789abcdef'.repeat(4);
@@ -27,4 +27,23 @@ test('names that are not UTF-8 travel as base64, for paths and link targets alik
 
 test('a folder line carries no size', () => {
   assert.equal(encodeTreeEntry({ type: 'directory', path: Buffer.from('a b'), mode: 0o40755, mtimeMs: 1 }), '{"p":"a b","t":"d","m":493,"mt":1}\n');
+});
+
+test('a small file stored as a slice carries its offset after its one chunk, and reads back with it', () => {
+  const entry: TreeEntry = { type: 'file', path: Buffer.from('s.txt'), mode: 0o644, mtimeMs: 9, size: 12, chunks: [idA], offset: 4096 };
+  const line = encodeTreeEntry(entry);
+  assert.equal(line, `{"p":"s.txt","t":"f","m":420,"mt":9,"s":12,"c":["${idA}"],"o":4096}\n`);
+  assert.deepEqual(decodeTreeLine(line.trimEnd()), entry);
+});
+
+test('an offset is refused on a file with other than one chunk, on an empty slice, past the largest chunk, and off files', () => {
+  const bad = [
+    `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}","${idB}"],"o":0}`,
+    `{"p":"a","t":"f","m":420,"mt":0,"s":3,"o":0}`,
+    `{"p":"a","t":"f","m":420,"mt":0,"s":0,"c":["${idA}"],"o":0}`,
+    `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}"],"o":${8 * 1024 * 1024 - 2}}`,
+    `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}"],"o":-1}`,
+    `{"p":"a","t":"d","m":493,"mt":0,"o":0}`,
+  ];
+  for (const line of bad) assert.throws(() => decodeTreeLine(line), TreeFormatError, line);
 });

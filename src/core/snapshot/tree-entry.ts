@@ -1,16 +1,19 @@
 /**
  * One line of a snapshot's tree: a file, folder or symbolic link, with the
- * IDs of the chunks that hold a file's content. Paths and link targets are
+ * IDs of the chunks that hold a file's content, or for a small file the one
+ * chunk it shares with others and where in it the file starts (a slice:
+ * bytes offset .. offset + size of that chunk). Paths and link targets are
  * bytes (a name need not be valid UTF-8): they travel as JSON strings when
  * they are valid UTF-8 and as base64 otherwise. docs/PROTOCOL.md has the
  * keys. A line from a store is hostile input: decoding checks every field.
  */
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
+import { maxChunkBytes } from '../chunk/chunk-seal';
 import { chunkIdPattern } from '../wire/chunk-protocol';
 
 export type TreeEntry =
-  | { type: 'file'; path: Buffer; mode: number; mtimeMs: number; size: number; chunks: string[] }
+  | { type: 'file'; path: Buffer; mode: number; mtimeMs: number; size: number; chunks: string[]; offset?: number }
   | { type: 'directory'; path: Buffer; mode: number; mtimeMs: number }
   | { type: 'symlink'; path: Buffer; mode: number; mtimeMs: number; target: Buffer };
 
@@ -30,6 +33,7 @@ export function encodeTreeEntry(entry: TreeEntry): string {
   if (entry.type === 'file') {
     line += `,"s":${entry.size}`;
     if (entry.chunks.length > 0) line += `,"c":["${entry.chunks.join('","')}"]`;
+    if (entry.offset !== undefined) line += `,"o":${entry.offset}`;
   }
   if (entry.type === 'symlink') line += `,${bytesField('l', entry.target)}`;
   return `${line}}\n`;
@@ -50,6 +54,7 @@ const lineSchema = z
     mt: z.number().int().min(-8.64e15).max(8.64e15),
     s: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
     c: z.array(z.string().regex(chunkIdPattern)).max(1_000_000).optional(),
+    o: z.number().int().nonnegative().max(maxChunkBytes).optional(),
     l: bytes.optional(),
     lb: z.string().base64().max(64 * 1024).optional(),
   })
@@ -71,9 +76,11 @@ export function decodeTreeLine(text: string): TreeEntry {
   const common = { path, mode: line.m, mtimeMs: line.mt };
   if (line.t === 'f') {
     if (line.s === undefined || line.l !== undefined || line.lb !== undefined) throw new TreeFormatError('a file line needs a size and no link target');
-    return { type: 'file', ...common, size: line.s, chunks: line.c ?? [] };
+    if (line.o === undefined) return { type: 'file', ...common, size: line.s, chunks: line.c ?? [] };
+    if (line.c?.length !== 1 || line.s === 0 || line.o + line.s > maxChunkBytes) throw new TreeFormatError('a file line with an offset names one chunk and a slice of it that is not empty');
+    return { type: 'file', ...common, size: line.s, chunks: line.c, offset: line.o };
   }
-  if (line.s !== undefined || line.c !== undefined) throw new TreeFormatError('only a file line has a size or chunks');
+  if (line.s !== undefined || line.c !== undefined || line.o !== undefined) throw new TreeFormatError('only a file line has a size, chunks or an offset');
   if (line.t === 'd') {
     if (line.l !== undefined || line.lb !== undefined) throw new TreeFormatError('a folder line has no link target');
     return { type: 'directory', ...common };

@@ -33,6 +33,8 @@ export interface FileStamp {
 export interface CachedFile extends FileStamp {
   /** The chunk IDs of its content, in order (none for an empty file). */
   chunks: string[];
+  /** For a file stored as a slice of a shared chunk (its only chunk): where in it the file starts. */
+  offset?: number;
 }
 
 /** A plan's cached files, keyed by the source path's bytes as a latin1 string (one character per byte). */
@@ -45,6 +47,7 @@ interface FileCacheRow {
   ctime_ns: string;
   inode: string;
   chunks: Buffer;
+  chunk_offset: number | null;
 }
 
 export function sameStamp(a: FileStamp, b: FileStamp): boolean {
@@ -64,17 +67,13 @@ export class FileCacheStore {
     let after: Buffer | undefined;
     for (;;) {
       const rows = await this.db.all<FileCacheRow>(
-        `SELECT path, size, mtime_ns, ctime_ns, inode, chunks FROM file_cache WHERE plan_id = ? AND destination = ?${after ? ' AND path > ?' : ''} ORDER BY path LIMIT ${rowsPerLoad}`,
+        `SELECT path, size, mtime_ns, ctime_ns, inode, chunks, chunk_offset FROM file_cache WHERE plan_id = ? AND destination = ?${after ? ' AND path > ?' : ''} ORDER BY path LIMIT ${rowsPerLoad}`,
         after ? [planId, destination, after] : [planId, destination],
       );
       for (const row of rows) {
-        files.set(row.path.toString('latin1'), {
-          size: row.size,
-          mtimeNs: BigInt(row.mtime_ns),
-          ctimeNs: BigInt(row.ctime_ns),
-          inode: BigInt(row.inode),
-          chunks: idsOf(row.chunks),
-        });
+        const file: CachedFile = { size: row.size, mtimeNs: BigInt(row.mtime_ns), ctimeNs: BigInt(row.ctime_ns), inode: BigInt(row.inode), chunks: idsOf(row.chunks) };
+        if (row.chunk_offset !== null) file.offset = row.chunk_offset;
+        files.set(row.path.toString('latin1'), file);
       }
       if (rows.length < rowsPerLoad) return files;
       after = rows.at(-1)!.path;
@@ -98,17 +97,27 @@ export class FileCacheStore {
       const writeRows = async () => {
         if (rows.length === 0) return;
         await tx.run(
-          `INSERT INTO file_cache (plan_id, destination, path, size, mtime_ns, ctime_ns, inode, chunks) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+          `INSERT INTO file_cache (plan_id, destination, path, size, mtime_ns, ctime_ns, inode, chunks, chunk_offset) VALUES ${rows.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
            ON CONFLICT (plan_id, destination, path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ctime_ns = excluded.ctime_ns,
-             inode = excluded.inode, chunks = excluded.chunks`,
+             inode = excluded.inode, chunks = excluded.chunks, chunk_offset = excluded.chunk_offset`,
           rows.flat(),
         );
         rows = [];
       };
       for (const [key, file] of current) {
         const before = previous.get(key);
-        if (before && sameStamp(before, file) && sameIds(before.chunks, file.chunks)) continue;
-        rows.push([planId, destination, Buffer.from(key, 'latin1'), file.size, file.mtimeNs.toString(), file.ctimeNs.toString(), file.inode.toString(), bytesOf(file.chunks)]);
+        if (before && sameStamp(before, file) && sameIds(before.chunks, file.chunks) && before.offset === file.offset) continue;
+        rows.push([
+          planId,
+          destination,
+          Buffer.from(key, 'latin1'),
+          file.size,
+          file.mtimeNs.toString(),
+          file.ctimeNs.toString(),
+          file.inode.toString(),
+          bytesOf(file.chunks),
+          file.offset ?? null,
+        ]);
         if (rows.length === rowsPerWrite) await writeRows();
       }
       await writeRows();

@@ -153,6 +153,10 @@ const steps: string[] = [
   `
   ALTER TABLE allowed_senders ADD COLUMN max_snapshots INTEGER CHECK (max_snapshots > 0);
   `,
+  // 12: a small file's content is a slice of a chunk it shares with other small files: where in that chunk it starts.
+  `
+  ALTER TABLE file_cache ADD COLUMN chunk_offset INTEGER CHECK (chunk_offset >= 0);
+  `,
 ];
 
 export const schemaVersion = steps.length;
