@@ -10,6 +10,7 @@ import { deriveChunkKeys, generateStorageSecret } from '../../src/core/chunk/chu
 import { UserError } from '../../src/core/errors';
 import { generateIdentity } from '../../src/core/identity/keys';
 import { openStore } from '../../src/core/store';
+import { Database } from '../../src/core/store/database';
 import { FolderDestination } from '../helpers/folder-destination';
 import { tempDir } from '../helpers/temp';
 
@@ -252,4 +253,20 @@ test('a pass that reads every file again makes the same shared chunks, so only w
   const shared = (snapshotId: string) => destination.treeOf(snapshotId, keys).flatMap((entry) => (entry.type === 'file' ? entry.chunks : []));
   assert.deepEqual(shared(second.snapshotId), shared(first.snapshotId));
   assert.equal(entriesSince(destination, packsBefore).sealed.length, 0, 'no data chunk was sent again');
+});
+
+test('a run with nothing changed leaves every page of the file cache as it was', async (t) => {
+  const { ws, root, backUp } = await setUp(t);
+  for (let i = 0; i < 30; i++) writeFileSync(join(ws, `a${i}.txt`), `small ${i}\n`);
+  writeFileSync(join(ws, 'b-large.bin'), randomBytes(200 * 1024));
+  for (let i = 0; i < 30; i++) writeFileSync(join(ws, `c${i}.txt`), `after ${i}\n`);
+  await backUp();
+  const db = await Database.open(join(root, 'peer-backup.db'));
+  t.after(() => db.close());
+  const pages = async () => (await db.all<{ digest: Buffer }>('SELECT digest FROM file_cache_pages ORDER BY digest')).map((row) => row.digest.toString('hex'));
+  const before = await pages();
+  assert.ok(before.length > 0);
+  const second = await backUp();
+  assert.equal(second.figures.unchangedFiles, 61);
+  assert.deepEqual(await pages(), before);
 });

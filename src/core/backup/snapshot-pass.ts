@@ -184,19 +184,15 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             figures.bytes += size;
             if (small.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: small.changed });
             const entry = entryOf({ size, chunks: [], mtimeNs: stamp.mtimeNs, mode: Number(small.stats.mode) });
-            // Cached only once named, and only if read whole and unchanged.
+            // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it; the chunk
+            // and offset are filled in once the bundle is cut, which is before the cache is saved.
+            const file: CachedFile = { ...stamp, chunks: [] };
+            if (small.changed === undefined) cache.set(key, file);
             const remember = (named: { chunks: string[]; offset?: number }) => {
-              if (small.changed !== undefined) return;
-              const file: CachedFile = { ...stamp, chunks: named.chunks };
+              file.chunks = named.chunks;
               if (named.offset !== undefined) file.offset = named.offset;
-              cache.set(key, file);
             };
-            if (size === 0) {
-              remember(entry);
-              waiting = bundle.add(entry);
-            } else {
-              waiting = bundle.addFile(entry, small.content, remember);
-            }
+            waiting = size === 0 ? bundle.add(entry) : bundle.addFile(entry, small.content, remember);
           } else {
             const { opening } = ready;
             if ('skipped' in opening) {
