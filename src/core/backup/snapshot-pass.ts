@@ -184,13 +184,12 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             figures.bytes += size;
             if (small.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: small.changed });
             const entry = entryOf({ size, chunks: [], mtimeNs: stamp.mtimeNs, mode: Number(small.stats.mode) });
-            // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it; the chunk
-            // and offset are filled in once the bundle is cut, which is before the cache is saved.
-            const file: CachedFile = { ...stamp, chunks: [] };
-            if (small.changed === undefined) cache.set(key, file);
+            // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it: the entry
+            // is replaced in its place once the bundle is cut, which is before the cache is saved.
+            if (small.changed === undefined) cache.set(key, { ...stamp, chunks: [] });
             const remember = (named: { chunks: string[]; offset?: number }) => {
-              file.chunks = named.chunks;
-              if (named.offset !== undefined) file.offset = named.offset;
+              if (small.changed !== undefined) return;
+              cache.set(key, named.offset === undefined ? { ...stamp, chunks: named.chunks } : { ...stamp, chunks: named.chunks, offset: named.offset });
             };
             waiting = size === 0 ? bundle.add(entry) : bundle.addFile(entry, small.content, remember);
           } else {
