@@ -20,6 +20,13 @@
  * baselines; medians are compared, so load from elsewhere skews both alike.
  *
  * node --import tsx bench/chunked-store.ts   (BENCH_ROUNDS, default 3)
+ *
+ * BENCH_PARTS (comma-separated, default all) runs only some parts: `mixed`
+ * and `tiny` (first and no-change backups of that tree), `restore` (the
+ * restores of the trees run), `big` (the 1 GiB file), `large` (peak memory).
+ * BENCH_BASELINE_CLI names another build's dist/cli.js: its first and
+ * no-change backups then run in the same rounds, alternating with this
+ * build's, against the same receiver, and the ratios of medians are given.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
@@ -32,6 +39,8 @@ const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const largeGb = Number(process.env.BENCH_LARGE_GB ?? 6);
+const parts = new Set((process.env.BENCH_PARTS ?? 'mixed,tiny,restore,big,large').split(',').map((part) => part.trim()));
+const baselineCli = process.env.BENCH_BASELINE_CLI ? resolve(process.env.BENCH_BASELINE_CLI) : undefined;
 const hasRestic = spawnSync('restic', ['version']).status === 0;
 const resticEnv = { ...process.env, RESTIC_PASSWORD: 'bench' };
 
@@ -105,14 +114,16 @@ async function main(): Promise<void> {
       return { home, id, process: process_, storageOf: (senderId: string) => join(home, 'storage', senderId) };
     };
     let senders = 0;
-    const newSender = (receiver: { home: string; id: string }, tree: string, plan: string) => {
+    /** A sender with a home of its own, running `senderCli` (this build's unless a baseline's). */
+    const newSender = (receiver: { home: string; id: string }, tree: string, plan: string, senderCli = cli) => {
       const home = join(work, `sender-${++senders}`);
       mkdirSync(home);
-      const id = cliIn(home, ['id']);
+      const senderIn = (args: string[]) => execFileSync(process.execPath, [senderCli, '--home', home, ...args], { encoding: 'utf8', cwd: work }).trim();
+      const id = senderIn(['id']);
       cliIn(receiver.home, ['allow', id, '--quota', '1TB']);
-      cliIn(home, ['plan', 'add', plan, tree, '--no-default-excludes', '--dest', receiver.id]);
+      senderIn(['plan', 'add', plan, tree, '--no-default-excludes', '--dest', receiver.id]);
       const run = () => {
-        const measured = timed([process.execPath, cli, '--home', home, '--json', 'run', plan, '--registry', registry.ready, '--no-retry']);
+        const measured = timed([process.execPath, senderCli, '--home', home, '--json', 'run', plan, '--registry', registry.ready, '--no-retry']);
         const done = JSON.parse(measured.stdout) as { bytes: number; snapshotId: string };
         return { ...measured, sent: done.bytes, snapshotId: done.snapshotId };
       };
@@ -129,7 +140,7 @@ async function main(): Promise<void> {
     const trees = [
       { name: 'mixed', dir: join(work, 'mixed'), make: makeMixedTree },
       { name: 'tiny', dir: join(work, 'tiny'), make: makeTinyTree },
-    ];
+    ].filter((tree) => parts.has(tree.name));
     for (const tree of trees) {
       const facts = tree.make(tree.dir);
       say(`\n## ${tree.name}: ${facts.files} files, ${mb(facts.bytes)}; ${rounds} rounds, medians`);
@@ -141,6 +152,11 @@ async function main(): Promise<void> {
       const oursRss: number[] = [];
       const tarCurl: number[] = [];
       const restic: number[] = [];
+      const baseline: number[] = [];
+      const baselineRss: number[] = [];
+      const baselineUnchanged: number[] = [];
+      const unchangedPaired: number[] = [];
+      let baselineSent = 0;
       let sender = newSender(receiver, tree.dir, tree.name);
       let first = sender.run();
       for (let round = 0; round < rounds; round++) {
@@ -150,6 +166,16 @@ async function main(): Promise<void> {
         }
         ours.push(first.seconds);
         oursRss.push(first.maxRssKb);
+        if (baselineCli) {
+          const other = newSender(receiver, tree.dir, tree.name, baselineCli);
+          const otherFirst = other.run();
+          baseline.push(otherFirst.seconds);
+          baselineRss.push(otherFirst.maxRssKb);
+          baselineSent = otherFirst.sent;
+          // No-change runs alternate too: baseline, this build, so each pair meets the same load.
+          baselineUnchanged.push(other.run().seconds);
+          unchangedPaired.push(sender.run().seconds);
+        }
         tarCurl.push(timed(['bash', '-o', 'pipefail', '-c', `tar -czf - -C "${tree.dir}" . | curl -sS --fail -T - http://127.0.0.1:${sink.ready}/sink -o /dev/null`]).seconds);
         if (hasRestic) {
           const repo = join(work, `restic-${tree.name}-${round}`);
@@ -162,6 +188,10 @@ async function main(): Promise<void> {
       say(`tar -czf | curl -T - : ${median(tarCurl).toFixed(2)} s; ratio ours / tar|curl = ${(median(ours) / median(tarCurl)).toFixed(2)}`);
       if (hasRestic) say(`restic backup: ${median(restic).toFixed(2)} s; ratio ours / restic = ${(median(ours) / median(restic)).toFixed(2)}`);
       else say('restic backup: restic is not installed, not compared');
+      if (baselineCli) {
+        say(`baseline build, first backup: ${median(baseline).toFixed(2)} s (${mb(baselineSent)} sent, sender peak RSS ${(Math.max(...baselineRss) / 1024).toFixed(0)} MB); ratio this / baseline = ${(median(ours) / median(baseline)).toFixed(2)}`);
+        say(`no-change backup, paired: this ${median(unchangedPaired).toFixed(2)} s, baseline ${median(baselineUnchanged).toFixed(2)} s; ratio this / baseline = ${(median(unchangedPaired) / median(baselineUnchanged)).toFixed(2)}`);
+      }
 
       // Nothing changed: five runs.
       const storedBefore = duBytes(receiver.storageOf(sender.id));
@@ -172,6 +202,10 @@ async function main(): Promise<void> {
       say(`no-change backup: ${unchangedSeconds.toFixed(2)} s, at most ${unchangedSent} bytes sent (${((100 * unchangedSent) / first.sent).toFixed(3)}% of the first run)`);
       say(`after 5 unchanged runs the receiver's storage grew ${storedAfter - storedBefore} bytes (${((100 * (storedAfter - storedBefore)) / storedBefore).toFixed(3)}%)`);
 
+      if (!parts.has('restore')) {
+        rmSync(tarball, { force: true });
+        continue;
+      }
       // Whole restore against tar -xzf (and restic restore).
       const snapshotId = unchanged.at(-1)!.snapshotId;
       const restores: number[] = [];
@@ -208,20 +242,22 @@ async function main(): Promise<void> {
       rmSync(tarball, { force: true });
     }
 
-    // One 1 MiB region changed in a 1 GiB file.
-    const bigDir = join(work, 'big');
-    mkdirSync(bigDir);
-    makeRandomFile(join(bigDir, 'disk.img'), 1024 * 1024 * 1024);
-    const bigSender = newSender(receiver, bigDir, 'big');
-    const bigFirst = bigSender.run();
-    const fd = openSync(join(bigDir, 'disk.img'), 'r+');
-    writeSync(fd, Buffer.alloc(1024 * 1024, 0x5a), 0, 1024 * 1024, 512 * 1024 * 1024 + 12345);
-    closeSync(fd);
-    const bigChanged = bigSender.run();
-    say(`\n## 1 GiB file: first backup ${mb(bigFirst.sent)} sent in ${bigFirst.seconds.toFixed(2)} s; after changing 1 MiB in the middle: ${mb(bigChanged.sent)} sent in ${bigChanged.seconds.toFixed(2)} s`);
-    rmSync(bigDir, { recursive: true, force: true });
+    if (parts.has('big')) {
+      // One 1 MiB region changed in a 1 GiB file.
+      const bigDir = join(work, 'big');
+      mkdirSync(bigDir);
+      makeRandomFile(join(bigDir, 'disk.img'), 1024 * 1024 * 1024);
+      const bigSender = newSender(receiver, bigDir, 'big');
+      const bigFirst = bigSender.run();
+      const fd = openSync(join(bigDir, 'disk.img'), 'r+');
+      writeSync(fd, Buffer.alloc(1024 * 1024, 0x5a), 0, 1024 * 1024, 512 * 1024 * 1024 + 12345);
+      closeSync(fd);
+      const bigChanged = bigSender.run();
+      say(`\n## 1 GiB file: first backup ${mb(bigFirst.sent)} sent in ${bigFirst.seconds.toFixed(2)} s; after changing 1 MiB in the middle: ${mb(bigChanged.sent)} sent in ${bigChanged.seconds.toFixed(2)} s`);
+      rmSync(bigDir, { recursive: true, force: true });
+    }
 
-    if (largeGb > 0) {
+    if (parts.has('large') && largeGb > 0) {
       // Peak memory on a large tree, with a receiver of its own so its peak is this backup's.
       const largeDir = join(work, 'large');
       mkdirSync(largeDir);

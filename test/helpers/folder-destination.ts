@@ -112,8 +112,9 @@ export class FolderDestination implements ChunkDestination {
       .map(decodeTreeLine);
   }
 
-  /** A file entry's content, from its opened chunks. */
+  /** A file entry's content, from its opened chunks (its slice of the one chunk, for a small file stored in a shared one). */
   contentOf(entry: TreeEntry & { type: 'file' }, keys: ChunkKeys): Buffer {
-    return Buffer.concat(entry.chunks.map((id) => openChunk(keys, id, this.chunks.get(id)!)));
+    const content = Buffer.concat(entry.chunks.map((id) => openChunk(keys, id, this.chunks.get(id)!)));
+    return entry.offset === undefined ? content : content.subarray(entry.offset, entry.offset + entry.size);
   }
 }

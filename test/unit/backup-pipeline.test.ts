@@ -10,6 +10,7 @@ import { deriveChunkKeys, generateStorageSecret } from '../../src/core/chunk/chu
 import { UserError } from '../../src/core/errors';
 import { generateIdentity } from '../../src/core/identity/keys';
 import { openStore } from '../../src/core/store';
+import { Database } from '../../src/core/store/database';
 import { FolderDestination } from '../helpers/folder-destination';
 import { tempDir } from '../helpers/temp';
 
@@ -187,4 +188,85 @@ test('a file seen changed since the cache was written is read again', async (t) 
   assert.ok(entry?.type === 'file');
   assert.equal(destination.contentOf(entry, keys).toString(), 'second, longer\n');
   assert.equal(readFileSync(path, 'utf8'), 'second, longer\n');
+});
+
+test('small files share chunks: each tree line names the shared chunk and its slice, and the files come back whole', async (t) => {
+  const { ws, keys, destination, backUp } = await setUp(t);
+  const contents = new Map<string, Buffer>();
+  for (let i = 0; i < 300; i++) {
+    const content = Buffer.from(`file ${i}\n`.repeat(1 + (i % 40)));
+    contents.set(`ws/f${String(i).padStart(3, '0')}.txt`, content);
+    writeFileSync(join(ws, `f${String(i).padStart(3, '0')}.txt`), content);
+  }
+  writeFileSync(join(ws, 'empty'), '');
+  const first = await backUp();
+  assert.equal(first.files, 301);
+  const { sealed } = entriesSince(destination, 0);
+  assert.ok(sealed.length <= 3, `${sealed.length} sealed chunks for 300 small files and the tree`);
+
+  const tree = destination.treeOf(first.snapshotId, keys);
+  const files = tree.filter((entry) => entry.type === 'file' && entry.size > 0);
+  assert.equal(files.length, 300);
+  assert.equal(new Set(files.map((entry) => entry.type === 'file' && entry.chunks[0])).size, 1, 'one shared chunk');
+  for (const entry of files) {
+    assert.ok(entry.type === 'file' && entry.offset !== undefined && entry.chunks.length === 1);
+    assert.ok(destination.contentOf(entry, keys).equals(contents.get(entry.path.toString())!), entry.path.toString());
+  }
+  const empty = tree.find((entry) => entry.path.toString() === 'ws/empty');
+  assert.ok(empty?.type === 'file' && empty.chunks.length === 0 && empty.offset === undefined);
+});
+
+test('an unchanged small file keeps its slice from the cache; a changed one alone goes into a chunk of its own', async (t) => {
+  const { ws, keys, destination, backUp } = await setUp(t);
+  for (let i = 0; i < 50; i++) writeFileSync(join(ws, `n${i}.txt`), `note ${i}\n`);
+  const first = await backUp();
+  const sliceOf = (snapshotId: string, name: string) => {
+    const entry = destination.treeOf(snapshotId, keys).find((each) => each.path.toString() === `ws/${name}`);
+    assert.ok(entry?.type === 'file');
+    return entry;
+  };
+  const before = sliceOf(first.snapshotId, 'n7.txt');
+  writeFileSync(join(ws, 'n3.txt'), 'note 3, edited\n');
+
+  const second = await backUp();
+  assert.equal(second.figures.unchangedFiles, 49);
+  assert.deepEqual(sliceOf(second.snapshotId, 'n7.txt'), before, 'the same chunk and offset, from the cache');
+  const edited = sliceOf(second.snapshotId, 'n3.txt');
+  assert.equal(edited.offset, undefined, 'a file alone in its chunk is stored whole');
+  assert.equal(destination.contentOf(edited, keys).toString(), 'note 3, edited\n');
+  assert.equal(destination.contentOf(sliceOf(second.snapshotId, 'n7.txt'), keys).toString(), 'note 7\n');
+
+  const third = await backUp();
+  assert.equal(third.figures.unchangedFiles, 50, 'slices survive a round trip through the file cache');
+  assert.equal(third.figures.sentBytes, 0);
+});
+
+test('a pass that reads every file again makes the same shared chunks, so only what the destination lost is sent', async (t) => {
+  const { ws, keys, store, destination, backUp } = await setUp(t);
+  for (let i = 0; i < 40; i++) writeFileSync(join(ws, `s${i}.txt`), `small ${i}\n`);
+  const first = await backUp();
+  const plan = await store.plans.get('nightly');
+  await store.fileCache.clear(plan.id);
+  const packsBefore = destination.packs.length;
+  const second = await backUp();
+  assert.equal(second.figures.unchangedFiles, 0);
+  const shared = (snapshotId: string) => destination.treeOf(snapshotId, keys).flatMap((entry) => (entry.type === 'file' ? entry.chunks : []));
+  assert.deepEqual(shared(second.snapshotId), shared(first.snapshotId));
+  assert.equal(entriesSince(destination, packsBefore).sealed.length, 0, 'no data chunk was sent again');
+});
+
+test('a run with nothing changed leaves every page of the file cache as it was', async (t) => {
+  const { ws, root, backUp } = await setUp(t);
+  for (let i = 0; i < 30; i++) writeFileSync(join(ws, `a${i}.txt`), `small ${i}\n`);
+  writeFileSync(join(ws, 'b-large.bin'), randomBytes(200 * 1024));
+  for (let i = 0; i < 30; i++) writeFileSync(join(ws, `c${i}.txt`), `after ${i}\n`);
+  await backUp();
+  const db = await Database.open(join(root, 'peer-backup.db'));
+  t.after(() => db.close());
+  const pages = async () => (await db.all<{ digest: Buffer }>('SELECT digest FROM file_cache_pages ORDER BY digest')).map((row) => row.digest.toString('hex'));
+  const before = await pages();
+  assert.ok(before.length > 0);
+  const second = await backUp();
+  assert.equal(second.figures.unchangedFiles, 61);
+  assert.deepEqual(await pages(), before);
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openStore, type CachedFile, type FileCacheMap } from '../../src/core/store';
+import { Database } from '../../src/core/store/database';
 import { tempDir } from '../helpers/temp';
 
 const id = (byte: number) => Buffer.alloc(32, byte).toString('hex');
@@ -25,7 +26,7 @@ test('a plan’s file cache comes back as saved: byte paths, exact nanosecond ti
     [Buffer.from([0x2f, 0x77, 0x2f, 0xff, 0xfe]).toString('latin1'), file(9_000_000, [id(2), id(3), id(2)])],
     [Buffer.from('/w/empty').toString('latin1'), file(0, [])],
   ]);
-  await store.fileCache.save(plan.id, 'PEER-A', new Map(), current);
+  await store.fileCache.save(plan.id, 'PEER-A', current);
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), current);
 });
 
@@ -33,22 +34,63 @@ test('saving drops vanished files and other destinations’ rows; clearing and d
   const { store, plan } = await storeWithPlan(t);
   const a = Buffer.from('/w/a').toString('latin1');
   const b = Buffer.from('/w/b').toString('latin1');
-  await store.fileCache.save(plan.id, 'PEER-OLD', new Map(), new Map([[a, file(1, [id(9)])]]));
+  await store.fileCache.save(plan.id, 'PEER-OLD', new Map([[a, file(1, [id(9)])]]));
   const first: FileCacheMap = new Map([
     [a, file(1, [id(1)])],
     [b, file(2, [id(2)])],
   ]);
-  await store.fileCache.save(plan.id, 'PEER-A', new Map(), first);
+  await store.fileCache.save(plan.id, 'PEER-A', first);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-OLD')).size, 0);
 
   const second: FileCacheMap = new Map([[a, file(5, [id(5)])]]);
-  await store.fileCache.save(plan.id, 'PEER-A', first, second);
+  await store.fileCache.save(plan.id, 'PEER-A', second);
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), second);
 
   await store.fileCache.clear(plan.id);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
 
-  await store.fileCache.save(plan.id, 'PEER-A', new Map(), second);
+  await store.fileCache.save(plan.id, 'PEER-A', second);
   await store.plans.remove(plan.name);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
+});
+
+test('a file stored as a slice of a shared chunk keeps its offset, and a new offset alone is saved', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const key = Buffer.from('/w/small.txt').toString('latin1');
+  const first: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 1_000 }]]);
+  await store.fileCache.save(plan.id, 'PEER-A', first);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), first);
+
+  const moved: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 2_000 }]]);
+  await store.fileCache.save(plan.id, 'PEER-A', moved);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), moved);
+});
+
+test('files are kept in pages cut by path, so one changed and one added file rewrite a page or two, not all after them', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const db = await Database.open(store.file);
+  t.after(() => db.close());
+  const digests = async () => new Set((await db.all<{ digest: Buffer }>('SELECT digest FROM file_cache_pages')).map((row) => row.digest.toString('hex')));
+  const keyOf = (index: number) => Buffer.from(`/w/dir-${Math.floor(index / 100)}/file-${index}.txt`).toString('latin1');
+  const files: FileCacheMap = new Map();
+  for (let index = 0; index < 20_000; index++) files.set(keyOf(index), { ...file(index, [id(index % 256)]), offset: index % 7 === 0 ? index : undefined });
+  for (const entry of files.values()) if (entry.offset === undefined) delete entry.offset;
+  await store.fileCache.save(plan.id, 'PEER-A', files);
+  const before = await digests();
+  assert.ok(before.size >= 10, `${before.size} pages`);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), files);
+
+  await store.fileCache.save(plan.id, 'PEER-A', files);
+  assert.deepEqual(await digests(), before, 'saving the same files again changes no page');
+
+  const changed: FileCacheMap = new Map();
+  for (const [key, entry] of files) {
+    changed.set(key, key === keyOf(5_000) ? file(1, [id(1)]) : entry);
+    if (key === keyOf(12_000)) changed.set(`${key}.new`, file(2, [id(2)]));
+  }
+  await store.fileCache.save(plan.id, 'PEER-A', changed);
+  const after = await digests();
+  const gone = [...before].filter((digest) => !after.has(digest));
+  assert.ok(gone.length >= 2 && gone.length <= 4, `${gone.length} of ${before.size} pages rewritten`);
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), changed);
 });

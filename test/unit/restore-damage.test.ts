@@ -86,6 +86,17 @@ test('a file whose chunks hold more than its recorded size is refused before the
   assertTargetUntouched(target);
 });
 
+test('a file stored as a slice of a chunk is restored as that slice; a slice running past its chunk is refused as damaged', async (t) => {
+  const sliceOfA = (offset: number) => (entry: TreeEntry): TreeEntry => (entry.type === 'file' && entry.path.toString() === 'ws/a.txt' ? { ...entry, size: 4, offset } : entry);
+  const fits = await setUp(t, { editEntry: sliceOfA(1) });
+  await restoreToFolder(fits.built.snapshot, fits.target, { overwrite: false });
+  assert.equal(readFileSync(join(fits.target, 'ws', 'a.txt'), 'utf8'), 'irst');
+
+  const { built, target } = await setUp(t, { editEntry: sliceOfA(3) });
+  await assert.rejects(restoreToFolder(built.snapshot, target, { overwrite: false }), refusedAs('damaged', /ws\/a\.txt" is too short for the slice/));
+  assertTargetUntouched(target);
+});
+
 test('a tree holding more file content than the manifest records is refused as damaged', async (t) => {
   const { built, target } = await setUp(t, { editManifest: (manifest) => ({ ...manifest, contentBytes: manifest.contentBytes - 1 }) });
   await assert.rejects(restoreToFolder(built.snapshot, target, { overwrite: false }), refusedAs('damaged', /more file content than the \d+ bytes its manifest records/));

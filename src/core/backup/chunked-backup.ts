@@ -42,13 +42,11 @@ export async function runChunkedBackup(options: ChunkedBackupOptions): Promise<C
   const progress = new BackupProgress(options.onProgress, options.now);
   const cached = await store.fileCache.load(plan.id, plan.destination);
   let pass = await sendSnapshotPass({ ...options, cache: cached, progress });
-  let previous = cached;
   if (!pass.commit.committed) {
     // The destination lacks chunks this machine's cache said it holds (it lost them, or collected them as
     // garbage): the cache cannot be trusted, so forget it and send the snapshot once more reading every file,
     // which asks the destination about every chunk again.
     await store.fileCache.clear(plan.id);
-    previous = new Map();
     progress.startOver();
     pass = await sendSnapshotPass({ ...options, packPathPrefix: `${options.packPathPrefix}full-`, cache: new Map(), progress });
   }
@@ -59,7 +57,7 @@ export async function runChunkedBackup(options: ChunkedBackupOptions): Promise<C
       { code: 'transfer-failed', retryable: false },
     );
   }
-  await store.fileCache.save(plan.id, plan.destination, previous, pass.cache satisfies FileCacheMap);
+  await store.fileCache.save(plan.id, plan.destination, pass.cache satisfies FileCacheMap);
   progress.changed(true);
   return { receipt: commit.receipt, signed: commit.signed, files: pass.files, contentBytes: pass.contentBytes, figures: progress.figures, skipped: pass.skipped };
 }

@@ -3,10 +3,12 @@
  * chunks the destination lacks in packs, then sign the manifest and commit.
  *
  * A file whose size, times and inode match the file cache keeps its cached
- * chunk IDs and is not opened. Everything else is read, cut, named and
- * queued (chunk-sender.ts). Tree lines and the reference list are cut into
- * chunks as the walk goes, so memory holds the file cache and the set of
- * chunk IDs of this run, never the tree or a file's content.
+ * chunk IDs (or slice) and is not opened. A small file is read whole and put
+ * into a bundle it shares with other small files (small-file-bundle.ts);
+ * anything larger is read, cut, named and queued (chunk-sender.ts). Tree
+ * lines and the reference list are cut into chunks as the walk goes, so
+ * memory holds the file cache and the set of chunk IDs of this run, never
+ * the tree or a file's content.
  *
  * The walk's rules are the archive packer's: paths are bytes, symlinks are
  * stored and never followed, special files are skipped with a reason, a
@@ -25,12 +27,15 @@ import { walkItems, type FoundEntry } from '../pack/source-walk';
 import { signManifest } from '../snapshot/manifest';
 import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
 import { cacheKey, sameStamp, type CachedFile, type FileCacheMap, type Plan, type SkippedPath } from '../store';
+import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
 import type { ChunkDestination, CommitResult } from './chunk-destination';
 import { ChunkSender } from './chunk-sender';
 import { openRegularFile, readChunks, stampOf, type OpenedFile } from './file-chunks';
 import { PackShipper } from './pack-shipper';
+import { readSmallFile, type SmallFileRead } from './small-file';
+import { SmallFileBundle, smallFileBytes } from './small-file-bundle';
 import { TreeWriter } from './tree-writer';
 
 /** Files looked up (and opened, when not cached) ahead of the one being read, so the thread pool's latency overlaps. */
@@ -62,7 +67,7 @@ export interface PassResult {
   cache: FileCacheMap;
 }
 
-type Prepared = { key: string } & ({ cached: CachedFile; mode: number } | { opening: OpenedFile });
+type Prepared = { key: string } & ({ cached: CachedFile; mode: number } | { small: Exclude<SmallFileRead, { large: true }> } | { opening: OpenedFile });
 
 /** The file's lstat if it is still the regular file the cache describes; undefined if it is gone, changed or unreadable. */
 function unchangedStats(sourcePath: Buffer, cached: CachedFile): BigIntStats | undefined {
@@ -101,6 +106,13 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
       await sender.addReference(chunk);
     }
   };
+  /** Writes the entry's tree line and adds its chunks to the reference list, in tree order. */
+  const record = (entry: TreeEntry): Promise<void> | undefined => {
+    const treeChunks = tree.add(entry);
+    if (entry.type !== 'file') return treeChunks;
+    return treeChunks ? treeChunks.then(() => addReferences(entry.chunks)) : addReferences(entry.chunks);
+  };
+  const bundle = new SmallFileBundle((plaintext) => sender.addSealed(plaintext), record);
 
   const skipped: SkippedPath[] = [];
   const changed: SkippedPath[] = [];
@@ -121,6 +133,8 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     const cached = options.cache.get(key);
     const stats = cached && unchangedStats(found.sourcePath, cached);
     if (stats) return { key, cached: cached!, mode: Number(stats.mode) };
+    const small = readSmallFile(found.sourcePath, smallFileBytes);
+    if (!('large' in small)) return { key, small };
     return openRegularFile(found.sourcePath).then((opening) => {
       openFiles.add(opening);
       return { key, opening };
@@ -130,12 +144,13 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
   try {
     for await (const { item: found, prepared } of readAhead(walkItems(plan.name, plan.items, exclusion), filesAhead, prepare)) {
       signal?.throwIfAborted();
+      let waiting: Promise<void> | undefined;
       switch (found.kind) {
         case 'directory':
-          await tree.add({ type: 'directory', path: found.archivePath, mode: found.stats.mode, mtimeMs: found.stats.mtimeMs });
+          waiting = bundle.add({ type: 'directory', path: found.archivePath, mode: found.stats.mode, mtimeMs: found.stats.mtimeMs });
           break;
         case 'symlink':
-          await tree.add({ type: 'symlink', path: found.archivePath, mode: found.stats.mode, mtimeMs: found.stats.mtimeMs, target: found.target });
+          waiting = bundle.add({ type: 'symlink', path: found.archivePath, mode: found.stats.mode, mtimeMs: found.stats.mtimeMs, target: found.target });
           break;
         case 'skipped':
           skipped.push({ path: displayName(found.sourcePath), reason: found.reason });
@@ -143,14 +158,40 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
         case 'file': {
           const ready = (prepared instanceof Promise ? await prepared : prepared)!;
           const { key } = ready;
-          let stored: { size: number; chunks: string[]; mtimeNs: bigint; mode: number };
+          const entryOf = (stored: { size: number; chunks: string[]; mtimeNs: bigint; mode: number; offset?: number }): TreeEntry & { type: 'file' } => {
+            const entry: TreeEntry & { type: 'file' } = { type: 'file', path: found.archivePath, mode: stored.mode, mtimeMs: Number(stored.mtimeNs / 1_000_000n), size: stored.size, chunks: stored.chunks };
+            if (stored.offset !== undefined) entry.offset = stored.offset;
+            return entry;
+          };
+          let size: number;
           if ('cached' in ready) {
-            const entry = ready.cached;
-            stored = { size: entry.size, chunks: entry.chunks, mtimeNs: entry.mtimeNs, mode: ready.mode };
-            cache.set(key, entry);
+            const cached = ready.cached;
+            size = cached.size;
+            waiting = bundle.add(entryOf({ ...cached, mode: ready.mode }));
+            cache.set(key, cached);
             figures.unchangedFiles++;
-            figures.unchangedBytes += entry.size;
-            figures.bytes += entry.size;
+            figures.unchangedBytes += size;
+            figures.bytes += size;
+          } else if ('small' in ready) {
+            const { small } = ready;
+            if ('skipped' in small) {
+              skipped.push({ path: displayName(found.sourcePath), reason: small.skipped });
+              break;
+            }
+            const stamp = stampOf(small.stats);
+            size = small.content.length;
+            figures.currentPath = displayName(found.archivePath);
+            figures.bytes += size;
+            if (small.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: small.changed });
+            const entry = entryOf({ size, chunks: [], mtimeNs: stamp.mtimeNs, mode: Number(small.stats.mode) });
+            // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it: the entry
+            // is replaced in its place once the bundle is cut, which is before the cache is saved.
+            if (small.changed === undefined) cache.set(key, { ...stamp, chunks: [] });
+            const remember = (named: { chunks: string[]; offset?: number }) => {
+              if (small.changed !== undefined) return;
+              cache.set(key, named.offset === undefined ? { ...stamp, chunks: named.chunks } : { ...stamp, chunks: named.chunks, offset: named.offset });
+            };
+            waiting = size === 0 ? bundle.add(entry) : bundle.addFile(entry, small.content, remember);
           } else {
             const { opening } = ready;
             if ('skipped' in opening) {
@@ -170,26 +211,25 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
               },
               signal,
             );
-            stored = { size: read.size, chunks: read.chunks, mtimeNs: read.stamp.mtimeNs, mode: Number(opening.stats.mode) };
+            size = read.size;
             if (read.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: read.changed });
             else cache.set(key, { ...read.stamp, chunks: read.chunks });
+            waiting = bundle.add(entryOf({ size, chunks: read.chunks, mtimeNs: read.stamp.mtimeNs, mode: Number(opening.stats.mode) }));
           }
-          const treeChunks = tree.add({ type: 'file', path: found.archivePath, mode: stored.mode, mtimeMs: Number(stored.mtimeNs / 1_000_000n), size: stored.size, chunks: stored.chunks });
-          if (treeChunks) await treeChunks;
-          const referenceChunks = addReferences(stored.chunks);
-          if (referenceChunks) await referenceChunks;
           files++;
-          contentBytes += stored.size;
+          contentBytes += size;
           figures.files++;
           progress.changed();
           break;
         }
       }
+      if (waiting) await waiting;
     }
 
     figures.examined = true;
     figures.currentPath = undefined;
     progress.changed(true);
+    await bundle.cut();
     const treeIds = await tree.finish();
     if (treeIds.length === 0) {
       throw new UserError(`Plan "${plan.name}" found nothing to back up: every designated path was skipped (${skipped.map((each) => `${each.path}: ${each.reason}`).join('; ')}).`, {

@@ -13,6 +13,7 @@
 import { maxChunkBytes } from '../chunk/chunk-seal';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { ReadLimits } from './readable-snapshot';
+import { storedBytesBound } from './slices';
 
 export type Step = { entry: TreeEntry } | { chunk: string };
 
@@ -57,13 +58,14 @@ export async function* readBatches(entries: AsyncIterable<TreeEntry>, limits: Re
     batch.steps.push({ entry });
     if (entry.type !== 'file') continue;
     let chunksOfFile = 0;
+    const fileSize = storedBytesBound(entry);
     for (const id of entry.chunks) {
-      let outcome = batch.tryAddChunk(id, entry.size, chunksOfFile);
+      let outcome = batch.tryAddChunk(id, fileSize, chunksOfFile);
       if (outcome === 'full') {
         yield batch.steps;
         batch = new Batch(limits);
         chunksOfFile = 0;
-        outcome = batch.tryAddChunk(id, entry.size, chunksOfFile);
+        outcome = batch.tryAddChunk(id, fileSize, chunksOfFile);
       }
       if (outcome === 'added') chunksOfFile++;
     }

@@ -13,6 +13,7 @@ import { readInOrder } from './ordered-reads';
 import { readBatches, type Step } from './read-batches';
 import { defaultReadLimits, type ReadableSnapshot } from './readable-snapshot';
 import { selectedEntries, type Selection } from './selection';
+import { sliceOf } from './slices';
 import { damagedSnapshot } from './snapshot-errors';
 import { readTree } from './tree-reader';
 
@@ -107,8 +108,10 @@ class EntryRestorer {
     }
   }
 
-  private async write(data: Buffer): Promise<void> {
+  private async write(chunk: Buffer): Promise<void> {
     const file = this.current!;
+    const data = sliceOf(file.entry, chunk);
+    if (data === undefined) throw damagedSnapshot(this.snapshot.manifest, `the chunk of "${shown(file.entry.path)}" is too short for the slice its tree line records`);
     if (file.written + data.length > file.entry.size) throw this.sizeMismatch(file.entry, file.written + data.length);
     file.written += data.length;
     await file.writer.write(data);

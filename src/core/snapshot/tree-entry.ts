@@ -1,16 +1,19 @@
 /**
  * One line of a snapshot's tree: a file, folder or symbolic link, with the
- * IDs of the chunks that hold a file's content. Paths and link targets are
+ * IDs of the chunks that hold a file's content, or for a small file the one
+ * chunk it shares with others and where in it the file starts (a slice:
+ * bytes offset .. offset + size of that chunk). Paths and link targets are
  * bytes (a name need not be valid UTF-8): they travel as JSON strings when
  * they are valid UTF-8 and as base64 otherwise. docs/PROTOCOL.md has the
  * keys. A line from a store is hostile input: decoding checks every field.
  */
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
+import { maxChunkBytes } from '../chunk/chunk-seal';
 import { chunkIdPattern } from '../wire/chunk-protocol';
 
 export type TreeEntry =
-  | { type: 'file'; path: Buffer; mode: number; mtimeMs: number; size: number; chunks: string[] }
+  | { type: 'file'; path: Buffer; mode: number; mtimeMs: number; size: number; chunks: string[]; offset?: number }
   | { type: 'directory'; path: Buffer; mode: number; mtimeMs: number }
   | { type: 'symlink'; path: Buffer; mode: number; mtimeMs: number; target: Buffer };
 
@@ -18,15 +21,27 @@ const typeCodes = { file: 'f', directory: 'd', symlink: 'l' } as const;
 
 export class TreeFormatError extends Error {}
 
-/** The entry as one JSON line, newline included. */
+/**
+ * The entry as one JSON line, newline included. Built as text, key by key in
+ * a fixed order, rather than through JSON.stringify of an object: a backup
+ * writes a line per file even when nothing changed, and this is most of
+ * that cost. Only the path and link target can need escaping; chunk IDs are
+ * hex and the numbers integers.
+ */
 export function encodeTreeEntry(entry: TreeEntry): string {
-  const line: Record<string, unknown> = { ...bytesField('p', entry.path), t: typeCodes[entry.type], m: entry.mode & 0o7777, mt: Math.trunc(entry.mtimeMs) };
+  let line = `{${bytesField('p', entry.path)},"t":"${typeCodes[entry.type]}","m":${entry.mode & 0o7777},"mt":${integerJson(entry.mtimeMs)}`;
   if (entry.type === 'file') {
-    line.s = entry.size;
-    if (entry.chunks.length > 0) line.c = entry.chunks;
+    line += `,"s":${entry.size}`;
+    if (entry.chunks.length > 0) line += `,"c":["${entry.chunks.join('","')}"]`;
+    if (entry.offset !== undefined) line += `,"o":${entry.offset}`;
   }
-  if (entry.type === 'symlink') Object.assign(line, bytesField('l', entry.target));
-  return `${JSON.stringify(line)}\n`;
+  if (entry.type === 'symlink') line += `,${bytesField('l', entry.target)}`;
+  return `${line}}\n`;
+}
+
+/** JSON.stringify's text for a truncated number: -0 is 0. */
+function integerJson(value: number): string {
+  return String(Math.trunc(value) || 0);
 }
 
 const bytes = z.string().max(64 * 1024);
@@ -39,6 +54,7 @@ const lineSchema = z
     mt: z.number().int().min(-8.64e15).max(8.64e15),
     s: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
     c: z.array(z.string().regex(chunkIdPattern)).max(1_000_000).optional(),
+    o: z.number().int().nonnegative().max(maxChunkBytes).optional(),
     l: bytes.optional(),
     lb: z.string().base64().max(64 * 1024).optional(),
   })
@@ -60,9 +76,11 @@ export function decodeTreeLine(text: string): TreeEntry {
   const common = { path, mode: line.m, mtimeMs: line.mt };
   if (line.t === 'f') {
     if (line.s === undefined || line.l !== undefined || line.lb !== undefined) throw new TreeFormatError('a file line needs a size and no link target');
-    return { type: 'file', ...common, size: line.s, chunks: line.c ?? [] };
+    if (line.o === undefined) return { type: 'file', ...common, size: line.s, chunks: line.c ?? [] };
+    if (line.c?.length !== 1 || line.s === 0 || line.o + line.s > maxChunkBytes) throw new TreeFormatError('a file line with an offset names one chunk and a slice of it that is not empty');
+    return { type: 'file', ...common, size: line.s, chunks: line.c, offset: line.o };
   }
-  if (line.s !== undefined || line.c !== undefined) throw new TreeFormatError('only a file line has a size or chunks');
+  if (line.s !== undefined || line.c !== undefined || line.o !== undefined) throw new TreeFormatError('only a file line has a size, chunks or an offset');
   if (line.t === 'd') {
     if (line.l !== undefined || line.lb !== undefined) throw new TreeFormatError('a folder line has no link target');
     return { type: 'directory', ...common };
@@ -70,8 +88,9 @@ export function decodeTreeLine(text: string): TreeEntry {
   return { type: 'symlink', ...common, target: oneOf(line.l, line.lb, 'link target') };
 }
 
-function bytesField(key: string, value: Buffer): Record<string, string> {
-  return isUtf8(value) ? { [key]: value.toString('utf8') } : { [`${key}b`]: value.toString('base64') };
+/** `"key":"text"` for valid UTF-8, else `"keyb":"base64"`. */
+function bytesField(key: string, value: Buffer): string {
+  return isUtf8(value) ? `"${key}":${JSON.stringify(value.toString('utf8'))}` : `"${key}b":"${value.toString('base64')}"`;
 }
 
 function oneOf(text: string | undefined, base64: string | undefined, what: string): Buffer {

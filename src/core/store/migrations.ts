@@ -153,6 +153,19 @@ const steps: string[] = [
   `
   ALTER TABLE allowed_senders ADD COLUMN max_snapshots INTEGER CHECK (max_snapshots > 0);
   `,
+  // 12: the file cache in pages of files packed into one blob each (file-cache.ts has the layout), which load and
+  // save far faster than a row per file, and which hold a small file's offset in the chunk it shares with others.
+  // The rows of the old layout are dropped: each plan's next run reads its files once more.
+  `
+  DROP TABLE file_cache;
+  CREATE TABLE file_cache_pages (
+    plan_id      INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    destination  TEXT    NOT NULL,   -- the peer ID the chunks were committed to
+    digest       BLOB    NOT NULL,   -- SHA-256 of entries
+    entries      BLOB    NOT NULL,   -- files in walk order, packed as file-cache.ts says
+    PRIMARY KEY (plan_id, destination, digest)
+  );
+  `,
 ];
 
 export const schemaVersion = steps.length;
