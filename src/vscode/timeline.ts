@@ -16,6 +16,8 @@ import type { Timeline, TimelineChangeEvent, TimelineItem, TimelineProvider, Tim
 import type { Vscode } from './vscode-api';
 
 export const timelineSourceId = 'peerBackup.backups';
+/** A file on this machine's disk: the workbench of a remote editor (code-server, SSH) names it vscode-remote, the extension host file. */
+const fileSchemes = ['file', 'vscode-remote'];
 
 export class BackupTimeline implements TimelineProvider {
   readonly id = timelineSourceId;
@@ -39,7 +41,7 @@ export class BackupTimeline implements TimelineProvider {
   }
 
   async provideTimeline(uri: vscode.Uri, _options: unknown, token: vscode.CancellationToken): Promise<Timeline> {
-    if (uri.scheme !== 'file') return { items: [] };
+    if (!fileSchemes.includes(uri.scheme)) return { items: [] };
     const localPath = uri.fsPath;
     const app = this.services.app();
     const cancel = new AbortController();
@@ -77,7 +79,7 @@ export function registerBackupTimeline(vsc: Vscode, timeline: BackupTimeline, lo
   const workspace = vsc.workspace as typeof vsc.workspace & Partial<TimelineWorkspace>;
   try {
     if (typeof workspace.registerTimelineProvider !== 'function') throw new Error('this editor has no Timeline provider API');
-    const registration = workspace.registerTimelineProvider('file', timeline);
+    const registration = workspace.registerTimelineProvider(fileSchemes, timeline);
     log.info('Backed-up versions show in the Timeline view');
     return registration;
   } catch (err) {

@@ -33,8 +33,8 @@ test('the Timeline lists each distinct backed-up version of the open file, newes
     fake.allowTimelineApi = true;
   });
   assert.equal(editor.timelineProviders.length, 1);
-  const [{ scheme, provider }] = editor.timelineProviders as { scheme: string; provider: TimelineProvider }[];
-  assert.equal(scheme, 'file');
+  const [{ scheme, provider }] = editor.timelineProviders as { scheme: string[]; provider: TimelineProvider }[];
+  assert.deepEqual(scheme, ['file', 'vscode-remote']);
   let changes = 0;
   provider.onDidChange?.(() => (changes += 1));
 
