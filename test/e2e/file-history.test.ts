@@ -14,6 +14,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Locator } from 'playwright-core';
 import { runCli, runCliJson } from '../helpers/cli';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
@@ -22,6 +24,17 @@ import { packagedVsixPath, startEditor } from './harness';
 const docImages = resolve(__dirname, '../../docs/images');
 const first = '# To do\n\n- first version\n';
 const second = '# To do\n\n- first version\n- second version, backed up\n';
+
+/** Waits until the element stops moving (a toast slides in), so a screenshot shows it whole. */
+async function settled(element: Locator): Promise<void> {
+  let previous = '';
+  for (let reads = 0; reads < 50; reads++) {
+    const box = JSON.stringify(await element.boundingBox());
+    if (box === previous) return;
+    previous = box;
+    await sleep(100);
+  }
+}
 
 test('the Timeline lists a file\'s backed-up versions; one opens in a diff and is restored after the confirmation', async (t) => {
   const registry = await startRegistry(t);
@@ -84,7 +97,9 @@ test('the Timeline lists a file\'s backed-up versions; one opens in a diff and i
     await versions.nth(1).click();
     await page.locator('.tab.active', { hasText: /todo\.md \(backup of .*\) ↔ working copy/ }).waitFor();
     await page.locator('.monaco-diff-editor').first().waitFor();
-    await editor.notification('Comparing the backup of').getByRole('button', { name: 'Restore This Version' }).waitFor();
+    const restoreButton = editor.notification('Comparing the backup of').getByRole('button', { name: 'Restore This Version' });
+    await restoreButton.waitFor();
+    await settled(restoreButton);
     const shot = await editor.screenshot('timeline-diff');
     if (process.env.PEER_BACKUP_DOC_IMAGES === '1') copyFileSync(shot, join(docImages, 'timeline-diff.png'));
   });

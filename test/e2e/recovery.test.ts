@@ -5,12 +5,14 @@
  * fresh profile and a fresh, empty home (the new machine) runs "Recover
  * From a Teammate...", enters the teammate's peer ID and the code, and
  * restores into an empty folder: the files come back byte-identical, and
- * the new home holds the old peer ID.
+ * the new home holds the old peer ID. On the way, the first editor's
+ * settings panel shows what the teammate holds (with
+ * PEER_BACKUP_DOC_IMAGES=1 saved as docs/images/panel-teammate-figures.png).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli, runCliJson } from '../helpers/cli';
@@ -19,6 +21,7 @@ import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers'
 import { tempDir } from '../helpers/temp';
 import { packagedVsixPath, startEditor, type Editor } from './harness';
 
+const docImages = resolve(__dirname, '../../docs/images');
 const recoveryCode = /\b((?:[a-z]+\s+){23}[a-z]+)\b/;
 
 /** A step of the test; when it fails, a screenshot shows what the user saw. */
@@ -34,7 +37,9 @@ function stepsOf(t: TestContext, editor: () => Editor) {
     });
 }
 
-async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
+/** Types into the quick input once it is the one titled `title`: the next box reuses the widget, and a fill can land in the previous one. */
+async function typeInQuickInput(editor: Editor, title: string, text: string): Promise<void> {
+  await editor.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
   const input = editor.page.locator('.quick-input-widget input');
   await input.waitFor();
   await input.fill(text);
@@ -98,6 +103,18 @@ test('a second editor with a fresh profile and home recovers the backups with th
     assert.equal(kit.code, undefined, 'the code was shown once, and is not kept');
   });
 
+  await step('3. the settings panel shows what the teammate holds: stored bytes, snapshots, last verify', async () => {
+    await laptopEditor.runCommand('Peer Backup: Open Settings');
+    const cell = laptopEditor.webview().locator(`#teammate-${teammate.peerId}-figures`);
+    await cell.locator('.figure-stored').waitFor();
+    assert.match(await cell.locator('.figure-stored').innerText(), /^[\d.]+ (B|KiB|MiB) stored of 100 MiB allowed$/);
+    assert.match(await cell.locator('.figure-snapshots').innerText(), /^1 snapshot, (\S+ \S+) to \1$/);
+    assert.equal(await cell.locator('.figure-verify').innerText(), 'Last verify: never');
+    await cell.scrollIntoViewIfNeeded();
+    const shot = await laptopEditor.screenshot('teammate-figures');
+    if (process.env.PEER_BACKUP_DOC_IMAGES === '1') copyFileSync(shot, join(docImages, 'panel-teammate-figures.png'));
+  });
+
   await laptopEditor.stop();
   const newHome = tempDir(t);
   const newWorkspace = tempDir(t);
@@ -107,10 +124,11 @@ test('a second editor with a fresh profile and home recovers the backups with th
   t.after(() => newEditor.stop());
   current = newEditor;
 
-  await step('3. the new machine recovers: teammate\'s peer ID, the code, an empty folder', async () => {
+  await step('4. the new machine recovers: teammate\'s peer ID, the code, an empty folder', async () => {
     await newEditor.runCommand('Peer Backup: Recover From a Teammate...');
-    await typeInQuickInput(newEditor, teammate.peerId);
-    await typeInQuickInput(newEditor, code);
+    await typeInQuickInput(newEditor, '(1/3)', teammate.peerId);
+    await typeInQuickInput(newEditor, '(2/3)', code);
+    await newEditor.page.locator('.quick-input-widget .quick-input-title', { hasText: '(3/3)' }).waitFor();
     await chooseFolder(newEditor, target, 'Restore Here');
     // The new editor may have made a key of its own at start: replacing it is asked first.
     const replaceKey = newEditor.page.locator('.monaco-dialog-box', { hasText: 'already has a key of its own' });
