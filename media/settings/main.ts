@@ -11,7 +11,7 @@ import { historySection } from './sections/history';
 import { identitySection, registryBanner } from './sections/identity';
 import { plansSection, revealPlan } from './sections/plans';
 import { receivingSection, revealReceiving } from './sections/receiving';
-import { revealTeammate, teammatesSection } from './sections/teammates';
+import { forgetTeammateFigures, revealTeammate, teammatesSection } from './sections/teammates';
 import { registerToolkit } from './toolkit';
 
 declare function acquireVsCodeApi(): {
@@ -27,7 +27,10 @@ function sections(page: Page, state: PanelState): Child[] {
       {},
       h('h1', {}, 'Peer Backup'),
       h('span', { class: 'hint', id: 'gathered-at' }, `as of ${state.gatheredAt}`),
-      page.button({ id: 'refresh', label: 'Refresh', ariaLabel: 'Refresh the panel', secondary: true, onClick: () => void page.submit('refresh', {}, { id: 'refresh-form', fields: {} }) }),
+      page.button({ id: 'refresh', label: 'Refresh', ariaLabel: 'Refresh the panel', secondary: true, onClick: () => {
+        forgetTeammateFigures();
+        void page.submit('refresh', {}, { id: 'refresh-form', fields: {} });
+      } }),
     ),
     page.formMessages('refresh-form'),
     registryBanner(page, state),

@@ -61,8 +61,14 @@ export interface RunningCodeServer {
 const startTimeoutMs = 60_000;
 const stopGraceMs = 5_000;
 
-export function startCodeServer(profile: Profile, workspaceDir: string): Promise<RunningCodeServer> {
+export interface StartOptions {
+  /** Extension IDs (publisher.name) allowed to use the proposed APIs their manifest declares. */
+  enableProposedApi?: string[];
+}
+
+export function startCodeServer(profile: Profile, workspaceDir: string, options: StartOptions = {}): Promise<RunningCodeServer> {
   requireCodeServer();
+  const proposedApi = (options.enableProposedApi ?? []).flatMap((id) => ['--enable-proposed-api', id]);
   const child = spawn(
     process.execPath,
     [
@@ -74,6 +80,7 @@ export function startCodeServer(profile: Profile, workspaceDir: string): Promise
       '--disable-update-check',
       '--disable-workspace-trust',
       '--disable-getting-started-override',
+      ...proposedApi,
       workspaceDir,
     ],
     // Its own process group, so that stop() reaches the extension host and the

@@ -28,6 +28,7 @@ import { startScheduling } from './scheduling';
 import { Services } from './services';
 import { settingsSection } from './settings';
 import { BackupStatusBar } from './status-bar';
+import { BackupTimeline, registerBackupTimeline } from './timeline';
 import { createViews } from './views/views';
 import type { Vscode } from './vscode-api';
 
@@ -83,6 +84,10 @@ export function activateWith(vscode: Vscode, context: ExtensionContext, log: vsc
       services.changed();
     }),
   );
+
+  const timeline = new BackupTimeline(vscode, services);
+  const timelineRegistration = registerBackupTimeline(vscode, timeline, log);
+  if (timelineRegistration) context.subscriptions.push(timelineRegistration, services.onChanged(() => timeline.refresh()));
 
   startScheduling(services, runner).then(
     () => context.subscriptions.push(services.onChanged(() => services.app().runs.replan().catch((err: unknown) => log.warn(`Re-planning the schedule: ${(err as Error).message}`)))),

@@ -12,9 +12,11 @@ import { chromium, type Browser, type FrameLocator, type Locator, type Page } fr
 import { createProfile, installExtension, startCodeServer, waitForExtensionHost, type Profile, type RunningCodeServer } from '../../scripts/lib/code-server';
 
 const repoRoot = resolve(__dirname, '../..');
-const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
+const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
 
 export const extensionVersion = manifest.version;
+/** publisher.name: how the editor names the extension, e.g. to allow it a proposed API. */
+export const extensionId = `${manifest.publisher}.${manifest.name}`;
 /** Where `npm run package` writes the VSIX. */
 export const packagedVsixPath = join(repoRoot, 'dist-vsix', `${manifest.name}-linux-x64-${manifest.version}.vsix`);
 
@@ -40,6 +42,14 @@ export interface EditorOptions {
    * over a test's first steps takes their focus.
    */
   openWalkthroughs?: boolean;
+  /** Starts the editor allowing this extension the proposed APIs its manifest declares (the Timeline). Off: as a user's stable editor runs it. */
+  enableProposedApi?: boolean;
+  /**
+   * A Peer Backup home folder (which must exist) for this editor, as the
+   * peerBackup.home setting; by default the extension keeps its own in the
+   * profile's global storage.
+   */
+  peerBackupHome?: string;
 }
 
 /**
@@ -55,13 +65,14 @@ function writeMachineSettings(profile: Profile, settings: Record<string, unknown
 export async function startEditor(options: EditorOptions): Promise<Editor> {
   const artifactsDir = join(repoRoot, 'test-artifacts', 'e2e', options.artifactsName.replace(/[^\w.-]+/g, '-'));
   rmSync(artifactsDir, { recursive: true, force: true });
-  const profile = createProfile(mkdtempSync(join(tmpdir(), 'peer-backup-e2e-')), options.settings ?? {});
-  writeMachineSettings(profile, { 'workbench.welcomePage.walkthroughs.openOnInstall': options.openWalkthroughs ?? false });
+  const home = options.peerBackupHome === undefined ? {} : { 'peerBackup.home': options.peerBackupHome };
+  const profile = createProfile(mkdtempSync(join(tmpdir(), 'peer-backup-e2e-')), { ...options.settings, ...home });
+  writeMachineSettings(profile, { 'workbench.welcomePage.walkthroughs.openOnInstall': options.openWalkthroughs ?? false, ...home });
   let server: RunningCodeServer | undefined;
   let browser: Browser | undefined;
   try {
     await installExtension(profile, options.vsixPath);
-    server = await startCodeServer(profile, options.workspaceDir);
+    server = await startCodeServer(profile, options.workspaceDir, { enableProposedApi: options.enableProposedApi ? [extensionId] : [] });
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(uiTimeoutMs);

@@ -83,6 +83,10 @@ export class FakeEditor {
   /** The editor's own commands the extension ran (vscode.diff and the like), with their arguments. */
   readonly builtInCommands: { id: string; args: unknown[] }[] = [];
   clipboard = '';
+  /** Whether the editor allows the proposed Timeline API; otherwise registering a provider throws, as in stable VS Code. */
+  allowTimelineApi = false;
+  /** The Timeline providers registered while it was allowed. */
+  readonly timelineProviders: { scheme: string | string[]; provider: unknown }[] = [];
   /** Set to cancel the next withProgress task as soon as it reports progress. */
   cancelOnProgress = false;
 
@@ -301,6 +305,12 @@ export class FakeEditor {
         onDidChangeConfiguration: (listener: (event: { affectsConfiguration(section: string): boolean }) => void) => {
           this.configListeners.add(listener);
           return { dispose: () => this.configListeners.delete(listener) };
+        },
+        registerTimelineProvider: (scheme: string | string[], provider: unknown) => {
+          if (!this.allowTimelineApi) throw new Error('Extension \'peer-backup.peer-backup\' CANNOT use API proposal: timeline.');
+          const entry = { scheme, provider };
+          this.timelineProviders.push(entry);
+          return { dispose: () => this.timelineProviders.splice(this.timelineProviders.indexOf(entry), 1) };
         },
       },
       env: {

@@ -1,7 +1,16 @@
-/** Teammates this machine backs up to: name, peer ID, online or not (per the registry), last successful backup. */
-import type { PanelState } from '../../../src/vscode/panel/protocol';
+/**
+ * Teammates this machine backs up to: name, peer ID, online or not (per the
+ * registry), last successful backup, and what they hold for this machine.
+ * Those figures come from the teammate itself, so each row asks for them
+ * after the table shows, and fills its cell when the answer comes: a slow
+ * or unreachable teammate holds up only its own cell.
+ */
+import type { PanelState, TeammateFiguresView, TeammateView } from '../../../src/vscode/panel/protocol';
 import { h } from '../dom';
 import type { Page } from '../page';
+
+/** Figures asked for, by peer ID and the last backup they were asked after: a new backup asks again. */
+const figuresAsked = new Map<string, { after: string; answer: Promise<TeammateFiguresView | string> }>();
 
 const reachabilityText = { online: 'online', offline: 'offline', unknown: 'unknown' } as const;
 
@@ -14,7 +23,7 @@ export function teammatesSection(page: Page, state: PanelState): HTMLElement {
       : h(
           'table',
           { id: 'teammates-table' },
-          h('thead', {}, h('tr', {}, ...['Name', 'Peer ID', 'Status', 'Last backup', ''].map((title) => h('th', { scope: 'col' }, title)))),
+          h('thead', {}, h('tr', {}, ...['Name', 'Peer ID', 'Status', 'Last backup', 'Held for me', ''].map((title) => h('th', { scope: 'col' }, title)))),
           h(
             'tbody',
             {},
@@ -32,6 +41,7 @@ export function teammatesSection(page: Page, state: PanelState): HTMLElement {
                   teammate.reachability === 'unknown' && teammate.reachabilityDetail ? h('div', { class: 'hint' }, teammate.reachabilityDetail) : null,
                 ),
                 h('td', {}, teammate.lastBackup ?? 'never'),
+                figuresCell(page, teammate),
                 h(
                   'td',
                   {},
@@ -65,6 +75,34 @@ export function teammatesSection(page: Page, state: PanelState): HTMLElement {
     ),
     page.formMessages('teammate-form'),
   );
+}
+
+/** Makes the next render ask every teammate again (the panel's Refresh). */
+export function forgetTeammateFigures(): void {
+  figuresAsked.clear();
+}
+
+/** The cell of the teammate's figures: "asking..." until the teammate's answer fills it in. */
+function figuresCell(page: Page, teammate: TeammateView): HTMLElement {
+  const id = `teammate-${teammate.peerId}-figures`;
+  const after = teammate.lastBackup ?? '';
+  let asked = figuresAsked.get(teammate.peerId);
+  if (!asked || asked.after !== after) {
+    const answer = page.client.request('teammateFigures', { peerId: teammate.peerId }).catch((err: unknown) => (err as Error).message);
+    asked = { after, answer };
+    figuresAsked.set(teammate.peerId, asked);
+  }
+  const cell = h('td', { id, 'aria-live': 'polite' }, h('span', { class: 'hint' }, 'asking the teammate...'));
+  // Whichever render's cell is in the page when the answer comes gets it.
+  void asked.answer.then((figures) => document.getElementById(id)?.replaceChildren(...figureLines(figures)));
+  return cell;
+}
+
+function figureLines(figures: TeammateFiguresView | string): HTMLElement[] {
+  if (typeof figures === 'string') return [h('div', { class: 'error' }, figures)];
+  const verify = h('div', { class: 'figure-verify' }, `Last verify: ${figures.lastVerify}`);
+  if (!figures.reachable) return [h('div', { class: 'figure-problem' }, figures.problem ?? 'not reachable now'), verify];
+  return [h('div', { class: 'figure-stored' }, figures.stored ?? ''), h('div', { class: 'figure-snapshots' }, figures.snapshots ?? ''), verify];
 }
 
 /** Scrolls to the teammate's row and focuses it. */

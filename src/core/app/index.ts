@@ -4,9 +4,10 @@
  */
 export { App, type AppOptions } from './app';
 export type { NewPlanRequest, PlanChange, PlanEdit } from './plans';
-export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type ReachedTeammate, type TeammateCheck, type TeammateStatus } from './teammates';
+export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type ReachedTeammate, type TeammateCheck, type TeammateFigures, type TeammateStatus } from './teammates';
 export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
-export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type RestoreRequest, type RestoreResult } from './snapshots';
+export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type PathInSnapshot, type PathVersionsRequest, type RestoreRequest, type RestoreResult } from './snapshots';
+export type { PathVersion } from '../restore';
 export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
 export type { RecoverRequest, RecoverResult, RecoveryKitView } from './recovery';
 export type { ForgetRequest, ForgetResult } from './retention';

@@ -27,7 +27,7 @@ import { UserError } from '../errors';
 import { formatTime } from '../human-format';
 import { extractArchive, type ExtractReport } from '../pack';
 import { printable } from '../printable';
-import { countedSource, exportArchive, openListedManifest, restoreToFolder, type ExportReport } from '../restore';
+import { countedSource, exportArchive, findPathVersion, openListedManifest, restoreToFolder, type ExportReport, type PathVersion } from '../restore';
 import type { SnapshotRecord } from '../store/runs';
 import { ChunkClient, type ListedManifest } from '../transfer/chunk-client';
 import { connectToPeer } from '../transfer/connect';
@@ -96,6 +96,21 @@ export interface RestoreRequest {
   signal?: AbortSignal;
 }
 
+/** One snapshot, and the version of a path it holds (absent when it does not hold the path). */
+export interface PathInSnapshot {
+  snapshot: ListedSnapshot;
+  version?: PathVersion;
+}
+
+export interface PathVersionsRequest {
+  plan: string;
+  /** The path as the plan stores it, e.g. "project/src/app.ts". */
+  path: string;
+  /** Reads only this many snapshots, the newest. */
+  newest?: number;
+  signal?: AbortSignal;
+}
+
 export class SnapshotService {
   constructor(private readonly app: App) {}
 
@@ -139,6 +154,37 @@ export class SnapshotService {
     }
     const extracted = await this.restoreArchive(request, held.peerId, held.client, held.peer);
     return { ...extracted, fetchedBytes: extracted.receipt.size };
+  }
+
+  /**
+   * Which version of a path each of the plan's chunked snapshots holds,
+   * newest first, from their trees only (no file content is fetched): a
+   * file's history without restoring it from every snapshot.
+   */
+  async versionsOf(request: PathVersionsRequest): Promise<PathInSnapshot[]> {
+    const plan = await this.app.plans.get(request.plan);
+    const peerId = plan.destination ?? noDestination(plan.name);
+    const context = await this.app.runnerContext();
+    const { peer } = await connectToPeer(context, peerId, { signal: request.signal });
+    const chunks = new ChunkClient(context.identity, peer, stallTimeoutFromEnv());
+    const held = (await chunks.listManifests(request.signal))
+      .flatMap((listed) => {
+        const opened = openListedManifest(listed.manifest, context.identity, peerId);
+        const receipt = receiptSchema.safeParse(statementOf(listed.receipt));
+        return opened.ours && receipt.success && receipt.data.plan === plan.name ? [{ receipt: receipt.data, manifest: opened.manifest }] : [];
+      })
+      .sort((a, b) => b.receipt.storedAt - a.receipt.storedAt)
+      .slice(0, request.newest);
+    const keys = await this.app.chunkKeys();
+    const runs = (await this.app.store()).runs;
+    const path = pathBytes(request.path) ?? Buffer.alloc(0);
+    const found: PathInSnapshot[] = [];
+    for (const { receipt, manifest } of held) {
+      const version = await this.withTeammate(peerId, () => findPathVersion({ manifest, keys, source: chunks }, path, request.signal));
+      const snapshot: ListedSnapshot = { ...receipt, localRecord: compare(receipt, await runs.snapshotRecord(receipt.snapshotId)).state, format: 'chunked', files: manifest.files };
+      found.push(version ? { snapshot, version } : { snapshot });
+    }
+    return found;
   }
 
   /** Writes the snapshot (or a path in it) as a gzip'd tar that GNU tar reads: a way out of this format. */

@@ -9,7 +9,8 @@
 import { UserError, codeOf } from '../errors';
 import { formatTime } from '../human-format';
 import { parsePeerId } from '../identity/peer-id';
-import type { Destination } from '../store';
+import type { Destination, VerificationStatus } from '../store';
+import { connectToPeer } from '../transfer/connect';
 import { orderAddresses } from '../transfer/peer-addresses';
 import { PeerClient, type AddressProbe } from '../transfer/sender';
 import { keyFingerprint } from '../wire/tls-certificate';
@@ -55,8 +56,74 @@ export interface ReachedTeammate {
   usedBytes: number | null;
 }
 
+/** What a teammate holds for this machine, as they answer now, and the latest verify of it. */
+export type TeammateFigures = {
+  peerId: string;
+  /** The latest verify of a plan backed up to them, recorded here: known whether or not they answer. */
+  lastVerify?: { status: VerificationStatus; at: number; plan: string };
+} & (
+  | {
+      reachable: true;
+      /** Bytes they store for this machine, by their count; null when they keep no count. */
+      storedBytes: number | null;
+      quotaBytes: number | null;
+      snapshots: number;
+      /** When the oldest and newest of those snapshots were stored; absent with no snapshot. */
+      oldestAt?: number;
+      newestAt?: number;
+    }
+  | { reachable: false; problem: string }
+);
+
+/** How long figures wait for a teammate before saying they are not reachable now. */
+export const defaultFiguresTimeoutMs = 10_000;
+
 export class TeammateService {
   constructor(private readonly app: App) {}
+
+  /**
+   * The teammate's figures: stored bytes and quota (from their hello), the
+   * snapshots they hold for this machine, and the latest verify. A teammate
+   * that does not answer within `timeoutMs` is reported as not reachable,
+   * with why, rather than making the caller wait.
+   */
+  async figures(labelOrPeerId: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<TeammateFigures> {
+    const peerId = await this.resolve(labelOrPeerId);
+    const lastVerify = await this.lastVerifyOf(peerId);
+    const timeoutMs = options.timeoutMs ?? defaultFiguresTimeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+    try {
+      const reached = await untilAborted(this.reach(peerId, signal), signal);
+      return { peerId, ...(lastVerify ? { lastVerify } : {}), reachable: true, ...reached };
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      const problem = deadline.aborted ? `no answer within ${timeoutMs / 1000} s` : (err as Error).message;
+      return { peerId, ...(lastVerify ? { lastVerify } : {}), reachable: false, problem };
+    }
+  }
+
+  private async reach(peerId: string, signal: AbortSignal) {
+    const { peer } = await connectToPeer(await this.app.runnerContext(), peerId, { signal });
+    const times = (await this.app.snapshots.list({ teammate: peerId, signal })).map((snapshot) => snapshot.storedAt);
+    return {
+      storedBytes: peer.hello.usedBytes,
+      quotaBytes: peer.hello.quotaBytes,
+      snapshots: times.length,
+      ...(times.length > 0 ? { oldestAt: Math.min(...times), newestAt: Math.max(...times) } : {}),
+    };
+  }
+
+  private async lastVerifyOf(peerId: string): Promise<TeammateFigures['lastVerify']> {
+    const store = await this.app.store();
+    let latest: TeammateFigures['lastVerify'];
+    for (const plan of await store.plans.list()) {
+      if (plan.destination !== peerId) continue;
+      const verification = await store.verifications.last(plan.id);
+      if (verification && (!latest || verification.endedAt > latest.at)) latest = { status: verification.status, at: verification.endedAt, plan: plan.name };
+    }
+    return latest;
+  }
 
   async list(): Promise<Destination[]> {
     return (await this.app.store()).destinations.list();
@@ -166,4 +233,14 @@ export function checkNewTeammatePeerId(text: string, teammates: Destination[]): 
   const known = teammates.find((teammate) => teammate.peerId === peerId);
   if (known) throw new UserError(`This peer ID is already your teammate "${known.label}".`, { code: 'conflict' });
   return peerId;
+}
+
+/** `work`, or the signal's reason as soon as it aborts: a step that does not watch the signal cannot hold the caller past it. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const abort = () => reject(signal.reason);
+    if (signal.aborted) abort();
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }

@@ -6,3 +6,4 @@ export { openListedManifest, type ListedManifest } from './listed-manifest';
 export { restoreToFolder, type RestoreOptions, type RestoreReport } from './restore-to-folder';
 export { exportArchive, type ExportOptions, type ExportReport } from './export-archive';
 export { countedSource } from './counted-source';
+export { findPathVersion, type PathVersion } from './path-versions';

@@ -40,6 +40,7 @@ const paramSchemas = {
   saveRegistryUrl: z.strictObject({ registryUrl: text }),
   hostRegistry: none,
   stopHostingRegistry: none,
+  teammateFigures: z.strictObject({ peerId: text }),
 } satisfies { [M in RequestMethod]: z.ZodType<PanelRequests[M]['params']> };
 
 const messageSchema = z.discriminatedUnion('kind', [

@@ -21,6 +21,7 @@ import type { RegistryHost } from '../registry-host';
 import type { Services } from '../services';
 import { checkPort, checkRegistryUrl, storageDirFor, writeSetting } from '../settings';
 import { checkFields, invalidField } from './field-checks';
+import { teammateFiguresView } from './teammate-figures';
 import type { RequestHandlers } from './panel-controller';
 
 export interface PanelContext {
@@ -172,5 +173,8 @@ export function createRequestHandlers({ services, runner, receiver, registryHost
     hostRegistry: async () => changing(async () => vsc.commands.executeCommand('peerBackup.hostRegistry')),
 
     stopHostingRegistry: async () => changing(async () => registryHost.hosted && vsc.commands.executeCommand('peerBackup.stopHostingRegistry')),
+
+    // Bounded by the core's timeout: an unreachable teammate answers "not reachable now", never a hung row.
+    teammateFigures: async ({ peerId }) => teammateFiguresView(await app().teammates.figures(peerId)),
   };
 }

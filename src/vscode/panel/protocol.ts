@@ -54,6 +54,20 @@ export interface TeammateView {
   lastBackup: string | undefined;
 }
 
+/** One teammate's figures, asked for by the panel after it shows: a teammate may take seconds to answer, or not answer. */
+export interface TeammateFiguresView {
+  peerId: string;
+  reachable: boolean;
+  /** "3 MiB stored of 10 GiB allowed"; absent when not reachable. */
+  stored?: string;
+  /** "4 snapshots, 2026-11-01 10:00 to 2026-12-01 07:00"; absent when not reachable. */
+  snapshots?: string;
+  /** Why the teammate is not reachable now. */
+  problem?: string;
+  /** "good, 2026-12-01 07:10 (plan work)", or "never". */
+  lastVerify: string;
+}
+
 export interface ReceivingView {
   enabled: boolean;
   state: 'off' | 'on' | 'waiting';
@@ -107,6 +121,7 @@ export interface PanelRequests {
   saveRegistryUrl: { params: { registryUrl: string }; result: null };
   hostRegistry: { params: Record<string, never>; result: null };
   stopHostingRegistry: { params: Record<string, never>; result: null };
+  teammateFigures: { params: { peerId: string }; result: TeammateFiguresView };
 }
 
 export type RequestMethod = keyof PanelRequests;
