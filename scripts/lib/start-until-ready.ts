@@ -21,7 +21,8 @@ export function startUntilReady(
   ready: RegExp,
   options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<ReadyProcess> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
+  // Only a bound for a process that never gets ready: a busy machine may take many seconds to start one.
+  const timeoutMs = options.timeoutMs ?? 60_000;
   const shown = [command, ...args].join(' ');
   const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
