@@ -28,7 +28,7 @@ export interface RunnerContext extends PeerContext {
   /** Reaches the store where a plan's snapshots go. */
   destinationFor: DestinationFactory;
   /** Called once a run has succeeded and is recorded (the recovery kit, retention); what it throws does not undo the run. */
-  afterBackup?: (run: Run) => Promise<void>;
+  afterBackup?: (run: Run) => Promise<string[]>;
 }
 
 export type RunPhase = 'packing' | 'connecting' | 'uploading';
@@ -103,8 +103,9 @@ export async function runBackup(context: RunnerContext, planName: string, option
       snapshotId,
       receipt: backedUp.signed,
     });
-    await context.afterBackup?.(succeeded).catch(() => undefined);
-    return succeeded;
+    // The snapshot stands whatever happens next; what fails after it is kept as the run's warning.
+    const problems = (await context.afterBackup?.(succeeded).catch((err: Error) => [err.message])) ?? [];
+    return problems.length > 0 ? store.runs.noteWarning(runId, problems.join(' ')) : succeeded;
   } catch (err) {
     const cancelled = options.signal?.aborted === true || codeOf(err) === 'cancelled';
     const run = await store.runs.finish(runId, {

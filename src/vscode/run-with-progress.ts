@@ -72,6 +72,7 @@ export class BackupRunner {
       if (done.status === 'succeeded') {
         log.info(`"${planName}": backed up ${countOf(done.files, 'file')} (${formatBytes(done.bytes)}) as snapshot ${done.snapshotId}`);
         for (const skip of done.skipped) log.warn(`"${planName}": skipped ${skip.path}: ${skip.reason}`);
+        if (done.warning) log.warn(`"${planName}": ${done.warning}`);
       } else {
         log.error(`"${planName}" ${done.status}: ${done.error ?? 'no reason recorded'}`);
       }
@@ -87,7 +88,8 @@ export class BackupRunner {
     if (run.status === 'succeeded') {
       const teammate = destination ? ` to ${await this.teammateName(destination)}` : '';
       const skipped = run.skipped.length ? `; ${countOf(run.skipped.length, 'path')} skipped` : '';
-      offerLog(log, vsc.window.showInformationMessage(`Backed up "${run.planName}"${teammate}: ${countOf(run.files, 'file')}, ${formatBytes(run.bytes)}${skipped}.`, showLogAction));
+      const backedUp = `Backed up "${run.planName}"${teammate}: ${countOf(run.files, 'file')}, ${formatBytes(run.bytes)}${skipped}.`;
+      offerLog(log, run.warning ? vsc.window.showWarningMessage(`${backedUp} ${run.warning}`, showLogAction) : vsc.window.showInformationMessage(backedUp, showLogAction));
     } else if (run.status === 'cancelled') {
       void vsc.window.showInformationMessage(`The backup of "${run.planName}" was cancelled; your teammate keeps nothing partial.`);
     } else if (run.failureStep === registryUnreachable) {

@@ -103,3 +103,29 @@ test('a fresh home with only the recovery code and the teammate\'s peer ID resto
   // Even the right code waits now: the limit is per address, not per guess.
   assert.match((await refusalOf(right.lookupId, right.verifier)).message, /too many recovery-kit requests .* retry in \d+ s/);
 });
+
+test('a recovery kit the teammate refuses leaves the backup standing, with a warning in the run and its history', { timeout: 240_000 }, async (t) => {
+  const registry = await startRegistry(t);
+  const receiver = await makeHome(t);
+  const first = await makeHome(t);
+  const second = await makeHome(t);
+  await allow(receiver.home, first.peerId, '1GB');
+  await allow(receiver.home, second.peerId, '1GB');
+  await startReceiver(t, receiver.home, registry.url);
+  const work = join(tempDir(t), 'project');
+  writeFixtureTree(work);
+  const firstEnv = { PEER_BACKUP_HOME: first.home, PEER_BACKUP_REGISTRY: registry.url };
+  const secondEnv = { PEER_BACKUP_HOME: second.home, PEER_BACKUP_REGISTRY: registry.url };
+  for (const env of [firstEnv, secondEnv]) assert.equal((await runCli(['plan', 'add', 'nightly', work, '--dest', receiver.peerId], { env })).code, 0);
+  assert.equal((await runCliJson<{ status: string }>(['run', 'nightly'], { env: firstEnv })).status, 'succeeded');
+  // A kit copied from another machine's home: the teammate already keeps one under its lookup ID for someone else.
+  writeFileSync(join(second.home, 'recovery-kit.json'), readFileSync(join(first.home, 'recovery-kit.json')));
+
+  const run = await runCliJson<{ status: string; snapshotId: string; warning: string | null }>(['run', 'nightly'], { env: secondEnv });
+  assert.equal(run.status, 'succeeded');
+  assert.match(run.warning ?? '', /recovery kit could not be left with the teammate.*make a new recovery code.*the next run tries again/);
+  const history = await runCli(['history'], { env: secondEnv });
+  assert.match(history.stdout, /succeeded.*warning: The recovery kit could not be left/);
+  const listed = await runCliJson<{ snapshotId: string }[]>(['snapshots'], { env: secondEnv });
+  assert.deepEqual(listed.map((each) => each.snapshotId), [run.snapshotId]);
+});

@@ -12,7 +12,7 @@ function plan(id: number, name: string, schedule: string, enabled = true): Plan 
 
 function run(planId: number, planName: string, status: Run['status'], endedMinutesAgo: number, error: string | null = null): Run {
   const endedAt = now.getTime() - endedMinutesAgo * 60_000;
-  return { id: 0, planId, planName, startedAt: endedAt - 5_000, endedAt, status, files: 12, bytes: 1, skipped: [], snapshotId: null, receipt: null, error, failureStep: null };
+  return { id: 0, planId, planName, startedAt: endedAt - 5_000, endedAt, status, files: 12, bytes: 1, skipped: [], snapshotId: null, receipt: null, error, failureStep: null, warning: null };
 }
 
 test('the last success and the next scheduled run make one line', () => {

@@ -1,6 +1,6 @@
 /** `peer-backup history [PLAN]`: past runs, newest first, one line each. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { formatBytes, formatDuration, formatTime, localTimeZone, type Run } from '../../core/app';
+import { formatBytes, formatDuration, formatTime, localTimeZone, printable, type Run } from '../../core/app';
 import { globalOptions, report, withApp } from '../context';
 
 export function registerHistoryCommand(program: Command): void {
@@ -32,7 +32,8 @@ function describeRuns(runs: Run[]): string[] {
       `${run.files} files`,
       formatBytes(run.bytes),
       run.endedAt === null ? 'still going' : formatDuration(run.endedAt - run.startedAt),
-      ...(run.error ? [run.error] : []),
+      ...(run.error ? [printable(run.error)] : []),
+      ...(run.warning ? [`warning: ${printable(run.warning)}`] : []),
     ].join('  '),
   );
 }

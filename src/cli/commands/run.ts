@@ -71,5 +71,6 @@ function describeRun(run: Run): string {
   return [
     `${run.planName}: backed up ${run.files} files (${formatBytes(run.bytes)}) as snapshot ${printable(run.snapshotId ?? '')}.`,
     ...run.skipped.map((skip) => `  skipped ${skip.path}: ${skip.reason}`),
+    ...(run.warning ? [`  warning: ${printable(run.warning)}`] : []),
   ].join('\n');
 }

@@ -141,14 +141,19 @@ export class App {
   /**
    * After a successful backup: the teammate gets the current recovery kit if
    * it lacks it, and the plan's retention policy is applied. The backup
-   * stands whatever happens here, so a failure is left for the next run.
+   * stands whatever happens here: what failed is returned, to be shown, and
+   * both are tried again after the next run.
    */
-  private async afterBackup(run: Run): Promise<void> {
+  private async afterBackup(run: Run): Promise<string[]> {
     const plan = await this.plans.get(run.planName);
-    if (!plan.destination) return;
+    if (!plan.destination) return [];
     const chunks = await this.chunkStoreOf(plan.destination);
-    await this.recovery.leaveWith(plan.destination, chunks).catch(() => undefined);
-    await this.retention.applyAfterBackup(plan.name, plan.destination, chunks);
+    const problems: string[] = [];
+    await this.recovery.leaveWith(plan.destination, chunks).catch((err: Error) => problems.push(`The recovery kit could not be left with the teammate (${err.message}); the next run tries again.`));
+    await this.retention
+      .applyAfterBackup(plan.name, plan.destination, chunks)
+      .catch((err: Error) => problems.push(`Old snapshots could not be forgotten (${err.message}); the next run tries again, or run "peer-backup forget --plan ${plan.name}".`));
+    return problems;
   }
 
   /** Stops the scheduler, then closes the database. */

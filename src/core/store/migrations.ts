@@ -166,6 +166,11 @@ const steps: string[] = [
     PRIMARY KEY (plan_id, destination, digest)
   );
   `,
+  // 13: runs: what went wrong after a backup stood (leaving the recovery kit, applying retention), kept apart from
+  // error so that a run that succeeded still reads as one.
+  `
+  ALTER TABLE runs ADD COLUMN warning TEXT;
+  `,
 ];
 
 export const schemaVersion = steps.length;

@@ -26,6 +26,8 @@ export interface Run {
   error: string | null;
   /** For a failed run, the step that failed (an ErrorCode, e.g. 'peer-offline'); null otherwise. */
   failureStep: string | null;
+  /** For a successful run, what failed after the snapshot was stored (the recovery kit, retention); null when nothing did. */
+  warning: string | null;
 }
 
 export interface RunOutcome {
@@ -56,6 +58,7 @@ interface RunRow {
   receipt: string | null;
   error: string | null;
   failure_step: string | null;
+  warning: string | null;
 }
 
 const selectRuns = 'SELECT runs.*, plans.name AS plan_name FROM runs JOIN plans ON plans.id = runs.plan_id';
@@ -101,6 +104,14 @@ export class RunStore {
         runId,
       ],
     );
+    const run = await this.get(runId);
+    if (!run) throw new Error(`run ${runId} vanished from the database`);
+    return run;
+  }
+
+  /** Notes what failed after a successful run's snapshot was stored; the run stays a success. */
+  async noteWarning(runId: number, warning: string): Promise<Run> {
+    await this.db.run("UPDATE runs SET warning = ? WHERE id = ? AND status = 'succeeded'", [warning, runId]);
     const run = await this.get(runId);
     if (!run) throw new Error(`run ${runId} vanished from the database`);
     return run;
@@ -193,5 +204,6 @@ function toRun(row: RunRow): Run {
     receipt: row.receipt === null ? null : (JSON.parse(row.receipt) as unknown),
     error: row.error,
     failureStep: row.failure_step,
+    warning: row.warning,
   };
 }
