@@ -7,7 +7,7 @@ export type { NewPlanRequest, PlanChange, PlanEdit } from './plans';
 export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type ReachedTeammate, type TeammateCheck, type TeammateStatus } from './teammates';
 export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
 export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type RestoreRequest, type RestoreResult } from './snapshots';
-export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
+export { portMappingLine, type AllowedSenderUsage, type PortMappingOutcome, type ReceiveOptions, type ReceiverReach } from './receiving';
 export type { RecoverRequest, RecoverResult, RecoveryKitView } from './recovery';
 export type { ForgetRequest, ForgetResult } from './retention';
 export type { VerifyRequest, VerifyResult } from './verify';
