@@ -37,7 +37,7 @@ export interface ReceiverSettings {
   registryUrl: string;
   /** Request lines and the `cleaned-storage`, `cleaned-chunk-store`, `announced`, `announce-failed`, `port-mapped`, `port-not-mapped`, `port-mapping-renewal-failed` and daily `scrubbed` events (make one with jsonLogger). */
   log: Logger;
-  /** Asks the router (UPnP IGD or NAT-PMP) to forward the port, and announces the forwarded address too. */
+  /** Asks the router (UPnP IGD or NAT-PMP) to forward the port, and announces the forwarded address too; never when listening on loopback only. */
   mapPort?: boolean;
   /** By default, defaultReceiverLimits with the timeouts the environment sets (receiverLimitsFromEnv). */
   limits?: ReceiverLimits;
@@ -70,19 +70,13 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
   });
   announcer.start();
   // Receiving does not wait for the router: the forwarded address is announced once the mapping is made.
-  const portMapping = settings.mapPort
-    ? mapPort(port, { onRenewFailed: (err) => log.warn({ event: 'port-mapping-renewal-failed', error: err.message }) }).then((outcome) => {
-        if (outcome.mapped) {
-          const { external, via, gateway } = outcome.mapping;
-          forwarded = [external];
-          log.info({ event: 'port-mapped', via, gateway, external: `${external.host}:${external.port}` });
+  const portMapping =
+    settings.mapPort && !listensOnLoopbackOnly(settings.host)
+      ? forwardPort(port, log, (address) => {
+          forwarded = [address];
           announcer.addressesChanged();
-        } else {
-          log.info({ event: 'port-not-mapped', reason: outcome.reason || 'no router answered' });
-        }
-        return outcome;
-      })
-    : Promise.resolve(undefined);
+        })
+      : Promise.resolve(undefined);
   return {
     port,
     url: `https://127.0.0.1:${port}`,
@@ -96,6 +90,26 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
       await lock.release();
     },
   };
+}
+
+/** Asks the router to forward `port`, logs what it said, and hands a forwarded address to `onForwarded`. */
+async function forwardPort(port: number, log: Logger, onForwarded: (address: PeerAddress) => void): Promise<PortMappingOutcome> {
+  const outcome = await mapPort(port, { onRenewFailed: (err) => log.warn({ event: 'port-mapping-renewal-failed', error: err.message }) }).catch(
+    (err: Error): PortMappingOutcome => ({ mapped: false, reason: err.message }),
+  );
+  if (outcome.mapped) {
+    const { external, via, gateway } = outcome.mapping;
+    log.info({ event: 'port-mapped', via, gateway, external: `${external.host}:${external.port}` });
+    onForwarded(external);
+  } else {
+    log.info({ event: 'port-not-mapped', reason: outcome.reason || 'no router answered' });
+  }
+  return outcome;
+}
+
+/** A router cannot forward to this machine's loopback: no mapping to ask for. */
+function listensOnLoopbackOnly(host: string | undefined): boolean {
+  return host !== undefined && (host === 'localhost' || host === '::1' || host.startsWith('127.'));
 }
 
 /** Prepares the (locked) storage folder and listens. */

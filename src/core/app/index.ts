@@ -27,7 +27,7 @@ export type { SecretSlot } from '../identity/shared-identity';
 export { batchedLogger, jsonLogger, type Logger } from '../log';
 export { printable } from '../printable';
 export { parseQuota } from '../quota';
-export { resolveRegistryUrl } from '../registry/registry-url';
+export { resolveRegistryUrl, splitRegistryUrls } from '../registry/registry-url';
 export type { RunPhase, RunProgress } from '../runner';
 export { localTimeZone, type RunReason, type SchedulerEvent } from '../schedule';
 export { checkPlanName } from '../store/plans';
