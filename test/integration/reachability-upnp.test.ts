@@ -45,8 +45,8 @@ table inet filter {
 }
 `;
 
-/** Starts miniupnpd in the router, serving the home network; stopped when the test ends. */
-async function startRouterDaemon(t: { after(fn: () => Promise<unknown>): void }, nat: Nat, dir: string): Promise<void> {
+/** Starts miniupnpd in the router, serving the home network (by NAT-PMP only unless `upnp`); stopped when the test ends. */
+async function startRouterDaemon(t: { after(fn: () => Promise<unknown>): void }, nat: Nat, dir: string, upnp = true): Promise<void> {
   const chains = join(dir, 'chains.nft');
   writeFileSync(chains, miniupnpdChains);
   await inNamespace(nat.ns.router, 'nft', '-f', chains);
@@ -57,7 +57,7 @@ async function startRouterDaemon(t: { after(fn: () => Promise<unknown>): void },
       `ext_ifname=${nat.links.routerOutside}`,
       `listening_ip=${nat.links.routerInside}`,
       'port=0',
-      'enable_upnp=yes',
+      `enable_upnp=${upnp ? 'yes' : 'no'}`,
       'enable_natpmp=yes',
       'secure_mode=yes',
       'system_uptime=yes',
@@ -119,4 +119,19 @@ test('"receive --no-map-port" leaves the router alone', { skip, timeout: 180_000
   assert.match(receiving.ready, /^Teammates cannot reach you: forward TCP port 7421 to this machine, or enable UPnP on your router/);
   assert.doesNotMatch(receiving.output(), /Your router|No router answered/);
   assert.doesNotMatch(await forwardedRules(nat), /dnat/);
+});
+
+test('a router with NAT-PMP but no UPnP: the receiver maps its port by NAT-PMP and is reachable; the mapping goes when it stops', { skip, timeout: 180_000 }, async (t) => {
+  const nat = await makeNat(t, '10.80.1', '198.20.15');
+  const { ns, homeIp, routerOutsideIp, routerInsideIp, internetIp } = nat;
+  await startRouterDaemon(t, nat, tempDir(t), false);
+  const registryUrl = `http://${internetIp}:7420`;
+  await startCliIn(t, ns.internet, ['registry', '--host', internetIp, '--port', '7420', '--home', tempDir(t)], /registry listening on/);
+  const receiver = await makeHome(t);
+  const receiving = await startCliIn(t, ns.home, ['receive', '--port', String(receiverPort), '--registry', registryUrl, '--home', receiver.home], reachabilityLine);
+  assert.match(receiving.output(), new RegExp(`^Your router \\(${routerInsideIp.replaceAll('.', '\\.')}, NAT-PMP\\) forwards ${routerOutsideIp.replaceAll('.', '\\.')}:${receiverPort} to this machine's port ${receiverPort} while receiving$`, 'm'));
+  assert.equal(receiving.ready, `Teammates can reach you at ${routerOutsideIp}:${receiverPort}`);
+  assert.match(await forwardedRules(nat), new RegExp(`dport ${receiverPort} dnat ip to ${homeIp.replaceAll('.', '\\.')}:${receiverPort}`));
+  assert.equal(await receiving.stop('SIGINT'), 0, receiving.output());
+  assert.doesNotMatch(await forwardedRules(nat), /dnat/, 'the mapping is removed when receiving stops');
 });
