@@ -7,6 +7,7 @@
  * the port-mapping library.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Gateway } from '@achingbrain/nat-port-mapper' with { 'resolution-mode': 'import' };
 
@@ -90,6 +91,11 @@ async function mapWith(gateway: Gateway, via: PortMapping['via'], port: number, 
   const internalHost = addressFacing(gateway.host);
   if (!internalHost) throw new Error(`this machine has no address on the network of ${gateway.host}`);
   const mapped = await gateway.map(port, internalHost, { protocol: 'tcp', externalPort: port, description, ...lease, signal: AbortSignal.timeout(callMs) });
+  // Some routers map the port but know no public address of their own: nothing a teammate could use.
+  if (isIP(mapped.externalHost) === 0 || mapped.externalHost === '0.0.0.0') {
+    await gateway.unmap(port, { signal: AbortSignal.timeout(callMs) }).catch(() => undefined);
+    throw new Error(`the router mapped the port but gave no public address (it said "${mapped.externalHost}")`);
+  }
   return {
     external: { host: mapped.externalHost, port: mapped.externalPort },
     internalHost,
