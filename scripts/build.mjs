@@ -4,7 +4,26 @@
 // the entry point, is tiny so that activation is quick, and loads activate.js
 // (everything else) right after. The webview script runs in the panel's
 // browser frame and gets everything (the UI toolkit included) in one file.
+import { readFile } from 'node:fs/promises';
 import { build } from 'esbuild';
+
+/**
+ * The SSDP library under UPnP port mapping reads its own package.json through
+ * createRequire(import.meta.url), which a CommonJS bundle has no value for:
+ * it gets a plain require() instead, so the file is bundled. Fails the build
+ * when the library no longer reads it that way.
+ */
+const ssdpPackageJson = {
+  name: 'ssdp-package-json',
+  setup(builder) {
+    builder.onLoad({ filter: /@achingbrain[\\/]ssdp[\\/]dist[\\/]src[\\/]ssdp\.js$/ }, async ({ path }) => {
+      const source = await readFile(path, 'utf8');
+      const read = "const req = createRequire(import.meta.url);\nconst { name, version } = req('../../package.json');";
+      if (!source.includes(read)) throw new Error(`${path} no longer reads its package.json as the build expects: update scripts/build.mjs`);
+      return { contents: source.replace(read, "const { name, version } = require('../../package.json');"), loader: 'js' };
+    });
+  },
+};
 
 const common = {
   bundle: true,
@@ -14,6 +33,7 @@ const common = {
   sourcemap: true,
   external: ['vscode', 'sqlite3'],
   logLevel: 'warning',
+  plugins: [ssdpPackageJson],
 };
 
 await Promise.all([

@@ -64,7 +64,7 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Extra fields for this request's log line; set them with noteForLog. */
     logFields: Record<string, unknown> | null;
-    /** The client's address, kept for the log: the socket forgets it once closed. */
+    /** The client's address (IPv4 plain, not ::ffff:-mapped), also after its socket closed. */
     remote: string;
     /** The timer of the request's deadline (requestTimeoutMs), until the request is answered or the deadline lifted. */
     deadline: NodeJS.Timeout | null;
@@ -90,6 +90,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per request, written below, instead of fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Our request line carries what it needs; a child logger per request (fastify's default) costs a binding object each time.
+    childLoggerFactory: (logger) => logger,
     ...(tls
       ? {
           https: {
@@ -130,16 +132,26 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (!options.decidesContinue?.(request)) response.writeContinue();
     app.server.emit('request', request, response);
   });
+  // Each connection's address is read once as it opens; the socket keeps it, so `remote` still names the client after it closed.
+  app.server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => void socket.remoteAddress);
   app.decorateRequest('logFields', null);
-  app.decorateRequest('remote', '');
-  app.decorateRequest('deadline', null);
-  app.addHook('onRequest', (request, reply, done) => {
-    request.remote = plainIp(request.socket.remoteAddress ?? '');
-    if (limits.requestTimeoutMs > 0 && hasBody(request)) {
-      request.deadline = setTimeout(() => enforceDeadline(request, reply, limits.requestTimeoutMs), limits.requestTimeoutMs);
-    }
-    done();
+  app.decorateRequest('remote', {
+    getter(this: FastifyRequest) {
+      return plainIp(this.socket.remoteAddress ?? '');
+    },
   });
+  app.decorateRequest('deadline', null);
+  // Only routes that take a body get a deadline hook: a look-up pays for no hook it does not need.
+  if (limits.requestTimeoutMs > 0) {
+    const startDeadline = (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (hasBody(request)) request.deadline = setTimeout(() => enforceDeadline(request, reply, limits.requestTimeoutMs), limits.requestTimeoutMs);
+      done();
+    };
+    app.addHook('onRoute', (route) => {
+      if (![route.method].flat().some((method) => method !== 'GET' && method !== 'HEAD')) return;
+      route.onRequest = [startDeadline, ...[route.onRequest ?? []].flat()];
+    });
+  }
 
   app.setErrorHandler((error: FastifyError, request, reply) => refuse(request, reply, refusalFor(error, request)));
   app.setNotFoundHandler((request, reply) => refuse(request, reply, options.notFound(request)));

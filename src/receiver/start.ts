@@ -5,7 +5,23 @@
  */
 import { mkdir } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import { Announcer, ChunkStore, lockStorage, receiverLimitsFromEnv, RegistryClient, SnapshotStorage, SpaceLedger, tlsCredentialsOf, UserError, type Identity, type ReceiverLimits, type Store } from '../core/receive';
+import {
+  Announcer,
+  ChunkStore,
+  lockStorage,
+  mapPort,
+  receiverLimitsFromEnv,
+  RegistryClient,
+  SnapshotStorage,
+  SpaceLedger,
+  tlsCredentialsOf,
+  UserError,
+  type Identity,
+  type PeerAddress,
+  type PortMappingOutcome,
+  type ReceiverLimits,
+  type Store,
+} from '../core/receive';
 import { listen, type Logger } from '../http-server';
 import { createReceiverServer } from './server';
 
@@ -19,8 +35,10 @@ export interface ReceiverSettings {
   /** The interface to listen on; every interface by default, since teammates connect from other machines. */
   host?: string;
   registryUrl: string;
-  /** Request lines and the `cleaned-storage`, `cleaned-chunk-store`, `announced`, `announce-failed` and daily `scrubbed` events (make one with jsonLogger). */
+  /** Request lines and the `cleaned-storage`, `cleaned-chunk-store`, `announced`, `announce-failed`, `port-mapped`, `port-not-mapped`, `port-mapping-renewal-failed` and daily `scrubbed` events (make one with jsonLogger). */
   log: Logger;
+  /** Asks the router (UPnP IGD or NAT-PMP) to forward the port, and announces the forwarded address too; never when listening on loopback only. */
+  mapPort?: boolean;
   /** By default, defaultReceiverLimits with the timeouts the environment sets (receiverLimitsFromEnv). */
   limits?: ReceiverLimits;
 }
@@ -28,6 +46,8 @@ export interface ReceiverSettings {
 export interface RunningReceiver {
   port: number;
   url: string;
+  /** What the router said to the port mapping, once it has (within seconds); undefined when mapping was off. */
+  portMapping: Promise<PortMappingOutcome | undefined>;
   stop(): Promise<void>;
 }
 
@@ -41,22 +61,55 @@ export async function startReceiver(settings: ReceiverSettings): Promise<Running
     throw err;
   });
   const scrubbing = scheduleScrubs(chunks, log);
+  let forwarded: PeerAddress[] = [];
   const announcer = new Announcer(new RegistryClient(settings.registryUrl), settings.identity, port, {
     bindHost: settings.host,
+    forwardedAddresses: () => forwarded,
     onAnnounced: (reply) => log.info({ event: 'announced', addresses: reply.addresses, reannounceAfter: reply.reannounceAfter }),
     onError: (err) => log.warn({ event: 'announce-failed', error: err.message }),
   });
   announcer.start();
+  // Receiving does not wait for the router: the forwarded address is announced once the mapping is made.
+  const portMapping =
+    settings.mapPort && !listensOnLoopbackOnly(settings.host)
+      ? forwardPort(port, log, (address) => {
+          forwarded = [address];
+          announcer.addressesChanged();
+        })
+      : Promise.resolve(undefined);
   return {
     port,
     url: `https://127.0.0.1:${port}`,
+    portMapping,
     stop: async () => {
       clearInterval(scrubbing);
       await announcer.stop();
+      const outcome = await portMapping;
+      if (outcome?.mapped) await outcome.mapping.remove();
       await app.close();
       await lock.release();
     },
   };
+}
+
+/** Asks the router to forward `port`, logs what it said, and hands a forwarded address to `onForwarded`. */
+async function forwardPort(port: number, log: Logger, onForwarded: (address: PeerAddress) => void): Promise<PortMappingOutcome> {
+  const outcome = await mapPort(port, { onRenewFailed: (err) => log.warn({ event: 'port-mapping-renewal-failed', error: err.message }) }).catch(
+    (err: Error): PortMappingOutcome => ({ mapped: false, reason: err.message }),
+  );
+  if (outcome.mapped) {
+    const { external, via, gateway } = outcome.mapping;
+    log.info({ event: 'port-mapped', via, gateway, external: `${external.host}:${external.port}` });
+    onForwarded(external);
+  } else {
+    log.info({ event: 'port-not-mapped', reason: outcome.reason || 'no router answered' });
+  }
+  return outcome;
+}
+
+/** A router cannot forward to this machine's loopback: no mapping to ask for. */
+function listensOnLoopbackOnly(host: string | undefined): boolean {
+  return host !== undefined && (host === 'localhost' || host === '::1' || host.startsWith('127.'));
 }
 
 /** Prepares the (locked) storage folder and listens. */

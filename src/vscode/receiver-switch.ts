@@ -8,13 +8,21 @@
  * the lock; no lease could be more exact.
  */
 import { Mutex } from 'async-mutex';
-import { jsonLogger, type RunningReceiver } from '../core/app';
+import { jsonLogger, portMappingLine, type ReceiverReach, type RunningReceiver } from '../core/app';
 import type { Services } from './services';
 import { receiverPlace } from './settings';
 
 export type ReceiverStatus =
   | { state: 'off' }
-  | { state: 'on'; port: number; peerId: string }
+  | {
+      state: 'on';
+      port: number;
+      peerId: string;
+      /** What the router did with the port, once it answered (or did not); undefined while asking, or when mapping is off. */
+      portMapping?: string;
+      /** Whether teammates outside can reach this machine, once the registry has tried. */
+      reach?: ReceiverReach;
+    }
   /** Switched on but not serving here: the port is taken (often by another window) or the settings are wrong. */
   | { state: 'waiting'; reason: string };
 
@@ -64,7 +72,7 @@ export class ReceiverSwitch {
       await this.stopRunning();
       return this.become({ state: 'waiting', reason: (err as Error).message });
     }
-    const key = JSON.stringify([place.port, place.storageDir, settings.registryUrl]);
+    const key = JSON.stringify([place.port, place.storageDir, settings.registryUrl, settings.receiverMapPort]);
     if (this.running?.key === key) return this.current;
     await this.stopRunning();
     try {
@@ -72,11 +80,14 @@ export class ReceiverSwitch {
       const receiver = await app.receiving.start({
         storageDir: place.storageDir,
         port: place.port,
+        mapPort: settings.receiverMapPort,
         log: jsonLogger((line) => log.info(`receiver: ${line}`)),
       });
       const { peerId } = await app.identity();
-      this.running = { receiver, key };
+      const running = { receiver, key };
+      this.running = running;
       log.info(`Receiving backups on port ${receiver.port} into ${place.storageDir} as ${peerId}`);
+      this.learnReach(running, peerId).catch((err: Error) => log.warn(`Could not tell whether teammates can reach you: ${err.message}`));
       return this.become({ state: 'on', port: receiver.port, peerId });
     } catch (err) {
       const reason = (err as Error).message;
@@ -84,6 +95,20 @@ export class ReceiverSwitch {
       this.retryTimer = setTimeout(() => void this.sync(), this.retryMs).unref();
       return this.become({ state: 'waiting', reason });
     }
+  }
+
+  /** Waits for the router's answer on the port, then asks the registry whether teammates can reach this machine; shown once known. */
+  private async learnReach(running: NonNullable<ReceiverSwitch['running']>, peerId: string): Promise<void> {
+    const { receiver } = running;
+    const mapping = await receiver.portMapping;
+    const portMapping = mapping && portMappingLine(mapping, receiver.port);
+    if (portMapping) this.services.log.info(portMapping);
+    const reach = await this.services.app().receiving.reachability(receiver.port, mapping);
+    this.services.log.info(reach.line);
+    await this.serial.runExclusive(() => {
+      // Only for the receiver that is still running: a restart asks again.
+      if (this.running === running) this.become({ state: 'on', port: receiver.port, peerId, portMapping, reach });
+    });
   }
 
   private async stopRunning(): Promise<void> {

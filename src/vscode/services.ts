@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type * as vscode from 'vscode';
 import { App, homeAt, UserError, type Home } from '../core/app';
-import { readSettings, sharedHomeDir, type ExtensionSettings } from './settings';
+import { checkRegistryUrlSetting, readSettings, sharedHomeDir, type ExtensionSettings } from './settings';
 import type { Vscode } from './vscode-api';
 
 /** The secrets' keys in SecretStorage. */
@@ -46,7 +46,8 @@ export class Services {
         shared === undefined
           ? { description: "the editor's secret storage (Peer Backup's storage secret)", get: async () => secrets.get(storageSecretKey), set: async (secret) => secrets.store(storageSecretKey, secret) }
           : undefined,
-      registryUrl: () => this.settings().registryUrl,
+      // Checked on every use: a bad entry typed into settings.json is named wherever the registry is needed.
+      registryUrl: () => checkRegistryUrlSetting(this.settings().registryUrl),
       // A shared home must exist, as for the CLI: a typo should not start an empty database.
       createHome: shared === undefined,
     });

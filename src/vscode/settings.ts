@@ -5,12 +5,12 @@
  */
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl, resolveRegistryUrl, UserError, type Home } from '../core/app';
+import { defaultExcludes, defaultReceiverPort, defaultRegistryUrl, printable, resolveRegistryUrl, splitRegistryUrls, UserError, type Home } from '../core/app';
 import type { Vscode } from './vscode-api';
 
 export const settingsSection = 'peerBackup';
 
-export type WritableSetting = 'registryUrl' | 'receiver.enabled' | 'receiver.port' | 'receiver.storageFolder';
+export type WritableSetting = 'registryUrl' | 'receiver.enabled' | 'receiver.port' | 'receiver.storageFolder' | 'receiver.mapPort';
 
 export interface ExtensionSettings {
   registryUrl: string;
@@ -19,6 +19,8 @@ export interface ExtensionSettings {
   receiverPort: number;
   /** As configured; '' means storage/ in the extension's global storage. */
   storageFolder: string;
+  /** Ask the router to forward the receiver's port (UPnP IGD, NAT-PMP). */
+  receiverMapPort: boolean;
   defaultExcludes: string[];
   /** A CLI home to share, as configured ('' = the extension's own storage). */
   home: string;
@@ -31,6 +33,7 @@ export function readSettings(vsc: Vscode): ExtensionSettings {
     receiverEnabled: config.get<boolean>('receiver.enabled', false),
     receiverPort: config.get<number>('receiver.port', defaultReceiverPort),
     storageFolder: config.get<string>('receiver.storageFolder', '').trim(),
+    receiverMapPort: config.get<boolean>('receiver.mapPort', true),
     defaultExcludes: config.get<string[]>('defaultExcludes', [...defaultExcludes]),
     home: config.get<string>('home', '').trim(),
   };
@@ -41,12 +44,32 @@ export function receiverPlace(settings: ExtensionSettings, home: Home): { port: 
   return { port: checkPort(settings.receiverPort), storageDir: storageDirFor(settings.storageFolder, home) };
 }
 
-/** A registry URL as the setting holds it, or a UserError saying how to write one. */
+/**
+ * Registry URLs as typed (one, or several separated by commas), in the form
+ * the setting holds them; a UserError naming the entry at fault and how to
+ * write one.
+ */
 export function checkRegistryUrl(text: string): string {
+  const entries = splitRegistryUrls(text);
+  if (entries.length === 0) throw new UserError(`no registry URL given: give it as http://HOST:PORT, e.g. ${defaultRegistryUrl}.`);
+  return entries
+    .map((entry, index) => {
+      try {
+        return resolveRegistryUrl(entry, {});
+      } catch {
+        const which = entries.length > 1 ? ` (entry ${index + 1} of ${entries.length})` : '';
+        throw new UserError(`"${printable(entry)}"${which} is not a registry URL: give it as http://HOST:PORT, e.g. ${defaultRegistryUrl}; several separated by commas.`);
+      }
+    })
+    .join(',');
+}
+
+/** checkRegistryUrl for the setting itself, wherever the registry is used: the message names the setting. */
+export function checkRegistryUrlSetting(setting: string): string {
   try {
-    return resolveRegistryUrl(text.trim(), {});
-  } catch {
-    throw new UserError(`"${text.trim()}" is not a registry URL: give it as http://HOST:PORT, e.g. http://127.0.0.1:7420.`);
+    return checkRegistryUrl(setting);
+  } catch (err) {
+    throw new UserError(`peerBackup.registryUrl: ${(err as Error).message} Fix it in the settings or with Peer Backup: Change Registry URL....`);
   }
 }
 

@@ -66,7 +66,10 @@ export class BackupStatusBar implements vscode.Disposable {
       if (generation !== this.generation) return;
       const receiving = this.receiver.status;
       const health = this.registry.health;
-      const tooltipTail = [...(receiving.state === 'on' ? [`Receiving teammates' backups on port ${receiving.port}`] : [])];
+      const tooltipTail =
+        receiving.state === 'on'
+          ? [`Receiving teammates' backups on port ${receiving.port}`, ...(receiving.reach ? [receiving.reach.line] : []), ...(receiving.portMapping ? [receiving.portMapping] : [])]
+          : [];
       if (health.state === 'failing') {
         this.item.text = '$(warning) Peer Backup: registry not answering';
         this.item.tooltip = [health.message, ...summary.details, ...tooltipTail, 'Click to change the registry URL'].join('\n');

@@ -70,7 +70,8 @@ export class FakeEditor {
   readonly shown: Shown[] = [];
   readonly progress: { title: string | undefined; messages: string[] }[] = [];
   readonly commands = new Map<string, (...args: unknown[]) => unknown>();
-  readonly config = new Map<string, unknown>();
+  /** No router is asked to forward a port by default: tests send traffic to loopback only. */
+  readonly config = new Map<string, unknown>([['receiver.mapPort', false]]);
   readonly secrets = new Map<string, string>();
   readonly panels: FakeWebviewPanel[] = [];
   readonly statusBarItems: { text: string; tooltip: unknown; backgroundColor: unknown; command: unknown; visible: boolean }[] = [];

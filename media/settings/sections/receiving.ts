@@ -15,6 +15,7 @@ export function receivingSection(page: Page, state: PanelState): HTMLElement {
       onChange: (enabled) => void page.submit('setReceiving', { enabled }, { id: 'receiver-form', fields: {} }),
     }),
     h('p', { id: 'receiver-status', class: `status ${receiving.state}`, role: 'status' }, receiving.detail),
+    ...reachLines(receiving),
     h(
       'div',
       { class: 'row' },
@@ -109,6 +110,17 @@ export function receivingSection(page: Page, state: PanelState): HTMLElement {
     ),
     page.formMessages('allow-form'),
   );
+}
+
+/** Whether teammates outside can reach this machine, and what the router did with the port, once known. */
+function reachLines(receiving: PanelState['receiving']): HTMLElement[] {
+  const lines: HTMLElement[] = [];
+  if (receiving.reach !== undefined) {
+    const shown = receiving.reachable === true ? 'on' : receiving.reachable === false ? 'waiting' : 'off';
+    lines.push(h('p', { id: 'receiver-reach', class: `status ${shown}`, role: 'status' }, receiving.reach));
+  }
+  if (receiving.portMapping !== undefined) lines.push(h('p', { id: 'receiver-port-mapping', class: 'hint' }, receiving.portMapping));
+  return lines;
 }
 
 /** The bar's width is set through the CSSOM: the CSP forbids style attributes, not scripted styles. */

@@ -1,6 +1,6 @@
 /** `peer-backup receive`: store teammates' backups on this machine until stopped. */
 import type { Command } from 'commander';
-import { defaultReceiverPort, jsonLogger, printable, type App } from '../../core/app';
+import { defaultReceiverPort, jsonLogger, portMappingLine, type App, type RunningReceiver } from '../../core/app';
 import { globalOptions, registryOption, withApp } from '../context';
 import { port as portOption } from '../option-parsers';
 import { untilStopped } from '../stop-signal';
@@ -12,12 +12,13 @@ export function registerReceiveCommand(program: Command): void {
     .option('--port <port>', 'port to listen on; 0 picks a free one', portOption, defaultReceiverPort)
     .option('--host <address>', 'interface to listen on (default: all)')
     .option('--storage <dir>', 'where snapshots are kept (default: storage/ in the home)')
+    .option('--no-map-port', 'do not ask the router (UPnP IGD, NAT-PMP) to forward the port')
     .option(
       registryOption[0],
       'the registry to announce to; repeat it or separate URLs by commas to announce to each (default: $PEER_BACKUP_REGISTRY or http://127.0.0.1:7420)',
       registryOption[2],
     )
-    .action(async (options: { port: number; host?: string; storage?: string; registry?: string }, command: Command) => {
+    .action(async (options: { port: number; host?: string; storage?: string; registry?: string; mapPort: boolean }, command: Command) => {
       const global = globalOptions(command);
       await withApp(
         global,
@@ -26,10 +27,11 @@ export function registerReceiveCommand(program: Command): void {
             port: options.port,
             host: options.host,
             storageDir: options.storage,
+            mapPort: options.mapPort,
             log: jsonLogger((line) => process.stdout.write(`${line}\n`)),
           });
           process.stdout.write(`receiver listening on ${receiver.url} as ${(await app.identity()).peerId}\n`);
-          const reachability = reportReachability(app, receiver.port);
+          const reachability = reportReachability(app, receiver);
           await untilStopped();
           await receiver.stop();
           await reachability;
@@ -39,17 +41,9 @@ export function registerReceiveCommand(program: Command): void {
     });
 }
 
-/** Asks the registry to connect back, and prints whether teammates outside this network can reach the receiver. */
-async function reportReachability(app: App, port: number): Promise<void> {
-  let line: string;
-  try {
-    const { reachable, address, reason } = await app.registry().checkReachability(await app.identity(), port);
-    const where = address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
-    line = reachable
-      ? `Teammates can reach you at ${where}`
-      : `Teammates cannot reach you: forward TCP port ${port} to this machine, or enable UPnP on your router (the registry tried ${where}: ${printable(reason ?? 'no reason given')})`;
-  } catch (err) {
-    line = `Could not check whether teammates can reach you: ${(err as Error).message}`;
-  }
-  process.stdout.write(`${line}\n`);
+/** Says what the router did with the port, then whether teammates outside this network can reach the receiver (after the mapping, which it depends on). */
+async function reportReachability(app: App, receiver: RunningReceiver): Promise<void> {
+  const mapping = await receiver.portMapping;
+  if (mapping) process.stdout.write(`${portMappingLine(mapping, receiver.port)}\n`);
+  process.stdout.write(`${(await app.receiving.reachability(receiver.port, mapping)).line}\n`);
 }

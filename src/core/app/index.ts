@@ -8,7 +8,7 @@ export { checkNewTeammateLabel, checkNewTeammatePeerId, type Reachability, type 
 export type { DueRuns, RunNowOptions, SchedulerOptions } from './runs';
 export { trustTeammateCopyFlag, type ExportRequest, type ListedSnapshot, type LocalRecord, type PathInSnapshot, type PathVersionsRequest, type RestoreRequest, type RestoreResult } from './snapshots';
 export type { PathVersion } from '../restore';
-export type { AllowedSenderUsage, ReceiveOptions } from './receiving';
+export { portMappingLine, type AllowedSenderUsage, type PortMappingOutcome, type ReceiveOptions, type ReceiverReach } from './receiving';
 export type { RecoverRequest, RecoverResult, RecoveryKitView } from './recovery';
 export type { ForgetRequest, ForgetResult } from './retention';
 export type { VerifyRequest, VerifyResult } from './verify';
@@ -28,7 +28,7 @@ export type { SecretSlot } from '../identity/shared-identity';
 export { batchedLogger, jsonLogger, type Logger } from '../log';
 export { printable } from '../printable';
 export { parseQuota } from '../quota';
-export { resolveRegistryUrl } from '../registry/registry-url';
+export { resolveRegistryUrl, splitRegistryUrls } from '../registry/registry-url';
 export type { RunPhase, RunProgress } from '../runner';
 export { localTimeZone, type RunReason, type SchedulerEvent } from '../schedule';
 export { checkPlanName } from '../store/plans';

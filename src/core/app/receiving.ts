@@ -6,6 +6,8 @@
 import { UserError } from '../errors';
 import type { Logger } from '../log';
 import { parsePeerId } from '../identity/peer-id';
+import type { PortMappingOutcome } from '../port-mapping';
+import { printable } from '../printable';
 import { checkQuotaBytes, parseQuota } from '../quota';
 import type { AllowedSender } from '../store';
 import { startReceiver, type RunningReceiver } from '../../receiver/start';
@@ -23,6 +25,27 @@ export interface ReceiveOptions {
   /** Where snapshots are kept; storage/ in the home by default. */
   storageDir?: string;
   log: Logger;
+  /** Ask the router to forward the port (UPnP IGD, NAT-PMP); on unless false. */
+  mapPort?: boolean;
+}
+
+/** Whether teammates outside this network can reach the receiver, as the registry found by connecting back. */
+export interface ReceiverReach {
+  /** Undefined when the registry could not be asked. */
+  reachable: boolean | undefined;
+  /** The answer in one line: "Teammates can reach you at 203.0.113.7:7421", ... */
+  line: string;
+}
+
+export type { PortMappingOutcome };
+
+/** The port mapping's outcome in one line. */
+export function portMappingLine(outcome: PortMappingOutcome, port: number): string {
+  if (outcome.mapped) {
+    const { external, via, gateway } = outcome.mapping;
+    return `Your router (${printable(gateway)}, ${via}) forwards ${printable(external.host)}:${external.port} to this machine's port ${port} while receiving`;
+  }
+  return `No router answered UPnP or NAT-PMP: forward TCP port ${port} yourself${outcome.reason ? ` (${printable(outcome.reason)})` : ''}`;
 }
 
 export class ReceivingService {
@@ -61,6 +84,28 @@ export class ReceivingService {
       host: options.host,
       registryUrl: this.app.registry().url,
       log: options.log,
+      mapPort: options.mapPort ?? true,
     });
+  }
+
+  /**
+   * Asks the registry to connect back to this machine on `port` (the
+   * router's port when it forwards one) and says whether teammates outside
+   * this network can reach the receiver.
+   */
+  async reachability(port: number, mapping?: PortMappingOutcome): Promise<ReceiverReach> {
+    const askedPort = mapping?.mapped ? mapping.mapping.external.port : port;
+    try {
+      const { reachable, address, reason } = await this.app.registry().checkReachability(await this.app.identity(), askedPort);
+      const where = address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+      return reachable
+        ? { reachable, line: `Teammates can reach you at ${printable(where)}` }
+        : {
+            reachable,
+            line: `Teammates cannot reach you: forward TCP port ${port} to this machine, or enable UPnP on your router (the registry tried ${printable(where)}: ${printable(reason ?? 'no reason given')})`,
+          };
+    } catch (err) {
+      return { reachable: undefined, line: `Could not check whether teammates can reach you: ${(err as Error).message}` };
+    }
   }
 }

@@ -9,7 +9,7 @@
  */
 import type { Identity } from '../identity/keys';
 import { localAddresses as machineAddresses } from './local-addresses';
-import { isExplicitIp, maxAddresses, type AnnounceReply } from './protocol';
+import { isExplicitIp, maxAddresses, type AnnounceReply, type PeerAddress } from './protocol';
 import type { RegistryClient } from './registry-client';
 import { UserError } from '../errors';
 
@@ -27,6 +27,8 @@ export interface AnnouncerOptions {
   /** The pause after a first failure; it doubles on each further failure, up to `maxRetryMs`. */
   retryMs?: number;
   maxRetryMs?: number;
+  /** Addresses announced first, each with its own port: where the router forwards a port to this machine. */
+  forwardedAddresses?: () => PeerAddress[];
   onAnnounced?: (reply: AnnounceReply) => void;
   onError?: (err: Error) => void;
 }
@@ -60,6 +62,11 @@ export class Announcer {
     this.announceNow();
   }
 
+  /** Announces at once, e.g. because a forwarded address appeared. */
+  addressesChanged(): void {
+    this.announceNow();
+  }
+
   /** Stops announcing and waits for an announcement in flight. The entry then expires on its own. */
   async stop(): Promise<void> {
     this.running = false;
@@ -86,10 +93,11 @@ export class Announcer {
 
   private async announce(): Promise<void> {
     const hosts = this.hosts();
-    this.attemptedHosts = hosts.join(' ');
+    const forwarded = this.options.forwardedAddresses?.() ?? [];
+    this.attemptedHosts = this.describeAddresses(hosts, forwarded);
     try {
-      if (hosts.length === 0) throw this.noAddress();
-      const { reply, failures } = await this.client.announceEverywhere(this.identity, this.port, hosts);
+      if (hosts.length === 0 && forwarded.length === 0) throw this.noAddress();
+      const { reply, failures } = await this.client.announceEverywhere(this.identity, this.port, hosts, forwarded);
       this.checkEvery(Math.min(this.options.checkEveryMs ?? 30_000, reply.checkAfter * 1000));
       this.options.onAnnounced?.(reply);
       // A registry that missed it gets it on the retry schedule; the others just see a newer announcement.
@@ -133,7 +141,7 @@ export class Announcer {
 
   /** Announces at once when the addresses changed or the registry lost the entry. */
   private async check(): Promise<void> {
-    if (this.hosts().join(' ') !== this.attemptedHosts) return this.announceNow();
+    if (this.describeAddresses(this.hosts(), this.options.forwardedAddresses?.() ?? []) !== this.attemptedHosts) return this.announceNow();
     // While an announcement is under way or failing, its own schedule brings the entry back.
     if (this.inFlight || this.failures > 0) return;
     if (await this.entryIsMissing()) this.announceNow();
@@ -157,6 +165,10 @@ export class Announcer {
     const { bindHost } = this.options;
     const hosts = bindHost !== undefined && isExplicitIp(bindHost) ? [bindHost] : this.localAddresses();
     return [...new Set(hosts)].slice(0, maxAddresses);
+  }
+
+  private describeAddresses(hosts: string[], forwarded: PeerAddress[]): string {
+    return [...forwarded.map(({ host, port }) => `${host}:${port}`), ...hosts].join(' ');
   }
 
   private noAddress(): UserError {

@@ -13,7 +13,7 @@ import type { Identity } from '../identity/keys';
 import { parsePeerId } from '../identity/peer-id';
 import { signAnnouncement } from './announcement';
 import { localAddresses } from './local-addresses';
-import type { AnnounceReply, PeerRecord, ReachabilityReply } from './protocol';
+import { maxAddresses, type AnnounceReply, type PeerAddress, type PeerRecord, type ReachabilityReply } from './protocol';
 import { RegistryEndpoint, settingHint } from './registry-endpoint';
 import { splitRegistryUrls } from './registry-url';
 import { UserError } from '../errors';
@@ -68,13 +68,16 @@ export class RegistryClient {
     return (await this.announceEverywhere(identity, port, hosts)).reply;
   }
 
-  /** announce(), also giving what each registry that did not store the announcement said. */
-  async announceEverywhere(identity: Identity, port: number, hosts: string[]): Promise<Announced> {
-    const body = signAnnouncement(
-      identity,
-      hosts.map((host) => ({ host, port })),
-      this.nextAnnouncementTime(),
+  /**
+   * announce(), also giving what each registry that did not store the
+   * announcement said. `before` are addresses with ports of their own (a
+   * port the router forwards), announced ahead of `hosts`.
+   */
+  async announceEverywhere(identity: Identity, port: number, hosts: string[], before: PeerAddress[] = []): Promise<Announced> {
+    const addresses = [...before, ...hosts.map((host) => ({ host, port }))].filter(
+      (address, index, all) => all.findIndex((other) => other.host === address.host && other.port === address.port) === index,
     );
+    const body = signAnnouncement(identity, addresses.slice(0, maxAddresses), this.nextAnnouncementTime());
     const outcomes = await Promise.allSettled(this.endpoints.map((endpoint) => endpoint.announce(identity, body)));
     const failures = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [outcome.reason as Error] : []));
     const stored = outcomes.find((outcome) => outcome.status === 'fulfilled');

@@ -32,7 +32,15 @@ export function lookupRoute({ store, now }: LookupDependencies) {
     return answer;
   };
 
-  return async (request: FastifyRequest<{ Params: { peerId: string } }>, reply: FastifyReply): Promise<FastifyReply> => {
+  const send = (reply: FastifyReply, entry: PeerEntry | undefined, peerId: string): FastifyReply => {
+    if (!entry) {
+      throw new HttpError(404, 'peer-not-registered', `peer ${peerId} is not registered here, or its entry expired: it announces itself while it is receiving`);
+    }
+    return reply.header('content-type', jsonType).send(answerFor(entry));
+  };
+
+  // Not async: an entry held in memory is answered in the same turn, without a promise to settle first.
+  return (request: FastifyRequest<{ Params: { peerId: string } }>, reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
     let peerId: string;
     try {
       peerId = parsePeerId(request.params.peerId);
@@ -40,11 +48,10 @@ export function lookupRoute({ store, now }: LookupDependencies) {
       throw new HttpError(400, 'malformed-peer-id', (err as Error).message);
     }
     noteForLog(request, { peer: peerId });
-    const entry = await store.find(peerId, now());
-    if (!entry) {
-      throw new HttpError(404, 'peer-not-registered', `peer ${peerId} is not registered here, or its entry expired: it announces itself while it is receiving`);
-    }
-    return reply.header('content-type', jsonType).send(answerFor(entry));
+    const at = now();
+    const held = store.inMemory?.(peerId);
+    if (held) return send(reply, held.expiresAt > at ? held : undefined, peerId);
+    return store.find(peerId, at).then((entry) => send(reply, entry, peerId));
   };
 }
 

@@ -69,6 +69,10 @@ export class CachedRegistryStore implements RegistryStore {
     return found;
   }
 
+  inMemory(peerId: string): PeerEntry | undefined {
+    return this.fresh(peerId);
+  }
+
   countNewPeer(now: number, windowMs: number): Promise<NewPeerWindow> {
     return this.store.countNewPeer(now, windowMs);
   }

@@ -38,6 +38,8 @@ export interface RegistryStore {
   count(): Promise<number>;
   /** The entry for `peerId`, unless none exists or it expired by `now`. */
   find(peerId: string, now: number): Promise<PeerEntry | undefined>;
+  /** The entry held in memory for `peerId` (expired or not), for a look-up answered without waiting; undefined sends it to find. */
+  inMemory?(peerId: string): PeerEntry | undefined;
   /**
    * Counts one more new peer in the current window of `windowMs` (one that
    * started at most `windowMs` before `now`, else a new one starting at

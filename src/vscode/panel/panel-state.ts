@@ -3,7 +3,7 @@ import { formatBytes, formatDuration, formatTime, previewSchedule, timeAgo, type
 import type { ReceiverStatus } from '../receiver-switch';
 import { schedulePresets } from '../schedule-presets';
 import type { Services } from '../services';
-import { receiverPlace } from '../settings';
+import { checkRegistryUrlSetting, receiverPlace } from '../settings';
 import type { PanelContext } from './panel-requests';
 import type { PanelState, PlanView, ReceivingView, RunView } from './protocol';
 
@@ -30,7 +30,7 @@ export async function gatherPanelState({ services, receiver, registryHost, regis
     peerId: identity.peerId,
     identityProblem: identity.problem,
     registryUrl: settings.registryUrl,
-    registryProblem: registry.state === 'failing' && registry.url === settings.registryUrl ? registry.message : undefined,
+    registryProblem: registryUrlProblem(settings.registryUrl) ?? (registry.state === 'failing' && registry.url === settings.registryUrl ? registry.message : undefined),
     hostedRegistryUrl: registryHost.hosted?.shareUrl,
     plans: await Promise.all(plans.map((plan) => planView(app, plan, runs, now))),
     teammates: teammates.map((teammate) => ({
@@ -92,6 +92,7 @@ async function receivingView(services: Services, app: App, status: ReceiverStatu
     port: settings.receiverPort,
     storageFolder: settings.storageFolder,
     storageDir,
+    ...reachOf(status),
     allowed: allowed.map((sender) => ({
       peerId: sender.peerId,
       label: sender.label,
@@ -100,6 +101,21 @@ async function receivingView(services: Services, app: App, status: ReceiverStatu
       usedPercent: Math.min(100, Math.round((sender.usedBytes / sender.quotaBytes) * 100)),
     })),
   };
+}
+
+/** What is wrong with the registry setting as written (an entry that is not a URL), before anyone asks the registry. */
+function registryUrlProblem(setting: string): string | undefined {
+  try {
+    checkRegistryUrlSetting(setting);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+function reachOf(status: ReceiverStatus): Pick<ReceivingView, 'reach' | 'reachable' | 'portMapping'> {
+  if (status.state !== 'on') return { reach: undefined, reachable: undefined, portMapping: undefined };
+  return { reach: status.reach?.line, reachable: status.reach?.reachable, portMapping: status.portMapping };
 }
 
 function describeReceiver(status: ReceiverStatus): string {

@@ -78,6 +78,12 @@ export interface ReceivingView {
   storageFolder: string;
   storageDir: string;
   allowed: AllowedView[];
+  /** While receiving: "Teammates can reach you at 203.0.113.7:7421", or why they cannot; undefined until the registry has tried. */
+  reach: string | undefined;
+  /** Whether teammates can reach this machine, when known: how the reach line is shown. */
+  reachable: boolean | undefined;
+  /** While receiving: what the router did with the port (forwarded by UPnP or NAT-PMP, or no router answered). */
+  portMapping: string | undefined;
 }
 
 export interface AllowedView {
