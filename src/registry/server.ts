@@ -14,18 +14,9 @@ import { connectBack } from './connect-back';
 import { lookupRoute } from './routes/lookup';
 import { reachabilityRoute } from './routes/reachability';
 import type { RegistryStore } from './store/registry-store';
+import { registryDefaults } from './defaults';
 
-/** Limits a registry has unless told otherwise (the CLI's flags). */
-export const registryDefaults = {
-  maxNewPeersPerMinute: 600,
-  maxPeers: 100_000,
-  /** Peers check their entry this often: a registry restarted empty has them all back within it. */
-  checkAfterSeconds: 30,
-  /** "Can you reach me" checks a minute from one address group (IPv6: one /64), per registry instance. */
-  reachabilityChecksPerMinute: 6,
-  /** How long a connection back to a receiver may take, handshake included. */
-  connectBackTimeoutMs: 5_000,
-};
+export { registryDefaults };
 
 export interface RegistryServerOptions extends Partial<NewPeerLimits> {
   store: RegistryStore;

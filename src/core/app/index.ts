@@ -36,4 +36,5 @@ export type { AllowedSender, DamagedSnapshot, Destination, Plan, PlanItem, Run, 
 export type { ExtractReport, PackFileReport, PackProgress } from '../pack';
 export type { Receipt } from '../wire/receipt';
 export type { RunningReceiver } from '../../receiver/start';
-export { registryDefaults, type RunningRegistry } from '../../registry/server';
+export { registryDefaults } from '../../registry/defaults';
+export type { RunningRegistry } from '../../registry/server';

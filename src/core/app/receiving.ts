@@ -10,7 +10,7 @@ import type { PortMappingOutcome } from '../port-mapping';
 import { printable } from '../printable';
 import { checkQuotaBytes, parseQuota } from '../quota';
 import type { AllowedSender } from '../store';
-import { startReceiver, type RunningReceiver } from '../../receiver/start';
+import type { RunningReceiver } from '../../receiver/start';
 import { usageBySender } from '../receive';
 import type { App } from './app';
 
@@ -76,6 +76,8 @@ export class ReceivingService {
   }
 
   async start(options: ReceiveOptions): Promise<RunningReceiver> {
+    // Loaded only here: a machine that only backs up never pays for the server's modules.
+    const { startReceiver } = await import('../../receiver/start.js');
     return startReceiver({
       store: await this.app.store(),
       identity: await this.app.identity(),

@@ -1,6 +1,5 @@
 /** Running the registry server on this machine, with its own database (SQLite by default). */
-import { openRegistryStore } from '../../registry/store';
-import { startRegistry, type RegistryOptions, type RunningRegistry } from '../../registry/server';
+import type { RegistryOptions, RunningRegistry } from '../../registry/server';
 
 export interface HostRegistryOptions extends Omit<RegistryOptions, 'store' | 'now'> {
   dbFile: string;
@@ -8,6 +7,8 @@ export interface HostRegistryOptions extends Omit<RegistryOptions, 'store' | 'no
 
 /** Opens the registry's database and serves it; stopping closes both. */
 export async function hostRegistry({ dbFile, ...options }: HostRegistryOptions): Promise<RunningRegistry> {
+  // Loaded only here: a machine that only backs up never pays for the server's modules.
+  const [{ openRegistryStore }, { startRegistry }] = await Promise.all([import('../../registry/store/index.js'), import('../../registry/server.js')]);
   const store = await openRegistryStore(dbFile);
   let registry: RunningRegistry;
   try {
