@@ -22,8 +22,8 @@ const rememberedPeerIds = 50_000;
 export function lookupRoute({ store, now }: LookupDependencies) {
   const parsePeerId = rememberingPeerIdParser(rememberedPeerIds);
   // A cached store hands out the same entry until the peer announces again, so its answer is serialized once.
-  const answers = new WeakMap<PeerEntry, Buffer>();
-  const answerFor = (entry: PeerEntry): Buffer => {
+  const answers = new WeakMap<PeerEntry, string>();
+  const answerFor = (entry: PeerEntry): string => {
     let answer = answers.get(entry);
     if (!answer) {
       answer = serializeAnswer(entry);
@@ -55,7 +55,7 @@ export function lookupRoute({ store, now }: LookupDependencies) {
   };
 }
 
-function serializeAnswer(entry: PeerEntry): Buffer {
+function serializeAnswer(entry: PeerEntry): string {
   const answer: LookupReply = {
     peerId: entry.peerId,
     announcement: { payload: entry.payload.toString('base64'), signature: entry.signature.toString('base64') },
@@ -63,5 +63,5 @@ function serializeAnswer(entry: PeerEntry): Buffer {
     lastSeen: entry.lastSeen,
     expiresAt: entry.expiresAt,
   };
-  return Buffer.from(JSON.stringify(answer));
+  return JSON.stringify(answer);
 }
