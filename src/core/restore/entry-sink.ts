@@ -23,6 +23,4 @@ export interface EntrySink {
   directory(entry: Extract<TreeEntry, { type: 'directory' }>): Promise<void>;
   symlink(entry: Extract<TreeEntry, { type: 'symlink' }>): Promise<void>;
   file(entry: FileEntry): Promise<FileWriter>;
-  /** A file whose whole content is at hand (`entry.size` bytes in order), when the sink has a quicker way than file(). */
-  wholeFile?(entry: FileEntry, content: Buffer[]): Promise<void>;
 }

@@ -6,7 +6,6 @@
  * the next hand-over or at the end, and nothing is left open behind it.
  */
 import type { EntrySink, FileEntry } from './entry-sink';
-import { writeThrough } from './write-through';
 
 export class FilePool {
   private readonly inFlight = new Set<Promise<void>>();
@@ -53,7 +52,13 @@ export class FilePool {
   }
 
   private async write(entry: FileEntry, content: Buffer[]): Promise<void> {
-    if (this.sink.wholeFile !== undefined) await this.sink.wholeFile(entry, content);
-    else await writeThrough(await this.sink.file(entry), content);
+    const writer = await this.sink.file(entry);
+    try {
+      for (const piece of content) await writer.write(piece);
+      await writer.finish();
+    } catch (err) {
+      await writer.abandon();
+      throw err;
+    }
   }
 }

@@ -31,10 +31,7 @@ import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { EntrySink, FileEntry, FileWriter } from './entry-sink';
 import { utimesSecondsOf } from './exact-mtime';
-import { Breather } from './breather';
 import { damagedSnapshot } from './snapshot-errors';
-import { hasZeroBlock, writeWholeFile } from './whole-file';
-import { writeThrough } from './write-through';
 
 export interface FolderPlaces {
   /** Where entries are written, inside the target. */
@@ -60,7 +57,6 @@ export class FolderWriter implements EntrySink {
   private readonly foldersBeingMade = new Map<string, Promise<void>>();
   /** Folders of the snapshot the target does not have: nothing below them can be in the way. */
   private readonly absentFromTarget = new Set<string>();
-  private readonly breather = new Breather();
   /** The last claim of free space: claims are taken in turn, each against what the one before left. */
   private lastClaim: Promise<void> = Promise.resolve();
 
@@ -103,21 +99,6 @@ export class FolderWriter implements EntrySink {
     }
     const mtime = utimesSecondsOf(entry.mtimeMs);
     await lutimes(await this.places.staging.of(path), mtime, mtime);
-  }
-
-  async wholeFile(entry: FileEntry, content: Buffer[]): Promise<void> {
-    if (hasZeroBlock(content, entry.size)) {
-      await writeThrough(await this.file(entry), content);
-      return;
-    }
-    const path = await this.prepare(entry, entry.size);
-    await this.breather.maybe();
-    try {
-      writeWholeFile(await this.places.staging.of(path), content, entry.mode & 0o777, utimesSecondsOf(entry.mtimeMs));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
-      throw err;
-    }
   }
 
   async file(entry: FileEntry): Promise<FileWriter> {

@@ -53,8 +53,10 @@ export function chunkTarStream(layout: StoreLayout, chunks: { id: string; locati
           gatheredBytes = 0;
           return piece;
         };
-        for (const { id, location } of chunks) {
+        for (const [index, { id, location }] of chunks.entries()) {
           gather(tarHeader(entryName({ id, kind: location.kind }), location.length));
+          // The answer has begun before any pack is opened: a pack gone missing breaks it off, as a shorter one does.
+          if (index === 0) yield flush();
           const handle = location.length > 0 ? await packs.handleOf(location.packId) : undefined;
           for (let done = 0; done < location.length; ) {
             const want = Math.min(readPieceBytes, location.length - done);
