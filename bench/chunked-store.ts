@@ -21,15 +21,16 @@
  *
  * node --import tsx bench/chunked-store.ts   (BENCH_ROUNDS, default 3)
  *
- * BENCH_PARTS (comma-separated, default all) runs only some parts: `mixed`
- * and `tiny` (first and no-change backups of that tree), `restore` (the
- * restores of the trees run), `big` (the 1 GiB file), `large` (peak memory).
- * BENCH_BASELINE_CLI names another build's dist/cli.js: its first and
- * no-change backups then run in the same rounds, alternating with this
- * build's, against the same receiver, and the ratios of medians are given.
+ * BENCH_PARTS picks parts (comma-separated; all by default): backup (first
+ * and no-change backups), restore, big (the 1 GiB file), large (peak
+ * memory); BENCH_TREES the trees (mixed, tiny). With restore alone, each
+ * tree is backed up once and restored BENCH_ROUNDS times alternating with
+ * tar -xzf. BENCH_BASELINE_CLI names another build's dist/cli.js: its first
+ * and no-change backups then run in the same rounds, alternating with this
+ * build's, against the same receiver, so two builds meet the same load.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startUntilReady, type ReadyProcess } from '../scripts/lib/start-until-ready';
@@ -39,7 +40,8 @@ const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const largeGb = Number(process.env.BENCH_LARGE_GB ?? 6);
-const parts = new Set((process.env.BENCH_PARTS ?? 'mixed,tiny,restore,big,large').split(',').map((part) => part.trim()));
+const parts = new Set((process.env.BENCH_PARTS ?? 'backup,restore,big,large').split(',').map((part) => part.trim()));
+const treeNames = new Set((process.env.BENCH_TREES ?? 'mixed,tiny').split(',').map((name) => name.trim()));
 const baselineCli = process.env.BENCH_BASELINE_CLI ? resolve(process.env.BENCH_BASELINE_CLI) : undefined;
 const hasRestic = spawnSync('restic', ['version']).status === 0;
 const resticEnv = { ...process.env, RESTIC_PASSWORD: 'bench' };
@@ -70,6 +72,11 @@ function duBytes(path: string): number {
 function peakRssKb(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((each) => each.startsWith('VmHWM:'));
   return Number(line?.split(/\s+/)[1] ?? 0);
+}
+
+/** Starts the process's peak RSS afresh, so what follows is measured alone. */
+function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
 const sinkScript = `
@@ -140,95 +147,102 @@ async function main(): Promise<void> {
     const trees = [
       { name: 'mixed', dir: join(work, 'mixed'), make: makeMixedTree },
       { name: 'tiny', dir: join(work, 'tiny'), make: makeTinyTree },
-    ].filter((tree) => parts.has(tree.name));
+    ].filter((tree) => treeNames.has(tree.name));
     for (const tree of trees) {
       const facts = tree.make(tree.dir);
       say(`\n## ${tree.name}: ${facts.files} files, ${mb(facts.bytes)}; ${rounds} rounds, medians`);
       const tarball = join(work, `${tree.name}.tar.gz`);
       execFileSync('tar', ['-czf', tarball, '-C', tree.dir, '.']);
 
-      // First full backups: ours (fresh sender each round), tar | curl, restic.
-      const ours: number[] = [];
-      const oursRss: number[] = [];
-      const tarCurl: number[] = [];
-      const restic: number[] = [];
-      const baseline: number[] = [];
-      const baselineRss: number[] = [];
-      const baselineUnchanged: number[] = [];
-      const unchangedPaired: number[] = [];
-      let baselineSent = 0;
       let sender = newSender(receiver, tree.dir, tree.name);
       let first = sender.run();
-      for (let round = 0; round < rounds; round++) {
-        if (round > 0) {
-          sender = newSender(receiver, tree.dir, tree.name);
-          first = sender.run();
+      let snapshotId = first.snapshotId;
+      if (parts.has('backup')) {
+        // First full backups: ours (fresh sender each round), tar | curl, restic.
+        const ours: number[] = [];
+        const oursRss: number[] = [];
+        const tarCurl: number[] = [];
+        const restic: number[] = [];
+        const baseline: number[] = [];
+        const baselineRss: number[] = [];
+        const baselineUnchanged: number[] = [];
+        const unchangedPaired: number[] = [];
+        let baselineSent = 0;
+        for (let round = 0; round < rounds; round++) {
+          if (round > 0) {
+            sender = newSender(receiver, tree.dir, tree.name);
+            first = sender.run();
+          }
+          ours.push(first.seconds);
+          oursRss.push(first.maxRssKb);
+          if (baselineCli) {
+            const other = newSender(receiver, tree.dir, tree.name, baselineCli);
+            const otherFirst = other.run();
+            baseline.push(otherFirst.seconds);
+            baselineRss.push(otherFirst.maxRssKb);
+            baselineSent = otherFirst.sent;
+            // No-change runs alternate too: baseline, this build, so each pair meets the same load.
+            baselineUnchanged.push(other.run().seconds);
+            unchangedPaired.push(sender.run().seconds);
+          }
+          tarCurl.push(timed(['bash', '-o', 'pipefail', '-c', `tar -czf - -C "${tree.dir}" . | curl -sS --fail -T - http://127.0.0.1:${sink.ready}/sink -o /dev/null`]).seconds);
+          if (hasRestic) {
+            const repo = join(work, `restic-${tree.name}-${round}`);
+            execFileSync('restic', ['-r', repo, 'init', '-q'], { env: resticEnv });
+            restic.push(timed(['restic', '-r', repo, 'backup', '-q', '.'], { cwd: tree.dir, env: resticEnv }).seconds);
+            if (round < rounds - 1) rmSync(repo, { recursive: true, force: true });
+          }
         }
-        ours.push(first.seconds);
-        oursRss.push(first.maxRssKb);
+        say(`first backup: ${median(ours).toFixed(2)} s (${mb(first.sent)} sent, sender peak RSS ${(Math.max(...oursRss) / 1024).toFixed(0)} MB)`);
+        say(`tar -czf | curl -T - : ${median(tarCurl).toFixed(2)} s; ratio ours / tar|curl = ${(median(ours) / median(tarCurl)).toFixed(2)}`);
+        if (hasRestic) say(`restic backup: ${median(restic).toFixed(2)} s; ratio ours / restic = ${(median(ours) / median(restic)).toFixed(2)}`);
+        else say('restic backup: restic is not installed, not compared');
         if (baselineCli) {
-          const other = newSender(receiver, tree.dir, tree.name, baselineCli);
-          const otherFirst = other.run();
-          baseline.push(otherFirst.seconds);
-          baselineRss.push(otherFirst.maxRssKb);
-          baselineSent = otherFirst.sent;
-          // No-change runs alternate too: baseline, this build, so each pair meets the same load.
-          baselineUnchanged.push(other.run().seconds);
-          unchangedPaired.push(sender.run().seconds);
+          say(`baseline build, first backup: ${median(baseline).toFixed(2)} s (${mb(baselineSent)} sent, sender peak RSS ${(Math.max(...baselineRss) / 1024).toFixed(0)} MB); ratio this / baseline = ${(median(ours) / median(baseline)).toFixed(2)}`);
+          say(`no-change backup, paired: this ${median(unchangedPaired).toFixed(2)} s, baseline ${median(baselineUnchanged).toFixed(2)} s; ratio this / baseline = ${(median(unchangedPaired) / median(baselineUnchanged)).toFixed(2)}`);
         }
-        tarCurl.push(timed(['bash', '-o', 'pipefail', '-c', `tar -czf - -C "${tree.dir}" . | curl -sS --fail -T - http://127.0.0.1:${sink.ready}/sink -o /dev/null`]).seconds);
-        if (hasRestic) {
-          const repo = join(work, `restic-${tree.name}-${round}`);
-          execFileSync('restic', ['-r', repo, 'init', '-q'], { env: resticEnv });
-          restic.push(timed(['restic', '-r', repo, 'backup', '-q', '.'], { cwd: tree.dir, env: resticEnv }).seconds);
-          if (round < rounds - 1) rmSync(repo, { recursive: true, force: true });
-        }
-      }
-      say(`first backup: ${median(ours).toFixed(2)} s (${mb(first.sent)} sent, sender peak RSS ${(Math.max(...oursRss) / 1024).toFixed(0)} MB)`);
-      say(`tar -czf | curl -T - : ${median(tarCurl).toFixed(2)} s; ratio ours / tar|curl = ${(median(ours) / median(tarCurl)).toFixed(2)}`);
-      if (hasRestic) say(`restic backup: ${median(restic).toFixed(2)} s; ratio ours / restic = ${(median(ours) / median(restic)).toFixed(2)}`);
-      else say('restic backup: restic is not installed, not compared');
-      if (baselineCli) {
-        say(`baseline build, first backup: ${median(baseline).toFixed(2)} s (${mb(baselineSent)} sent, sender peak RSS ${(Math.max(...baselineRss) / 1024).toFixed(0)} MB); ratio this / baseline = ${(median(ours) / median(baseline)).toFixed(2)}`);
-        say(`no-change backup, paired: this ${median(unchangedPaired).toFixed(2)} s, baseline ${median(baselineUnchanged).toFixed(2)} s; ratio this / baseline = ${(median(unchangedPaired) / median(baselineUnchanged)).toFixed(2)}`);
+
+        // Nothing changed: five runs.
+        const storedBefore = duBytes(receiver.storageOf(sender.id));
+        const unchanged = Array.from({ length: 5 }, () => sender.run());
+        const storedAfter = duBytes(receiver.storageOf(sender.id));
+        const unchangedSeconds = median(unchanged.map((each) => each.seconds));
+        const unchangedSent = Math.max(...unchanged.map((each) => each.sent));
+        say(`no-change backup: ${unchangedSeconds.toFixed(2)} s, at most ${unchangedSent} bytes sent (${((100 * unchangedSent) / first.sent).toFixed(3)}% of the first run)`);
+        say(`after 5 unchanged runs the receiver's storage grew ${storedAfter - storedBefore} bytes (${((100 * (storedAfter - storedBefore)) / storedBefore).toFixed(3)}%)`);
+        snapshotId = unchanged.at(-1)!.snapshotId;
       }
 
-      // Nothing changed: five runs.
-      const storedBefore = duBytes(receiver.storageOf(sender.id));
-      const unchanged = Array.from({ length: 5 }, () => sender.run());
-      const storedAfter = duBytes(receiver.storageOf(sender.id));
-      const unchangedSeconds = median(unchanged.map((each) => each.seconds));
-      const unchangedSent = Math.max(...unchanged.map((each) => each.sent));
-      say(`no-change backup: ${unchangedSeconds.toFixed(2)} s, at most ${unchangedSent} bytes sent (${((100 * unchangedSent) / first.sent).toFixed(3)}% of the first run)`);
-      say(`after 5 unchanged runs the receiver's storage grew ${storedAfter - storedBefore} bytes (${((100 * (storedAfter - storedBefore)) / storedBefore).toFixed(3)}%)`);
-
-      if (!parts.has('restore')) {
-        rmSync(tarball, { force: true });
-        continue;
-      }
-      // Whole restore against tar -xzf (and restic restore).
-      const snapshotId = unchanged.at(-1)!.snapshotId;
-      const restores: number[] = [];
-      const untars: number[] = [];
-      const resticRestores: number[] = [];
-      for (let round = 0; round < rounds; round++) {
+      if (parts.has('restore')) {
+        // Whole restore against tar -xzf (and restic restore), alternating.
+        const restores: number[] = [];
+        const restoreRss: number[] = [];
+        const untars: number[] = [];
+        const resticRestores: number[] = [];
         const to = join(work, `restore-${tree.name}`);
-        rmSync(to, { recursive: true, force: true });
-        restores.push(sender.restore(snapshotId, to).seconds);
-        rmSync(to, { recursive: true, force: true });
         const untarTo = join(work, `untar-${tree.name}`);
-        rmSync(untarTo, { recursive: true, force: true });
-        mkdirSync(untarTo);
-        untars.push(timed(['tar', '-xzf', tarball, '-C', untarTo]).seconds);
-        rmSync(untarTo, { recursive: true, force: true });
-        if (hasRestic) {
-          const resticTo = join(work, `restic-restore-${tree.name}`);
-          resticRestores.push(timed(['restic', '-r', join(work, `restic-${tree.name}-${rounds - 1}`), 'restore', 'latest', '-q', '--target', resticTo], { env: resticEnv }).seconds);
-          rmSync(resticTo, { recursive: true, force: true });
+        const receiverPid = receiver.process.child.pid!;
+        resetPeakRss(receiverPid);
+        for (let round = 0; round < rounds; round++) {
+          rmSync(to, { recursive: true, force: true });
+          const restored = sender.restore(snapshotId, to);
+          restores.push(restored.seconds);
+          restoreRss.push(restored.maxRssKb);
+          rmSync(to, { recursive: true, force: true });
+          rmSync(untarTo, { recursive: true, force: true });
+          mkdirSync(untarTo);
+          untars.push(timed(['tar', '-xzf', tarball, '-C', untarTo]).seconds);
+          rmSync(untarTo, { recursive: true, force: true });
+          if (hasRestic && parts.has('backup')) {
+            const resticTo = join(work, `restic-restore-${tree.name}`);
+            resticRestores.push(timed(['restic', '-r', join(work, `restic-${tree.name}-${rounds - 1}`), 'restore', 'latest', '-q', '--target', resticTo], { env: resticEnv }).seconds);
+            rmSync(resticTo, { recursive: true, force: true });
+          }
         }
+        say(`restore: ${median(restores).toFixed(2)} s; tar -xzf: ${median(untars).toFixed(2)} s; ratio = ${(median(restores) / median(untars)).toFixed(2)}`);
+        say(`restore peak RSS ${(Math.max(...restoreRss) / 1024).toFixed(0)} MB; receiver peak RSS while serving the restores ${(peakRssKb(receiverPid) / 1024).toFixed(0)} MB`);
+        if (resticRestores.length > 0) say(`restic restore: ${median(resticRestores).toFixed(2)} s; ratio ours / restic = ${(median(restores) / median(resticRestores)).toFixed(2)}`);
       }
-      say(`restore: ${median(restores).toFixed(2)} s; tar -xzf: ${median(untars).toFixed(2)} s; ratio = ${(median(restores) / median(untars)).toFixed(2)}`);
-      if (hasRestic) say(`restic restore: ${median(resticRestores).toFixed(2)} s; ratio ours / restic = ${(median(restores) / median(resticRestores)).toFixed(2)}`);
 
       if (tree.name === 'mixed') {
         // One file of about 10 KB out of the snapshot: what it costs to fetch.
@@ -242,8 +256,8 @@ async function main(): Promise<void> {
       rmSync(tarball, { force: true });
     }
 
+    // One 1 MiB region changed in a 1 GiB file.
     if (parts.has('big')) {
-      // One 1 MiB region changed in a 1 GiB file.
       const bigDir = join(work, 'big');
       mkdirSync(bigDir);
       makeRandomFile(join(bigDir, 'disk.img'), 1024 * 1024 * 1024);

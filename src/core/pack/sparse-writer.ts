@@ -1,7 +1,7 @@
 /**
  * Writes a file's content from a stream of chunks, leaving holes where it is
  * zeros: whole blocks of zero bytes are seeked over rather than written, and
- * the file is given its full length at the end. A sparse file (a disk image,
+ * the file is given its full length at the end if it ends in a hole. A sparse file (a disk image,
  * a database with preallocated space) then restores sparse instead of taking
  * its whole apparent size on disk.
  *
@@ -19,7 +19,10 @@ export class SparseWriter {
   private received = 0;
   /** The start of an incomplete last block, held until it is complete. */
   private partial = Buffer.alloc(0);
+  /** Where the last byte written ends: short of `received` only when the file ends in a hole. */
+  private writtenEnd = 0;
 
+  /** `handle`: a file created empty for this writer. */
   constructor(private readonly handle: FileHandle) {}
 
   async write(chunk: Buffer): Promise<void> {
@@ -36,7 +39,7 @@ export class SparseWriter {
   async end(): Promise<void> {
     await this.writeBlocks(this.partial, this.received - this.partial.length);
     this.partial = Buffer.alloc(0);
-    await this.handle.truncate(this.received);
+    if (this.writtenEnd < this.received) await this.handle.truncate(this.received);
   }
 
   /** Writes each run of blocks that are not all zeros in one call, and skips the rest. */
@@ -53,6 +56,7 @@ export class SparseWriter {
 
   private async writeAll(data: Buffer, position: number): Promise<void> {
     for (let done = 0; done < data.length; ) done += (await this.handle.write(data, done, data.length - done, position + done)).bytesWritten;
+    if (data.length > 0) this.writtenEnd = position + data.length;
   }
 }
 

@@ -1,4 +1,9 @@
-/** Where restored entries go: a folder (folder-writer.ts) or an archive (tar-writer.ts). Calls come in tree order, one entry at a time. */
+/**
+ * Where restored entries go: a folder (folder-writer.ts) or an archive
+ * (tar-writer.ts). Calls come in tree order, one entry at a time, except
+ * that a sink with `parallelFiles` may be given that many small files at
+ * once, each whole, while later entries go on.
+ */
 import type { TreeEntry } from '../snapshot/tree-entry';
 
 export type FileEntry = Extract<TreeEntry, { type: 'file' }>;
@@ -13,6 +18,8 @@ export interface FileWriter {
 }
 
 export interface EntrySink {
+  /** How many files may be written at once; one at a time when absent. */
+  readonly parallelFiles?: number;
   directory(entry: Extract<TreeEntry, { type: 'directory' }>): Promise<void>;
   symlink(entry: Extract<TreeEntry, { type: 'symlink' }>): Promise<void>;
   file(entry: FileEntry): Promise<FileWriter>;

@@ -4,9 +4,16 @@
  * checked with lstat, files opened O_EXCL | O_NOFOLLOW), symlinks that would
  * point out of the target are not recreated and nothing is written below
  * them, an entry that would land on something the target keeps is refused
- * before its content is read, free space is claimed before each entry, files
- * keep their holes, and modes lose setuid, setgid and sticky bits. Folders
- * get their mode and mtime after they are moved into place, deepest first.
+ * before its content is written, free space is claimed before each entry,
+ * files keep their holes, and modes lose setuid, setgid and sticky bits.
+ * Folders get their mode and mtime after they are moved into place, deepest
+ * first.
+ *
+ * Several files may be written at once (parallelFiles): claims of free space
+ * are taken one after another, and a missing parent folder is made once
+ * however many files wait for it. Below a folder the target does not have,
+ * nothing can be in the way, so its entries are not looked up there one by
+ * one (moving into place checks each path again in any case).
  */
 import { constants } from 'node:fs';
 import { lstat, lutimes, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';
@@ -34,7 +41,11 @@ export interface FolderPlaces {
   space: FreeSpaceGuard;
 }
 
+/** Files written at once: enough to keep the file system's threads busy with small files. */
+const parallelFiles = 16;
+
 export class FolderWriter implements EntrySink {
+  readonly parallelFiles = parallelFiles;
   /** Folders written, for their metadata once they are in place. */
   readonly directories: DirectoryMetadata[] = [];
   /** Symlinks not recreated because they point out of the target. */
@@ -42,6 +53,12 @@ export class FolderWriter implements EntrySink {
   /** Byte strings of the refused links' paths: nothing may be written below them. */
   private readonly notRecreated: string[] = [];
   private readonly knownFolders = new Set<string>();
+  /** Parent folders being made for the files waiting on them. */
+  private readonly foldersBeingMade = new Map<string, Promise<void>>();
+  /** Folders of the snapshot the target does not have: nothing below them can be in the way. */
+  private readonly absentFromTarget = new Set<string>();
+  /** The last claim of free space: claims are taken in turn, each against what the one before left. */
+  private lastClaim: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly places: FolderPlaces,
@@ -102,10 +119,37 @@ export class FolderWriter implements EntrySink {
     if (path.split('/')[0] === reservedArchiveRoot) throw this.damaged(`its tree has "${shown(path)}" under ${reservedArchiveRoot}/, which is reserved`);
     const throughLink = this.notRecreated.find((link) => path.startsWith(`${link}/`));
     if (throughLink !== undefined) throw this.damaged(`its tree has "${shown(path)}" below "${shown(throughLink)}", which is a symbolic link`);
-    await refuseIfInTheWay(this.places.root, path, entry.type === 'directory', this.overwrite);
-    await this.places.space.claim(contentBytes + entryOverheadBytes, quoted(displayByteString(path)));
+    await this.refuseIfInTheWay(path, entry.type === 'directory');
+    await this.claim(contentBytes + entryOverheadBytes, quoted(displayByteString(path)));
     await this.makeParents(path);
     return path;
+  }
+
+  private async refuseIfInTheWay(path: string, isFolder: boolean): Promise<void> {
+    const parts = path.split('/');
+    for (let depth = 1; depth < parts.length; depth++) {
+      if (this.absentFromTarget.has(parts.slice(0, depth).join('/'))) return;
+    }
+    if (isFolder && !(await this.inTarget(path))) {
+      this.absentFromTarget.add(path);
+      return;
+    }
+    await refuseIfInTheWay(this.places.root, path, isFolder, this.overwrite);
+  }
+
+  private async inTarget(path: string): Promise<boolean> {
+    try {
+      await lstat(await this.places.root.of(path));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private claim(bytes: number, what: string): Promise<void> {
+    const claimed = this.lastClaim.then(() => this.places.space.claim(bytes, what));
+    this.lastClaim = claimed.catch(() => undefined);
+    return claimed;
   }
 
   /** Makes the missing parents (a selection's ancestors have no entries of their own) and checks the others are real folders. */
@@ -114,17 +158,26 @@ export class FolderWriter implements EntrySink {
     for (let depth = 1; depth < parts.length; depth++) {
       const parent = parts.slice(0, depth).join('/');
       if (this.knownFolders.has(parent)) continue;
-      let stats;
-      try {
-        stats = await lstat(await this.places.staging.of(parent));
-      } catch {
-        await mkdir(await this.places.staging.of(parent), { mode: 0o755 });
-        this.knownFolders.add(parent);
-        continue;
+      let making = this.foldersBeingMade.get(parent);
+      if (making === undefined) {
+        making = this.makeParent(parent, path);
+        this.foldersBeingMade.set(parent, making);
       }
-      if (!stats.isDirectory()) throw this.damaged(`its tree has "${shown(path)}" below "${shown(parent)}", which is not a folder`);
-      this.knownFolders.add(parent);
+      await making;
     }
+  }
+
+  private async makeParent(parent: string, path: string): Promise<void> {
+    let stats;
+    try {
+      stats = await lstat(await this.places.staging.of(parent));
+    } catch {
+      await mkdir(await this.places.staging.of(parent), { mode: 0o755 });
+      this.knownFolders.add(parent);
+      return;
+    }
+    if (!stats.isDirectory()) throw this.damaged(`its tree has "${shown(path)}" below "${shown(parent)}", which is not a folder`);
+    this.knownFolders.add(parent);
   }
 
   private damaged(detail: string) {

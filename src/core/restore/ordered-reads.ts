@@ -9,11 +9,18 @@
  */
 import { openChunk } from '../chunk/chunk-seal';
 import { UserError } from '../errors';
+import type { StoredChunk } from './chunk-source';
 import type { ReadableSnapshot } from './readable-snapshot';
 import { damagedSnapshot, unreadableChunk } from './snapshot-errors';
 
 /** The plaintext of each of `uses`, in order. The caller keeps `uses` within one read's limits (read-batches.ts). */
-export async function* readInOrder(snapshot: ReadableSnapshot, uses: readonly string[], signal?: AbortSignal): AsyncGenerator<Buffer> {
+export function readInOrder(snapshot: ReadableSnapshot, uses: readonly string[], signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const ids = distinct(uses);
+  return openInOrder(snapshot, uses, ids.length === 0 ? [] : snapshot.source.read(ids, signal));
+}
+
+/** Each of `uses` opened from `storedChunks`, which must answer distinct(uses) in that order. */
+export async function* openInOrder(snapshot: ReadableSnapshot, uses: readonly string[], storedChunks: AsyncIterable<StoredChunk> | Iterable<StoredChunk>): AsyncGenerator<Buffer> {
   if (uses.length === 0) return;
   const usesLeft = new Map<string, number>();
   for (const id of uses) usesLeft.set(id, (usesLeft.get(id) ?? 0) + 1);
@@ -21,7 +28,7 @@ export async function* readInOrder(snapshot: ReadableSnapshot, uses: readonly st
   const held = new Map<string, Buffer>();
   let received = 0;
   let next = 0;
-  for await (const stored of snapshot.source.read(ids, signal)) {
+  for await (const stored of storedChunks) {
     const expected = ids[received++];
     if (stored.id !== expected) {
       throw damagedSnapshot(snapshot.manifest, `asked for chunk ${expected ?? '(none)'}, the store answered with another`);
@@ -37,6 +44,11 @@ export async function* readInOrder(snapshot: ReadableSnapshot, uses: readonly st
     }
   }
   if (next < uses.length) throw damagedSnapshot(snapshot.manifest, `the store answered with ${received} of the ${ids.length} chunks asked for`);
+}
+
+/** Each chunk of `uses` once, in the order of its first use: what one read asks for. */
+export function distinct(uses: readonly string[]): string[] {
+  return [...new Set(uses)];
 }
 
 function open(snapshot: ReadableSnapshot, id: string, sealed: Buffer): Buffer {

@@ -5,13 +5,21 @@
  * up to its recorded size, or a selection holding more file content than the
  * manifest records for the whole snapshot, fails as damaged before the
  * excess is written.
+ *
+ * The read of the next batch is under way while the current one is opened
+ * and written, so the network and the disk wait less on each other. A sink
+ * that takes several files at once (a folder) gets the small files whole,
+ * side by side (file-pool.ts); larger ones are streamed, one at a time.
  */
+import { maxBytesPerRead, maxIdsPerRead } from '../wire/chunk-protocol';
 import { printable } from '../printable';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { EntrySink, FileEntry, FileWriter } from './entry-sink';
-import { readInOrder } from './ordered-reads';
+import { FetchAhead } from './fetch-ahead';
+import { FilePool } from './file-pool';
+import { distinct, openInOrder } from './ordered-reads';
 import { readBatches, type Step } from './read-batches';
-import { defaultReadLimits, type ReadableSnapshot } from './readable-snapshot';
+import type { ReadableSnapshot, ReadLimits } from './readable-snapshot';
 import { selectedEntries, type Selection } from './selection';
 import { sliceOf } from './slices';
 import { damagedSnapshot } from './snapshot-errors';
@@ -25,22 +33,52 @@ export interface EntryCounts {
   bytes: number;
 }
 
+/**
+ * Batches of file content: smaller than one read may be, since the next is
+ * held while the current one is written; large enough that a batch of small
+ * files is one request and the receiver's answer streams at full speed.
+ */
+export const contentReadLimits: ReadLimits = { maxIds: maxIdsPerRead, maxBytes: Math.min(maxBytesPerRead, 16 * 1024 * 1024) };
+/** Files up to this size are gathered whole and written side by side. */
+const wholeFileBytes = 1024 * 1024;
+/** Content the files in flight may hold between them. */
+const poolBytes = 16 * 1024 * 1024;
+
 export async function restoreEntries(snapshot: ReadableSnapshot, selection: Selection, sink: EntrySink, signal?: AbortSignal): Promise<EntryCounts> {
-  const restorer = new EntryRestorer(snapshot, sink, signal);
+  const pool = (sink.parallelFiles ?? 1) > 1 ? new FilePool(sink, sink.parallelFiles!, poolBytes) : undefined;
+  const restorer = new EntryRestorer(snapshot, sink, pool, signal);
   const entries = selectedEntries(readTree(snapshot, signal), selection, snapshot.manifest);
+  const batches = readBatches(entries, snapshot.limits ?? contentReadLimits)[Symbol.asyncIterator]();
+  const fetchNext = async () => {
+    const next = await batches.next();
+    return next.done ? undefined : { steps: next.value, fetch: new FetchAhead(snapshot.source, distinct(chunkIdsOf(next.value)), signal) };
+  };
+  let current: Awaited<ReturnType<typeof fetchNext>>;
+  let ahead: typeof current;
   try {
-    for await (const steps of readBatches(entries, snapshot.limits ?? defaultReadLimits)) await restorer.run(steps);
+    current = await fetchNext();
+    while (current !== undefined) {
+      ahead = await fetchNext();
+      await restorer.run(current.steps, current.fetch);
+      current = ahead;
+      ahead = undefined;
+    }
     await restorer.finishFile();
+    await pool?.finish();
   } finally {
+    await Promise.all([current?.fetch.cancel(), ahead?.fetch.cancel()]);
     await restorer.abandonFile();
+    await pool?.settle();
+    await batches.return?.(undefined);
   }
   return restorer.counts;
 }
 
-/** The file being written: its entry, its writer and how much of it has come. */
+/** The file being written: its entry, and either its writer or, for a file going to the pool, its content so far. */
 interface OpenFile {
   entry: FileEntry;
-  writer: FileWriter;
+  writer?: FileWriter;
+  gathered?: Buffer[];
   written: number;
 }
 
@@ -52,12 +90,13 @@ class EntryRestorer {
   constructor(
     private readonly snapshot: ReadableSnapshot,
     private readonly sink: EntrySink,
+    private readonly pool: FilePool | undefined,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
-  /** One batch: its chunks are read with one request, and each is written as it comes. */
-  async run(steps: readonly Step[]): Promise<void> {
-    const content = readInOrder(this.snapshot, chunkIdsOf(steps), this.signal);
+  /** One batch, its chunks read ahead by `fetch`; each is written as it is opened. */
+  async run(steps: readonly Step[], fetch: FetchAhead): Promise<void> {
+    const content = openInOrder(this.snapshot, chunkIdsOf(steps), fetch.chunks());
     try {
       for (const step of steps) {
         if ('entry' in step) {
@@ -78,7 +117,8 @@ class EntryRestorer {
     if (file === undefined) return;
     if (file.written !== file.entry.size) throw this.sizeMismatch(file.entry, file.written);
     this.current = undefined;
-    await file.writer.finish();
+    if (file.gathered !== undefined) await this.pool!.add(file.entry, file.gathered);
+    else await file.writer!.finish();
     this.counts.files++;
     this.counts.bytes += file.written;
   }
@@ -86,7 +126,7 @@ class EntryRestorer {
   async abandonFile(): Promise<void> {
     const file = this.current;
     this.current = undefined;
-    await file?.writer.abandon();
+    await file?.writer?.abandon();
   }
 
   private async begin(entry: TreeEntry): Promise<void> {
@@ -104,7 +144,8 @@ class EntryRestorer {
       if (this.declaredBytes > contentBytes) {
         throw damagedSnapshot(this.snapshot.manifest, `its tree holds more file content than the ${contentBytes} bytes its manifest records (at "${shown(entry.path)}")`);
       }
-      this.current = { entry, writer: await this.sink.file(entry), written: 0 };
+      this.current =
+        this.pool !== undefined && entry.size <= wholeFileBytes ? { entry, gathered: [], written: 0 } : { entry, writer: await this.sink.file(entry), written: 0 };
     }
   }
 
@@ -114,7 +155,8 @@ class EntryRestorer {
     if (data === undefined) throw damagedSnapshot(this.snapshot.manifest, `the chunk of "${shown(file.entry.path)}" is too short for the slice its tree line records`);
     if (file.written + data.length > file.entry.size) throw this.sizeMismatch(file.entry, file.written + data.length);
     file.written += data.length;
-    await file.writer.write(data);
+    if (file.gathered !== undefined) file.gathered.push(data);
+    else await file.writer!.write(data);
   }
 
   private sizeMismatch(entry: FileEntry, bytes: number) {

@@ -1,0 +1,64 @@
+/**
+ * Small files written side by side: each is whole in memory when it is
+ * handed over, so opening, writing, timestamping and closing it need not
+ * wait for the file before it. At most `maxFiles` are in flight and at most
+ * `maxBytes` of their content held; the first failure is kept and thrown at
+ * the next hand-over or at the end, and nothing is left open behind it.
+ */
+import type { EntrySink, FileEntry } from './entry-sink';
+
+export class FilePool {
+  private readonly inFlight = new Set<Promise<void>>();
+  private heldBytes = 0;
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly sink: EntrySink,
+    private readonly maxFiles: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Starts writing `entry` with `content` (its pieces in order, `entry.size` bytes in all) once there is room. */
+  async add(entry: FileEntry, content: Buffer[]): Promise<void> {
+    while (this.inFlight.size > 0 && (this.inFlight.size >= this.maxFiles || this.heldBytes + entry.size > this.maxBytes)) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    this.heldBytes += entry.size;
+    const job = this.write(entry, content).then(
+      () => undefined,
+      (error: unknown) => {
+        this.failure ??= { error };
+      },
+    );
+    const tracked = job.finally(() => {
+      this.heldBytes -= entry.size;
+      this.inFlight.delete(tracked);
+    });
+    this.inFlight.add(tracked);
+  }
+
+  /** Waits for every file in flight; throws the first failure. */
+  async finish(): Promise<void> {
+    await this.settle();
+    this.throwIfFailed();
+  }
+
+  /** Waits for every file in flight, failed or not: used when the restore fails, before its staging folder is removed. */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure.error;
+  }
+
+  private async write(entry: FileEntry, content: Buffer[]): Promise<void> {
+    const writer = await this.sink.file(entry);
+    try {
+      for (const piece of content) await writer.write(piece);
+      await writer.finish();
+    } catch (err) {
+      await writer.abandon();
+      throw err;
+    }
+  }
+}
