@@ -19,7 +19,7 @@ import type { Locator } from 'playwright-core';
 import { runCli, runCliJson } from '../helpers/cli';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
-import { packagedVsixPath, startEditor } from './harness';
+import { packagedVsixPath, startEditor, stepsOf } from './harness';
 
 const docImages = resolve(__dirname, '../../docs/images');
 const first = '# To do\n\n- first version\n';
@@ -67,15 +67,7 @@ test('the Timeline lists a file\'s backed-up versions; one opens in a diff and i
   });
   t.after(() => editor.stop());
   const { page } = editor;
-  const step = (name: string, body: () => Promise<void>) =>
-    t.test(name, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await editor.screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = stepsOf(t, () => editor);
   const versions = page.locator('.timeline-tree-view .monaco-list-row', { hasText: 'Backup at alice' });
 
   await step('1. open the file: the Timeline view lists its two backed-up versions, newest first', async () => {

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { writeFixtureTree } from '../helpers/fixture-tree';
 import { allow, makeHome, startReceiver } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
-import { packagedVsixPath, startEditor, type Editor } from './harness';
+import { packagedVsixPath, startEditor, stepsOf, type Editor } from './harness';
 
 const walkthroughId = 'peer-backup.peer-backup#peerBackup.firstRun';
 
@@ -44,15 +44,7 @@ test('the walkthrough takes a fresh install to its first backup', async (t) => {
   // The editor's own default, which the harness turns off for other tests.
   const editor = await startEditor({ artifactsName: 'first-run', workspaceDir: workspace, vsixPath: packagedVsixPath, openWalkthroughs: true });
   t.after(() => editor.stop());
-  const step = (name: string, body: () => Promise<void>) =>
-    t.test(name, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await editor.screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = stepsOf(t, () => editor);
   let myPeerId = '';
   let registryPort = '';
 

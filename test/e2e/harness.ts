@@ -8,6 +8,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { TestContext } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { createProfile, installExtension, startCodeServer, waitForExtensionHost, type Profile, type RunningCodeServer } from '../../scripts/lib/code-server';
 
@@ -213,4 +214,17 @@ export class Editor {
     keepDiagnostics(this.profile, this.artifactsDir, this.server.output());
     rmSync(this.profile.root, { recursive: true, force: true });
   }
+}
+
+/** A step of a test; when it fails, a screenshot shows what the user saw in `editor()`, the editor the step drives. */
+export function stepsOf(t: TestContext, editor: () => Editor) {
+  return (name: string, body: () => Promise<void> | void) =>
+    t.test(name, async () => {
+      try {
+        await body();
+      } catch (err) {
+        await editor().screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
+        throw err;
+      }
+    });
 }

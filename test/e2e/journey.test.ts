@@ -15,7 +15,7 @@ import { runCli } from '../helpers/cli';
 import { writeFixtureTree } from '../helpers/fixture-tree';
 import { makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
-import { packagedVsixPath, startEditor, type Editor } from './harness';
+import { packagedVsixPath, startEditor, stepsOf, type Editor } from './harness';
 
 async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
   const input = editor.page.locator('.quick-input-widget input');
@@ -47,15 +47,7 @@ test('designate, configure, back up, verify, restore, and see why a backup faile
   const panel = editor.webview();
   let myPeerId = '';
   /** A step of the journey; when it fails, a screenshot shows what the user saw. */
-  const step = (name: string, body: () => Promise<void> | void) =>
-    t.test(name, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await editor.screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = stepsOf(t, () => editor);
 
   await step('1. right-click src, Add to Backup Plan..., create plan "nightly"', async () => {
     await editor.chooseExplorerMenuItem('src', 'Add to Backup Plan...');

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { makeHome } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
-import { packagedVsixPath, startEditor, type Editor } from './harness';
+import { packagedVsixPath, startEditor, stepsOf, type Editor } from './harness';
 
 const planName = 'nightly';
 const teammateName = 'alice';
@@ -51,15 +51,7 @@ test('the settings panel and the Plans view are reachable by keyboard', async (t
   const teammate = await makeHome(t);
   const editor = await startEditor({ artifactsName: 'keyboard', workspaceDir: workspace, vsixPath: packagedVsixPath });
   t.after(() => editor.stop());
-  const step = (name: string, body: () => Promise<void>) =>
-    t.test(name, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await editor.screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
-        throw err;
-      }
-    });
+  const step = stepsOf(t, () => editor);
 
   await step('1. one plan and one teammate', async () => {
     await editor.chooseExplorerMenuItem('notes.md', 'Add to Backup Plan...');

@@ -13,29 +13,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runCli, runCliJson } from '../helpers/cli';
 import { writeFixtureTree } from '../helpers/fixture-tree';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
-import { packagedVsixPath, startEditor, type Editor } from './harness';
+import { packagedVsixPath, startEditor, stepsOf, type Editor } from './harness';
 
 const docImages = resolve(__dirname, '../../docs/images');
 const recoveryCode = /\b((?:[a-z]+\s+){23}[a-z]+)\b/;
-
-/** A step of the test; when it fails, a screenshot shows what the user saw. */
-function stepsOf(t: TestContext, editor: () => Editor) {
-  return (name: string, body: () => Promise<void>) =>
-    t.test(name, async () => {
-      try {
-        await body();
-      } catch (err) {
-        await editor().screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
-        throw err;
-      }
-    });
-}
 
 /** Types into the quick input once it is the one titled `title`: the next box reuses the widget, and a fill can land in the previous one. */
 async function typeInQuickInput(editor: Editor, title: string, text: string): Promise<void> {
