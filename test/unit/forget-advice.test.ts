@@ -14,7 +14,7 @@ const list = async () => [mine('s1'), mine('s2'), mine('s3'), { manifest: testSn
 const refusal = (forget?: unknown) => ({ error: 'quota-exceeded', message: 'pack p does not fit', quota: { quotaBytes: 10 * MiB, usedBytes: 9 * MiB, neededBytes: 2 * MiB }, ...(forget ? { forget } : {}) });
 
 test('the advice names the snapshots, the bytes freed and the forget command that keeps the rest of the plan', async () => {
-  const advice = await quotaAdvice(refusal({ snapshotIds: ['s1', 's2'], freesBytes: 3 * MiB }), teammate, me, list);
+  const advice = await quotaAdvice(refusal({ snapshotIds: ['s1', 's2'], freesBytes: 3 * MiB }), 'This backup', teammate, me, list);
   assert.equal(advice?.code, 'quota-exceeded');
   assert.equal(
     advice?.message,
@@ -23,14 +23,14 @@ test('the advice names the snapshots, the bytes freed and the forget command tha
 });
 
 test('snapshots this machine did not sign are never proposed: the advice is a larger quota', async () => {
-  const advice = await quotaAdvice(refusal({ snapshotIds: ['x1'], freesBytes: 3 * MiB }), teammate, me, list);
+  const advice = await quotaAdvice(refusal({ snapshotIds: ['x1'], freesBytes: 3 * MiB }), 'This backup', teammate, me, list);
   assert.match(advice?.message ?? '', /include some this machine did not make: ask \S+ for a larger quota/);
   assert.doesNotMatch(advice?.message ?? '', /peer-backup forget/);
 });
 
 test('without a proposal the advice is a larger quota; a malformed or unbounded field is not taken as advice', async () => {
-  assert.match((await quotaAdvice(refusal(), teammate, me, list))?.message ?? '', /Forgetting all your snapshots there would not make room/);
-  assert.equal(await quotaAdvice(refusal({ snapshotIds: ['s1 `rm -rf`'], freesBytes: 1 }), teammate, me, list), undefined);
-  assert.equal(await quotaAdvice(refusal({ snapshotIds: Array.from({ length: 101 }, (_, i) => `s${i}`), freesBytes: 1 }), teammate, me, list), undefined);
-  assert.equal(await quotaAdvice({ error: 'quota-exceeded', message: 'no figures' }, teammate, me, list), undefined);
+  assert.match((await quotaAdvice(refusal(), 'This backup', teammate, me, list))?.message ?? '', /Forgetting all your snapshots there would not make room/);
+  assert.equal(await quotaAdvice(refusal({ snapshotIds: ['s1 `rm -rf`'], freesBytes: 1 }), 'This backup', teammate, me, list), undefined);
+  assert.equal(await quotaAdvice(refusal({ snapshotIds: Array.from({ length: 101 }, (_, i) => `s${i}`), freesBytes: 1 }), 'This backup', teammate, me, list), undefined);
+  assert.equal(await quotaAdvice({ error: 'quota-exceeded', message: 'no figures' }, 'This backup', teammate, me, list), undefined);
 });

@@ -118,7 +118,7 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
       watchdog.stop();
     }
     const response: Answer = { status: answer.status, data: answer.body };
-    if (response.status !== 201 && response.status !== 200) throw await this.refused(response, `${this.peer.url} refused pack ${pack.id}`, signal);
+    if (response.status !== 201 && response.status !== 200) throw await this.refused(response, `Pack ${pack.id} of this backup`, `${this.peer.url} refused pack ${pack.id}`, signal);
     const stored = packAnswerSchema.safeParse(response.data);
     if (!stored.success || stored.data.packId !== pack.id) throw this.garbled(`storing pack ${pack.id}`);
   }
@@ -130,7 +130,7 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
       if (!refused.success) throw this.garbled(`the chunks snapshot ${snapshotId} lacks`);
       return { committed: false, missing: refused.data.missing };
     }
-    if (response.status !== 201) throw await this.refused(response, `${this.peer.url} refused to commit snapshot ${snapshotId}`, signal);
+    if (response.status !== 201) throw await this.refused(response, `Snapshot ${printable(snapshotId)}`, `${this.peer.url} refused to commit snapshot ${snapshotId}`, signal);
     const signed = (response.data as { receipt?: SignedStatement } | undefined)?.receipt;
     const receipt = signed && this.checkedReceipt(signed, manifest);
     if (!signed || !receipt || receipt.snapshotId !== snapshotId) {
@@ -327,8 +327,8 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
   }
 
   /** A refusal of an upload; one for quota says which of our snapshots to forget to make room. */
-  private async refused(response: Answer, what: string, signal: AbortSignal | undefined): Promise<UserError> {
-    const advice = response.status === 507 && (await quotaAdvice(response.data, this.peer.peerId, this.identity, () => this.listManifests(signal)));
+  private async refused(response: Answer, subject: string, what: string, signal: AbortSignal | undefined): Promise<UserError> {
+    const advice = response.status === 507 && (await quotaAdvice(response.data, subject, this.peer.peerId, this.identity, () => this.listManifests(signal)));
     return advice || refusal(response, this.peer.peerId, what);
   }
 

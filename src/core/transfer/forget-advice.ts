@@ -19,12 +19,15 @@ export type ListManifests = () => Promise<{ manifest: SignedStatement }[]>;
 /** Every rule but `last` at 0, so that `--keep-last N` alone decides what stays. */
 const onlyKeepLast = '--keep-hourly 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0';
 
-/** The refusal as a UserError 'quota-exceeded' with advice; undefined when the body is not a quota refusal with its figures. */
-export async function quotaAdvice(data: unknown, peerId: string, identity: Identity, list: ListManifests): Promise<UserError | undefined> {
+/**
+ * The refusal as a UserError 'quota-exceeded' with advice; undefined when the body is not a quota refusal with its figures.
+ * `refused` names what did not fit ("Pack <id> of this backup").
+ */
+export async function quotaAdvice(data: unknown, refused: string, peerId: string, identity: Identity, list: ListManifests): Promise<UserError | undefined> {
   const parsed = quotaRefusalSchema.safeParse(data);
   if (!parsed.success) return undefined;
   const { quota, forget } = parsed.data;
-  const fits = `This backup does not fit the ${formatBytes(quota.quotaBytes)} ${peerId} grants you: ${formatBytes(quota.usedBytes)} used, ${formatBytes(quota.neededBytes)} more needed.`;
+  const fits = `${refused} does not fit the ${formatBytes(quota.quotaBytes)} ${peerId} grants you: ${formatBytes(quota.usedBytes)} used, ${formatBytes(quota.neededBytes)} more needed.`;
   const larger = (why: string) => new UserError(`${fits} ${why}: ask ${peerId} for a larger quota ("peer-backup allow <your peer ID> --quota SIZE" on their machine).`, { code: 'quota-exceeded' });
   if (!forget) return larger('Forgetting all your snapshots there would not make room');
   const planOf = new Map<string, string>();
