@@ -202,7 +202,7 @@ function refuse(request: FastifyRequest, reply: FastifyReply, refusal: HttpError
   if (refusal.status < 500) noteForLog(request, { error: refusal.message });
   // A body still on its way is not worth reading: close the connection rather than drain it.
   if (!request.raw.complete) reply.header('connection', 'close');
-  void reply.code(refusal.status).headers(refusal.headers).send({ error: refusal.code, message: refusal.message });
+  void reply.code(refusal.status).headers(refusal.headers).send({ ...refusal.extra, error: refusal.code, message: refusal.message });
 }
 
 /** Requests node's parser refuses before any route runs still get a JSON reason. */

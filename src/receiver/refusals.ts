@@ -1,6 +1,6 @@
 /** The receiver's refusals: each a stable code from receiver-error-codes with its HTTP status, and a sentence for people. */
 import type { FastifyError } from 'fastify';
-import { storageRefusalCode, type ReceiverErrorCode } from '../core/receive';
+import { QuotaExceeded, storageRefusalCode, type ReceiverErrorCode } from '../core/receive';
 import { HttpError } from '../http-server';
 
 const statusOf: Record<ReceiverErrorCode, number> = {
@@ -32,6 +32,8 @@ export function refusal(code: ReceiverErrorCode, message: string): HttpError {
 
 /** The receiver's refusal for a storage UserError or for what fastify itself refuses; undefined for a bug. */
 export function describeError(error: FastifyError): HttpError | undefined {
+  // The quota's figures and which snapshots to forget travel beside the message (docs/PROTOCOL.md, "Refusals").
+  if (error instanceof QuotaExceeded) return new HttpError(statusOf['quota-exceeded'], 'quota-exceeded', error.message, {}, { quota: error.figures, ...(error.forget ? { forget: error.forget } : {}) });
   const storageCode = storageRefusalCode(error);
   if (storageCode) return refusal(storageCode, error.message);
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return refusal('too-large', `a hello body is at most ${maxHelloBytes} bytes`);

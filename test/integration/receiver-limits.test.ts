@@ -183,7 +183,7 @@ test('a pack refused for quota arrives as the receiver\'s answer, not as a broke
   await runCli(['plan', 'add', 'big', work, '--dest', receiver.peerId], { env });
   const refused = await runCli(['run', 'big', '--no-retry'], { env });
   assert.equal(refused.code, 1, refused.stderr);
-  assert.match(refused.stderr, new RegExp(`pack [0-9a-f]{64} \\(\\d+ bytes\\) does not fit the space granted to ${sender.peerId}`));
+  assert.match(refused.stderr, new RegExp(`Pack [0-9a-f]{64} of this backup does not fit the 3 MiB ${receiver.peerId} grants you: 0 B used, \\d+(\\.\\d)? [KM]iB more needed`));
   assert.doesNotMatch(refused.stderr, /EPIPE|ECONNRESET|broke off/);
   const [run] = await runCliJson<Run[]>(['history', 'big'], { env });
   assert.equal(run.failureStep, 'quota-exceeded');

@@ -6,7 +6,7 @@ export { usageBySender } from './storage-folders';
 export { defaultReceiverLimits, receiverLimitsFromEnv, type ReceiverLimits } from './receiver-limits';
 export { clientCertificate, refuseClient } from './client-certificate';
 export { storageRefusalCode } from './storage-refusal';
-export { SpaceLedger } from './space-ledger';
+export { QuotaExceeded, SpaceLedger } from './space-ledger';
 export { kitOpenRequestSchema, kitUploadSchema, maxKitBodyBytes } from '../recovery/kit-protocol';
 export { ChunkStore, type ChunkStoreCleanUp, type CommitOutcome, type DeletedSnapshot, type ListedSnapshot, type PackRequest, type StoredPack } from './chunk-store/chunk-store';
 export type { ScrubReport, ScrubbedSnapshot } from './chunk-store/scrub';

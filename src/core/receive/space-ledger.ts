@@ -27,6 +27,18 @@ export interface SpaceRequest {
   diskBytes: number;
 }
 
+/** The quota refusal, with its figures, so the store can add which snapshots to forget (quota-proposal.ts). */
+export class QuotaExceeded extends UserError {
+  constructor(
+    readonly figures: { quotaBytes: number; usedBytes: number; neededBytes: number },
+    message: string,
+    /** The sender's oldest snapshots whose forgetting would make room; unset when none would. */
+    readonly forget?: { snapshotIds: string[]; freesBytes: number },
+  ) {
+    super(message, { code: 'quota-exceeded' });
+  }
+}
+
 export interface Reservation {
   /** The upload is stored: its bytes now count as the sender's. */
   commit(): void;
@@ -63,9 +75,9 @@ export class SpaceLedger {
   reserve({ sender, bytes, what, quotaBytes, freeDiskBytes, diskBytes }: SpaceRequest): Reservation {
     const committed = this.usedBy(sender) + (this.reserved.get(sender) ?? 0);
     if (committed + bytes > quotaBytes) {
-      throw new UserError(
+      throw new QuotaExceeded(
+        { quotaBytes, usedBytes: committed, neededBytes: committed + bytes - quotaBytes },
         `${what} (${bytes} bytes) does not fit the space granted to ${sender}: ${committed} of ${quotaBytes} bytes are used; ask your teammate for a larger quota or delete old snapshots`,
-        { code: 'quota-exceeded' },
       );
     }
     const free = freeDiskBytes - this.inFlight;

@@ -33,6 +33,7 @@ import {
 } from '../wire/chunk-protocol';
 import { receiptSchema, type Receipt } from '../wire/receipt';
 import { openStatement, signRequest, type SignedStatement } from '../wire/signing';
+import { quotaAdvice } from './forget-advice';
 import { isListingTooLarge, maxListedReceipts } from './listing-bounds';
 import { anySignal, describeNetworkError, receiverCode, refusal, type Answer } from './peer-answers';
 import { identityMismatchIn } from './peer-tls-agent';
@@ -117,7 +118,7 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
       watchdog.stop();
     }
     const response: Answer = { status: answer.status, data: answer.body };
-    if (response.status !== 201 && response.status !== 200) throw refusal(response, this.peer.peerId, `${this.peer.url} refused pack ${pack.id}`);
+    if (response.status !== 201 && response.status !== 200) throw await this.refused(response, `Pack ${pack.id} of this backup`, `${this.peer.url} refused pack ${pack.id}`, signal);
     const stored = packAnswerSchema.safeParse(response.data);
     if (!stored.success || stored.data.packId !== pack.id) throw this.garbled(`storing pack ${pack.id}`);
   }
@@ -129,7 +130,7 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
       if (!refused.success) throw this.garbled(`the chunks snapshot ${snapshotId} lacks`);
       return { committed: false, missing: refused.data.missing };
     }
-    if (response.status !== 201) throw refusal(response, this.peer.peerId, `${this.peer.url} refused to commit snapshot ${snapshotId}`);
+    if (response.status !== 201) throw await this.refused(response, `Snapshot ${printable(snapshotId)}`, `${this.peer.url} refused to commit snapshot ${snapshotId}`, signal);
     const signed = (response.data as { receipt?: SignedStatement } | undefined)?.receipt;
     const receipt = signed && this.checkedReceipt(signed, manifest);
     if (!signed || !receipt || receipt.snapshotId !== snapshotId) {
@@ -323,6 +324,12 @@ export class ChunkClient implements ChunkDestination, ChunkSource {
     const mismatch = identityMismatchIn(err);
     if (mismatch) return mismatch;
     return otherwise ?? new UserError(`${what}: ${describeNetworkError(err)}`, { code: 'transfer-failed', cause: err });
+  }
+
+  /** A refusal of an upload; one for quota says which of our snapshots to forget to make room. */
+  private async refused(response: Answer, subject: string, what: string, signal: AbortSignal | undefined): Promise<UserError> {
+    const advice = response.status === 507 && (await quotaAdvice(response.data, subject, this.peer.peerId, this.identity, () => this.listManifests(signal)));
+    return advice || refusal(response, this.peer.peerId, what);
   }
 
   private garbled(what: string): UserError {

@@ -22,13 +22,14 @@ import type { Receipt } from '../../wire/receipt';
 import { signStatement, type SignedStatement } from '../../wire/signing';
 import { publishFile, syncPath } from '../../util/publish-file';
 import { isDiskFull } from '../disk-full';
-import type { SpaceLedger } from '../space-ledger';
+import { QuotaExceeded, type Reservation, type SpaceLedger, type SpaceRequest } from '../space-ledger';
 import { senderFolders } from '../storage-folders';
 import { chunkTarStream, readChunk } from './chunk-reads';
 import { deleteUnreferencedPacks, defaultGracePeriodMs, type GarbageReport } from './garbage';
 import { tarEntryBytes } from './pack-entries';
 import { indexFileText } from './pack-index-file';
 import { receivePack } from './pack-intake';
+import { forgetProposalFor } from './quota-proposal';
 import type { SenderStore } from './sender-store';
 import { committedManifest, snapshotChunks } from './snapshot-chunks';
 import { readSnapshotFile, readSnapshotFiles, snapshotFileText } from './snapshot-files';
@@ -137,7 +138,7 @@ export class ChunkStore {
     const known = this.storedPack(store, request.packId);
     if (known) return known;
     const disk = await statfs(this.options.storageDir);
-    const reservation = this.options.space.reserve({
+    const reservation = await this.reserveOrPropose(store, false, {
       sender: request.sender,
       bytes: request.length,
       what: `pack ${request.packId}`,
@@ -225,7 +226,7 @@ export class ChunkStore {
       const text = snapshotFileText(request.manifest, signed);
       const disk = await statfs(this.options.storageDir);
       const bytes = Buffer.byteLength(text);
-      const reservation = this.options.space.reserve({
+      const reservation = await this.reserveOrPropose(store, true, {
         sender: request.sender,
         bytes,
         what: `the manifest of snapshot ${manifest.snapshotId}`,
@@ -333,6 +334,18 @@ export class ChunkStore {
   /** The sender's store, made (folders and all) if it has none yet: only for storing, so that a stranger's reads leave no trace. */
   private async storeFor(sender: string): Promise<SenderStore> {
     return this.senders.get(sender) ?? this.opening.runExclusive(async () => this.senders.get(sender) ?? (await this.recover(new StoreLayout(this.options.storageDir, sender))).store);
+  }
+
+  /** Reserves the space, or refuses naming the sender's oldest snapshots whose forgetting would make room. */
+  private async reserveOrPropose(store: SenderStore, locked: boolean, request: SpaceRequest): Promise<Reservation> {
+    try {
+      return this.options.space.reserve(request);
+    } catch (err) {
+      if (!(err instanceof QuotaExceeded)) throw err;
+      const propose = () => forgetProposalFor(store, this.options.identity.publicKey, this.now(), this.gracePeriodMs, err.figures.neededBytes);
+      const proposal = await (locked ? propose() : store.serial.runExclusive(propose));
+      throw new QuotaExceeded(err.figures, err.message, proposal);
+    }
   }
 
   /** Collects garbage with the sender's lock held; packs in `released` are collected by reference. */
