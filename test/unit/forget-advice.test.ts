@@ -18,7 +18,7 @@ test('the advice names the snapshots, the bytes freed and the forget command tha
   assert.equal(advice?.code, 'quota-exceeded');
   assert.equal(
     advice?.message,
-    `This backup does not fit the 10 MiB ${teammate} grants you: 9 MiB used, 2 MiB more needed. Forgetting your 2 oldest snapshots (s1, s2) would free 3 MiB: run \`peer-backup forget --plan "nightly" --keep-last 1 --keep-hourly 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0\` (or ask ${teammate} for a larger quota).`,
+    `This backup does not fit the 10 MiB ${teammate} grants you: 9 MiB used, 2 MiB more needed. Forgetting your 2 oldest snapshots (s1, s2) would free 3 MiB: run \`peer-backup forget --plan "nightly" --keep-last 1 --keep-hourly 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0\` (or ask ${teammate} for a larger quota). That command also leaves "keep last" as the plan's only retention rule: set the others again afterwards (\`peer-backup forget --plan P --keep-daily 14 ...\`).`,
   );
 });
 

@@ -43,7 +43,7 @@ export async function quotaAdvice(data: unknown, refused: string, peerId: string
   });
   const count = forget.snapshotIds.length;
   return new UserError(
-    `${fits} Forgetting your ${count === 1 ? 'oldest snapshot' : `${count} oldest snapshots`} (${forget.snapshotIds.map(printable).join(', ')}) would free ${formatBytes(forget.freesBytes)}: run ${commands.map((command) => `\`${command}\``).join(' and ')} (or ask ${peerId} for a larger quota).`,
+    `${fits} Forgetting your ${count === 1 ? 'oldest snapshot' : `${count} oldest snapshots`} (${forget.snapshotIds.map(printable).join(', ')}) would free ${formatBytes(forget.freesBytes)}: run ${commands.map((command) => `\`${command}\``).join(' and ')} (or ask ${peerId} for a larger quota). That command also leaves "keep last" as the plan's only retention rule: set the others again afterwards (\`peer-backup forget --plan P --keep-daily 14 ...\`).`,
     { code: 'quota-exceeded' },
   );
 }
