@@ -36,7 +36,7 @@ test('"Host a Registry on This Machine" serves a registry from global storage, p
   assert.deepEqual(shown.actions, ['Copy URL', 'Stop Hosting']);
   // It is a registry: it answers a look-up the way the CLI's does.
   await assert.rejects(new RegistryClient(url).lookup((await makeHome(t)).peerId), /is not registered/);
-  assert.equal(editor.contextValues.get('peerBackup.hostingRegistry'), true);
+  await editor.waitFor(() => editor.contextValues.get('peerBackup.hostingRegistry') === true, 'the walkthrough to see this machine host the registry');
   await editor.waitFor(() => editor.contextValues.get('peerBackup.registryAnswers') === true, 'the walkthrough to see the registry answer');
 
   await editor.run('peerBackup.copyRegistryUrl');
