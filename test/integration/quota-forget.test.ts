@@ -40,13 +40,21 @@ test('a backup over quota names the oldest snapshots to forget and the command; 
   assert.equal(refused.code, 1, refused.stderr);
   assert.match(refused.stderr, new RegExp(`Forgetting your 2 oldest snapshots \\(${ids[0]}, ${ids[1]}\\) would free 6(\\.\\d)? MiB`));
   const command = /run `peer-backup (forget [^`]+)`/.exec(refused.stderr)?.[1];
-  assert.equal(command, 'forget --plan "work" --keep-last 1 --keep-hourly 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0');
+  assert.equal(command, `forget --plan "work" --snapshot ${ids[0]} --snapshot ${ids[1]}`);
 
+  // Naming snapshots leaves the policy alone, so it is refused together with a policy change.
+  const mixed = await runCli(['forget', '--plan', 'work', '--snapshot', ids[0]!, '--keep-last', '1'], { env });
+  assert.equal(mixed.code, 1);
+  assert.match(mixed.stderr, /--snapshot .* does not go with --keep-\*/);
+  // A name the teammate does not hold is refused before anything is deleted.
+  const unknown = await runCli(['forget', '--plan', 'work', '--snapshot', ids[0]!, '--snapshot', 'no-such-snapshot'], { env });
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /holds no snapshot "no-such-snapshot" of plan "work"; nothing was forgotten/);
   const forgot = await runCliJson<{ forget: { snapshotId: string }[] }>(command.split(' ').map((word) => word.replace(/^"(.*)"$/, '$1')), { env });
   assert.deepEqual(forgot.forget.map((snapshot) => snapshot.snapshotId).sort(), [ids[0], ids[1]].sort());
   const fitted = await runCliJson<{ snapshotId: string }>(['run', 'work'], { env });
   const listed = (await runCliJson<{ snapshotId: string }[]>(['snapshots', '--plan', 'work'], { env })).map((snapshot) => snapshot.snapshotId);
-  assert.deepEqual(listed, [fitted.snapshotId]);
+  assert.deepEqual(listed, [ids[2], fitted.snapshotId], 'only the snapshots named were forgotten, and the policy still keeps the others');
 
   // More than the whole quota: forgetting everything would not make room.
   writeFileSync(join(work, 'big.bin'), randomBytes(12 * MiB));

@@ -13,12 +13,12 @@ const mine = (id: string) => ({ manifest: testSnapshot(keys, me, teammate, id, [
 const list = async () => [mine('s1'), mine('s2'), mine('s3'), { manifest: testSnapshot(keys, stranger, teammate, 'x1', [Buffer.from('x')]).signed }];
 const refusal = (forget?: unknown) => ({ error: 'quota-exceeded', message: 'pack p does not fit', quota: { quotaBytes: 10 * MiB, usedBytes: 9 * MiB, neededBytes: 2 * MiB }, ...(forget ? { forget } : {}) });
 
-test('the advice names the snapshots, the bytes freed and the forget command that keeps the rest of the plan', async () => {
+test('the advice names the snapshots, the bytes freed and the forget command that removes exactly them', async () => {
   const advice = await quotaAdvice(refusal({ snapshotIds: ['s1', 's2'], freesBytes: 3 * MiB }), 'This backup', teammate, me, list);
   assert.equal(advice?.code, 'quota-exceeded');
   assert.equal(
     advice?.message,
-    `This backup does not fit the 10 MiB ${teammate} grants you: 9 MiB used, 2 MiB more needed. Forgetting your 2 oldest snapshots (s1, s2) would free 3 MiB: run \`peer-backup forget --plan "nightly" --keep-last 1 --keep-hourly 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0\` (or ask ${teammate} for a larger quota). That command also leaves "keep last" as the plan's only retention rule: set the others again afterwards (\`peer-backup forget --plan P --keep-daily 14 ...\`).`,
+    `This backup does not fit the 10 MiB ${teammate} grants you: 9 MiB used, 2 MiB more needed. Forgetting your 2 oldest snapshots (s1, s2) would free 3 MiB: run \`peer-backup forget --plan "nightly" --snapshot s1 --snapshot s2\` (or ask ${teammate} for a larger quota).`,
   );
 });
 

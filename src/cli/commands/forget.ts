@@ -1,11 +1,12 @@
 /**
  * `peer-backup forget --plan P [--dry-run]` applies the plan's retention
  * policy at its teammate now (it is also applied after every backup), and
- * `--keep-*` changes the policy first. It shows what is kept and why, and
- * what goes.
+ * `--keep-*` changes the policy first; `--snapshot ID` (repeatable) forgets
+ * exactly those snapshots and leaves the policy alone. It shows what is
+ * kept and why, and what goes.
  */
 import type { Command } from 'commander';
-import { formatBytes, formatTime, printable, retentionRules, type ForgetResult, type RetentionPolicy } from '../../core/app';
+import { formatBytes, formatTime, printable, retentionRules, UserError, type ForgetResult, type RetentionPolicy } from '../../core/app';
 import { globalOptions, registryOption, report, withApp } from '../context';
 import { integerFrom } from '../option-parsers';
 
@@ -14,6 +15,7 @@ type Capitalized = 'Last' | 'Hourly' | 'Daily' | 'Weekly' | 'Monthly';
 
 interface ForgetOptions extends KeepOptions {
   plan: string;
+  snapshot?: string[];
   dryRun?: boolean;
   registry?: string;
 }
@@ -25,6 +27,7 @@ export function registerForgetCommand(program: Command): void {
     .command('forget')
     .description("delete the plan's snapshots at its teammate that its retention policy no longer keeps")
     .requiredOption('--plan <name>', 'the plan whose snapshots to thin out')
+    .option('--snapshot <id>', 'forget this snapshot, leaving the policy as it is (repeat for more)', (id: string, ids: string[] = []) => [...ids, id])
     .option('--dry-run', 'only show what would be forgotten')
     .option(...registryOption);
   for (const rule of retentionRules) command.option(`--keep-${rule} <n>`, `set the policy: ${keepHelp[rule]}`, keepCount);
@@ -34,8 +37,11 @@ export function registerForgetCommand(program: Command): void {
       global,
       async (app) => {
         const change = policyChange(options);
+        if (options.snapshot && Object.keys(change).length > 0) {
+          throw new UserError('--snapshot forgets the snapshots named and leaves the policy alone, so it does not go with --keep-*: run them as two commands.', { code: 'bad-input' });
+        }
         if (Object.keys(change).length > 0) await app.retention.setPolicy(options.plan, change);
-        const result = await app.retention.forget({ plan: options.plan, dryRun: options.dryRun === true });
+        const result = await app.retention.forget({ plan: options.plan, snapshotIds: options.snapshot, dryRun: options.dryRun === true });
         report(global, result, () => describe(result));
       },
       options.registry,

@@ -16,9 +16,6 @@ import type { SignedStatement } from '../wire/signing';
 /** The teammate's listing of our snapshots, oldest first. */
 export type ListManifests = () => Promise<{ manifest: SignedStatement }[]>;
 
-/** Every rule but `last` at 0, so that `--keep-last N` alone decides what stays. */
-const onlyKeepLast = '--keep-hourly 0 --keep-daily 0 --keep-weekly 0 --keep-monthly 0';
-
 /**
  * The refusal as a UserError 'quota-exceeded' with advice; undefined when the body is not a quota refusal with its figures.
  * `refused` names what did not fit ("Pack <id> of this backup").
@@ -37,13 +34,12 @@ export async function quotaAdvice(data: unknown, refused: string, peerId: string
   }
   if (forget.snapshotIds.some((id) => !planOf.has(id))) return larger(`The snapshots ${peerId} would have you forget include some this machine did not make`);
   const commands = [...new Set(forget.snapshotIds.map((id) => planOf.get(id)!))].map((plan) => {
-    const held = [...planOf.values()].filter((each) => each === plan).length;
-    const forgotten = forget.snapshotIds.filter((id) => planOf.get(id) === plan).length;
-    return `peer-backup forget --plan "${printable(plan)}" --keep-last ${held - forgotten} ${onlyKeepLast}`;
+    const named = forget.snapshotIds.filter((id) => planOf.get(id) === plan).map((id) => `--snapshot ${id}`);
+    return `peer-backup forget --plan "${printable(plan)}" ${named.join(' ')}`;
   });
   const count = forget.snapshotIds.length;
   return new UserError(
-    `${fits} Forgetting your ${count === 1 ? 'oldest snapshot' : `${count} oldest snapshots`} (${forget.snapshotIds.map(printable).join(', ')}) would free ${formatBytes(forget.freesBytes)}: run ${commands.map((command) => `\`${command}\``).join(' and ')} (or ask ${peerId} for a larger quota). That command also leaves "keep last" as the plan's only retention rule: set the others again afterwards (\`peer-backup forget --plan P --keep-daily 14 ...\`).`,
+    `${fits} Forgetting your ${count === 1 ? 'oldest snapshot' : `${count} oldest snapshots`} (${forget.snapshotIds.map(printable).join(', ')}) would free ${formatBytes(forget.freesBytes)}: run ${commands.map((command) => `\`${command}\``).join(' and ')} (or ask ${peerId} for a larger quota).`,
     { code: 'quota-exceeded' },
   );
 }
