@@ -121,6 +121,27 @@ test('"receive --no-map-port" leaves the router alone', { skip, timeout: 180_000
   assert.doesNotMatch(await forwardedRules(nat), /dnat/);
 });
 
+test('"daemon --receive" maps its port like "receive"; with --no-map-port it leaves the router alone', { skip, timeout: 180_000 }, async (t) => {
+  const nat = await makeNat(t, '10.81.1', '198.20.16');
+  await startRouterDaemon(t, nat, tempDir(t));
+  const registryUrl = `http://${nat.internetIp}:7420`;
+  await startCliIn(t, nat.ns.internet, ['registry', '--host', nat.internetIp, '--port', '7420', '--home', tempDir(t)], /registry listening on/);
+  const receiver = await makeHome(t);
+  const daemon = (extra: string[], ready: RegExp) =>
+    startCliIn(t, nat.ns.home, ['daemon', '--receive', ...extra, '--port', String(receiverPort), '--registry', registryUrl, '--home', receiver.home], ready);
+
+  const unmapped = await daemon(['--no-map-port'], /"event":"announced"/);
+  // Stopping waits for a mapping under way, so after it the output would show one had the router been asked.
+  assert.equal(await unmapped.stop('SIGINT'), 0, unmapped.output());
+  assert.doesNotMatch(unmapped.output(), /port-mapped|port-not-mapped/, 'the router was not asked');
+  assert.doesNotMatch(await forwardedRules(nat), /dnat/);
+
+  const mapped = await daemon([], /"event":"port-mapped"/);
+  assert.match(await forwardedRules(nat), new RegExp(`dport ${receiverPort} dnat ip to ${nat.homeIp.replaceAll('.', '\\.')}:${receiverPort}`));
+  assert.equal(await mapped.stop('SIGINT'), 0, mapped.output());
+  assert.doesNotMatch(await forwardedRules(nat), /dnat/, 'the mapping is removed when the daemon stops');
+});
+
 test('a router with NAT-PMP but no UPnP: the receiver maps its port by NAT-PMP and is reachable; the mapping goes when it stops', { skip, timeout: 180_000 }, async (t) => {
   const nat = await makeNat(t, '10.80.1', '198.20.15');
   const { ns, homeIp, routerOutsideIp, routerInsideIp, internetIp } = nat;

@@ -16,6 +16,7 @@ interface DaemonOptions {
   port: number;
   host?: string;
   storage?: string;
+  mapPort: boolean;
   registry?: string;
 }
 
@@ -28,6 +29,7 @@ export function registerDaemonCommand(program: Command): void {
     .option('--port <port>', 'port to receive on; 0 picks a free one', portOption, defaultReceiverPort)
     .option('--host <address>', 'interface to receive on (default: all)')
     .option('--storage <dir>', 'where received snapshots are kept (default: storage/ in the home)')
+    .option('--no-map-port', 'do not ask the router (UPnP IGD, NAT-PMP) to forward the receiving port')
     .option(...registryOption)
     .action(async (options: DaemonOptions, command: Command) => {
       const global = globalOptions(command);
@@ -40,7 +42,7 @@ export function registerDaemonCommand(program: Command): void {
           let receiver: RunningReceiver | undefined;
           const { peerId } = await app.identity();
           if (both || options.receive) {
-            receiver = await app.receiving.start({ port: options.port, host: options.host, storageDir: options.storage, log: logger });
+            receiver = await app.receiving.start({ port: options.port, host: options.host, storageDir: options.storage, mapPort: options.mapPort, log: logger });
             log({ event: 'receiving', port: receiver.port, peerId });
           }
           if (both || options.schedule) {
