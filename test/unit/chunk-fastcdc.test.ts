@@ -3,22 +3,9 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { CHUNK_AVERAGE, CHUNK_MAX, CHUNK_MIN, FastCdcChunker } from '../../src/core/chunk/fastcdc';
 import { GEAR } from '../../src/core/chunk/gear-table';
+import { seededBytes } from '../helpers/seeded-bytes';
 
 const MiB = 1024 * 1024;
-
-/** Reproducible "random" bytes: mulberry32 from `seed`, each 32-bit output written little-endian. */
-function seededBytes(length: number, seed: number): Buffer {
-  const bytes = Buffer.alloc(length);
-  let state = seed | 0;
-  for (let i = 0; i < length; i += 4) {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), state | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    const word = t ^ (t >>> 14);
-    for (let b = 0; b < 4 && i + b < length; b++) bytes[i + b] = (word >>> (8 * b)) & 0xff;
-  }
-  return bytes;
-}
 
 /** Chunks `data` fed in reads of `readSize` bytes. */
 function chunksOf(data: Uint8Array, readSize = MiB, chunker = new FastCdcChunker()): Buffer[] {
