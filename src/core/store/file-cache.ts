@@ -52,10 +52,6 @@ export interface CachedFile extends FileStamp {
 /** A plan's cached files, keyed by the source path's bytes as a latin1 string (one character per byte). */
 export type FileCacheMap = Map<string, CachedFile>;
 
-export function sameStamp(a: FileStamp, b: FileStamp): boolean {
-  return a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs && a.inode === b.inode;
-}
-
 export function cacheKey(sourcePath: Buffer): string {
   return sourcePath.toString('latin1');
 }
