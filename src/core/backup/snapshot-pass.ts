@@ -26,7 +26,7 @@ import { BatchReadAhead } from '../pack/read-ahead';
 import { walkBatches, type FoundEntry } from '../pack/source-walk';
 import { signManifest } from '../snapshot/manifest';
 import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
-import { cacheKey, type CachedFile, type FileCacheMap, type Plan, type SkippedPath } from '../store';
+import { cacheKey, type CachedFile, type FileCacheMap, type FileStamp, type Plan, type SkippedPath } from '../store';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
@@ -78,6 +78,11 @@ function unchangedMode(sourcePath: Buffer, cached: CachedFile): number | undefin
     return undefined;
   }
   return stats?.isFile() && hasStamp(stats, cached) ? Number(stats.mode) : undefined;
+}
+
+/** A file's cache entry, made field by field: every entry then has one shape, whatever made it. */
+function cachedFileOf({ size, mtimeNs, ctimeNs, inode }: FileStamp, chunks: string[], offset?: number): CachedFile {
+  return offset === undefined ? { size, mtimeNs, ctimeNs, inode, chunks } : { size, mtimeNs, ctimeNs, inode, chunks, offset };
 }
 
 export async function sendSnapshotPass(options: PassOptions): Promise<PassResult> {
@@ -191,10 +196,10 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             const entry = entryOf({ size, chunks: [], mtimeNs: stamp.mtimeNs, mode: Number(small.stats.mode) });
             // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it: the entry
             // is replaced in its place once the bundle is cut, which is before the cache is saved.
-            if (small.changed === undefined) cache.set(key, { ...stamp, chunks: [] });
+            if (small.changed === undefined) cache.set(key, cachedFileOf(stamp, []));
             const remember = (named: { chunks: string[]; offset?: number }) => {
               if (small.changed !== undefined) return;
-              cache.set(key, named.offset === undefined ? { ...stamp, chunks: named.chunks } : { ...stamp, chunks: named.chunks, offset: named.offset });
+              cache.set(key, cachedFileOf(stamp, named.chunks, named.offset));
             };
             waiting = size === 0 ? bundle.add(entry) : bundle.addFile(entry, small.content, remember);
           } else {
@@ -218,7 +223,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             );
             size = read.size;
             if (read.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: read.changed });
-            else cache.set(key, { ...read.stamp, chunks: read.chunks });
+            else cache.set(key, cachedFileOf(read.stamp, read.chunks));
             waiting = bundle.add(entryOf({ size, chunks: read.chunks, mtimeNs: read.stamp.mtimeNs, mode: Number(opening.stats.mode) }));
           }
           files++;
