@@ -22,17 +22,17 @@ import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
 import { displayName } from '../pack/byte-names';
 import { Exclusion } from '../pack/exclusion';
-import { readAhead } from '../pack/read-ahead';
-import { walkItems, type FoundEntry } from '../pack/source-walk';
+import { BatchReadAhead } from '../pack/read-ahead';
+import { walkBatches, type FoundEntry } from '../pack/source-walk';
 import { signManifest } from '../snapshot/manifest';
 import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
-import { cacheKey, sameStamp, type CachedFile, type FileCacheMap, type Plan, type SkippedPath } from '../store';
+import { cacheKey, type CachedFile, type FileCacheMap, type FileStamp, type Plan, type SkippedPath } from '../store';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
 import type { ChunkDestination, CommitResult } from './chunk-destination';
 import { ChunkSender } from './chunk-sender';
-import { openRegularFile, readChunks, stampOf, type OpenedFile } from './file-chunks';
+import { hasStamp, openRegularFile, readChunks, stampOf, type OpenedFile } from './file-chunks';
 import { PackShipper } from './pack-shipper';
 import { readSmallFile, type SmallFileRead } from './small-file';
 import { SmallFileBundle, smallFileBytes } from './small-file-bundle';
@@ -69,15 +69,20 @@ export interface PassResult {
 
 type Prepared = { key: string } & ({ cached: CachedFile; mode: number } | { small: Exclude<SmallFileRead, { large: true }> } | { opening: OpenedFile });
 
-/** The file's lstat if it is still the regular file the cache describes; undefined if it is gone, changed or unreadable. */
-function unchangedStats(sourcePath: Buffer, cached: CachedFile): BigIntStats | undefined {
+/** The file's mode if it is still the regular file the cache describes; undefined if it is gone, changed or unreadable. */
+function unchangedMode(sourcePath: Buffer, cached: CachedFile): number | undefined {
   let stats: BigIntStats | undefined;
   try {
     stats = lstatSync(sourcePath, { bigint: true, throwIfNoEntry: false });
   } catch {
     return undefined;
   }
-  return stats?.isFile() && sameStamp(stampOf(stats), cached) ? stats : undefined;
+  return stats?.isFile() && hasStamp(stats, cached) ? Number(stats.mode) : undefined;
+}
+
+/** A file's cache entry, made field by field: every entry then has one shape, whatever made it. */
+function cachedFileOf({ size, mtimeNs, ctimeNs, inode }: FileStamp, chunks: string[], offset?: number): CachedFile {
+  return offset === undefined ? { size, mtimeNs, ctimeNs, inode, chunks } : { size, mtimeNs, ctimeNs, inode, chunks, offset };
 }
 
 export async function sendSnapshotPass(options: PassOptions): Promise<PassResult> {
@@ -131,8 +136,8 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     if (found.kind !== 'file') return undefined;
     const key = cacheKey(found.sourcePath);
     const cached = options.cache.get(key);
-    const stats = cached && unchangedStats(found.sourcePath, cached);
-    if (stats) return { key, cached: cached!, mode: Number(stats.mode) };
+    const mode = cached && unchangedMode(found.sourcePath, cached);
+    if (mode !== undefined) return { key, cached: cached!, mode };
     const small = readSmallFile(found.sourcePath, smallFileBytes);
     if (!('large' in small)) return { key, small };
     return openRegularFile(found.sourcePath).then((opening) => {
@@ -141,8 +146,13 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     });
   };
 
+  const ahead = new BatchReadAhead(walkBatches(plan.name, plan.items, exclusion), filesAhead, prepare);
   try {
-    for await (const { item: found, prepared } of readAhead(walkItems(plan.name, plan.items, exclusion), filesAhead, prepare)) {
+    for (;;) {
+      const next = ahead.next();
+      const current = next instanceof Promise ? await next : next;
+      if (current === undefined) break;
+      const { item: found, prepared } = current;
       signal?.throwIfAborted();
       let waiting: Promise<void> | undefined;
       switch (found.kind) {
@@ -167,7 +177,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
           if ('cached' in ready) {
             const cached = ready.cached;
             size = cached.size;
-            waiting = bundle.add(entryOf({ ...cached, mode: ready.mode }));
+            waiting = bundle.add(entryOf({ size, chunks: cached.chunks, mtimeNs: cached.mtimeNs, mode: ready.mode, offset: cached.offset }));
             cache.set(key, cached);
             figures.unchangedFiles++;
             figures.unchangedBytes += size;
@@ -186,10 +196,10 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             const entry = entryOf({ size, chunks: [], mtimeNs: stamp.mtimeNs, mode: Number(small.stats.mode) });
             // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it: the entry
             // is replaced in its place once the bundle is cut, which is before the cache is saved.
-            if (small.changed === undefined) cache.set(key, { ...stamp, chunks: [] });
+            if (small.changed === undefined) cache.set(key, cachedFileOf(stamp, []));
             const remember = (named: { chunks: string[]; offset?: number }) => {
               if (small.changed !== undefined) return;
-              cache.set(key, named.offset === undefined ? { ...stamp, chunks: named.chunks } : { ...stamp, chunks: named.chunks, offset: named.offset });
+              cache.set(key, cachedFileOf(stamp, named.chunks, named.offset));
             };
             waiting = size === 0 ? bundle.add(entry) : bundle.addFile(entry, small.content, remember);
           } else {
@@ -213,7 +223,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             );
             size = read.size;
             if (read.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: read.changed });
-            else cache.set(key, { ...read.stamp, chunks: read.chunks });
+            else cache.set(key, cachedFileOf(read.stamp, read.chunks));
             waiting = bundle.add(entryOf({ size, chunks: read.chunks, mtimeNs: read.stamp.mtimeNs, mode: Number(opening.stats.mode) }));
           }
           files++;
@@ -255,6 +265,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     const commit = await options.destination.commit(options.snapshotId, signManifest(options.identity, manifest), signal);
     return { commit, files, contentBytes, skipped: [...skipped, ...changed], cache };
   } finally {
+    await ahead.close();
     await Promise.all([...openFiles].map((opening) => ('handle' in opening ? opening.handle.close() : undefined)));
     // A batch still being sealed when the pass failed would add to a pack; let it end before the packs are removed.
     await sender.settle();

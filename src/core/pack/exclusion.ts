@@ -71,6 +71,16 @@ export class Exclusion {
     return [...scope, { folder: displayName(folder), rules: ignore().add(text) }];
   }
 
+  /** Whether any rule matches paths below the designated folder: if not, the walk need not build them. */
+  get matchesPathsInItem(): boolean {
+    return this.planRules !== undefined;
+  }
+
+  /** Whether anything in `scope` can be excluded at all, so the walk can skip asking entry by entry. */
+  mayExclude(scope: GitignoreScope): boolean {
+    return this.planRules !== undefined || scope.length > 0;
+  }
+
   /**
    * `pathInItem` is the '/'-separated path below the designated folder being walked. Rules are text, so names
    * are matched as UTF-8, a name that is not valid UTF-8 with U+FFFD for its invalid bytes.
