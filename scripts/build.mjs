@@ -38,7 +38,7 @@ const asciiOnly = {
       if (result.errors.length > 0) return;
       const outfile = builder.initialOptions.outfile;
       const source = await readFile(outfile, 'utf8');
-      const ascii = source.replace(/[^\x00-\x7f]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`);
+      const ascii = source.replace(/[^\p{ASCII}]/gu, (char) => `\\u{${char.codePointAt(0).toString(16)}}`);
       if (ascii !== source) await writeFile(outfile, ascii);
     });
   },
