@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { UserError } from '../../src/core/errors';
 import { generateIdentity, identityFromPem } from '../../src/core/identity/keys';
-import { deriveKitKeys } from '../../src/core/recovery/kit-keys';
+import { writeKitFile } from '../../src/core/recovery/kit-file';
+import { deriveKitKeys, verifierHash } from '../../src/core/recovery/kit-keys';
+import { sealKit } from '../../src/core/recovery/kit-seal';
 import { generateRecoveryCode, recoveryCodeEntropy } from '../../src/core/recovery/recovery-code';
 import { ChunkClient } from '../../src/core/transfer/chunk-client';
 import { PeerClient } from '../../src/core/transfer/sender';
@@ -128,4 +130,39 @@ test('a recovery kit the teammate refuses leaves the backup standing, with a war
   assert.match(history.stdout, /succeeded.*warning: The recovery kit could not be left/);
   const listed = await runCliJson<{ snapshotId: string }[]>(['snapshots'], { env: secondEnv });
   assert.deepEqual(listed.map((each) => each.snapshotId), [run.snapshotId]);
+});
+
+test('a kit of version 1 (scrypt), made by an earlier build and left with the teammate, still gets the keys back', { timeout: 240_000 }, async (t) => {
+  const registry = await startRegistry(t);
+  const teammate = await makeHome(t);
+  const laptop = await makeHome(t);
+  await allow(teammate.home, laptop.peerId, '100MB');
+  await startReceiver(t, teammate.home, registry.url);
+  const work = writeFixtureTree(join(tempDir(t), 'project'));
+  const env = { PEER_BACKUP_HOME: laptop.home, PEER_BACKUP_REGISTRY: registry.url };
+  assert.equal((await runCli(['plan', 'add', 'work', work, '--dest', teammate.peerId], { env })).code, 0);
+  await runCliJson(['run', 'work'], { env });
+
+  // The home's kit as an earlier build made it: sealed under the scrypt derivation; the next backup leaves it with the teammate.
+  const code = await generateRecoveryCode();
+  const keys = await deriveKitKeys(await recoveryCodeEntropy(code), 1);
+  const contents = {
+    privateKeyPem: readFileSync(join(laptop.home, 'identity.pem'), 'utf8'),
+    storageSecret: Buffer.from(readFileSync(join(laptop.home, 'storage-secret'), 'utf8').trim(), 'base64'),
+  };
+  await writeKitFile(laptop.home, { lookupId: keys.lookupId, verifierHash: verifierHash(keys.verifier), kit: sealKit(keys, contents) }, Date.now());
+  const latest = await runCliJson<{ snapshotId: string; warning: string | null }>(['run', 'work'], { env });
+  assert.equal(latest.warning, null);
+  const stored = JSON.parse(readFileSync(join(teammate.home, 'storage', laptop.peerId, 'v2', 'recovery-kit.json'), 'utf8')) as { lookupId: string; kit: { version: number } };
+  assert.deepEqual([stored.lookupId, stored.kit.version], [keys.lookupId, 1]);
+
+  const fresh = tempDir(t);
+  const target = join(tempDir(t), 'restored');
+  const recovered = await runCliJson<{ peerId: string; snapshot: { snapshotId: string } }>(['recover', '--from', teammate.peerId, '--code', code, '--to', target], {
+    env: { PEER_BACKUP_HOME: fresh, PEER_BACKUP_REGISTRY: registry.url },
+  });
+  assert.equal(recovered.peerId, laptop.peerId);
+  assert.equal(recovered.snapshot.snapshotId, latest.snapshotId);
+  const diff = spawnSync('diff', ['-r', '--no-dereference', work, join(target, 'project')], { encoding: 'utf8' });
+  assert.equal(diff.status, 0, diff.stdout + diff.stderr);
 });

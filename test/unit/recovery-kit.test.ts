@@ -1,10 +1,10 @@
 /** The recovery code, the kit sealed under it, and the receiver's limits on guessing it (with an injected clock). */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { UserError } from '../../src/core/errors';
 import { generateIdentity } from '../../src/core/identity/keys';
-import { deriveKitKeys, verifierHash } from '../../src/core/recovery/kit-keys';
+import { deriveKitKeys, verifierHash, wrappingKey } from '../../src/core/recovery/kit-keys';
 import { openKit, sealKit } from '../../src/core/recovery/kit-seal';
 import { generateRecoveryCode, recoveryCodeEntropy } from '../../src/core/recovery/recovery-code';
 import { HttpError } from '../../src/http-server';
@@ -37,6 +37,7 @@ test('the kit opens with its own code only, and not when altered or filed under 
   assert.ok(!text.includes('PRIVATE KEY') && !text.includes(storageSecret.toString('base64')));
   assert.notDeepEqual(sealKit(keys, { privateKeyPem: identity.privateKeyPem, storageSecret }).wrapSalt, kit.wrapSalt, 'every kit has its own salt');
 
+  assert.deepEqual([kit.version, kit.kdf.name], [2, 'hkdf-sha256']);
   const opened = openKit(keys, kit, 'the teammate');
   assert.equal(opened.privateKeyPem, identity.privateKeyPem);
   assert.ok(opened.storageSecret.equals(storageSecret));
@@ -48,6 +49,32 @@ test('the kit opens with its own code only, and not when altered or filed under 
   const flipped = Buffer.from(kit.sealed, 'base64');
   flipped[5] ^= 1;
   assert.throws(() => openKit(keys, { ...kit, sealed: flipped.toString('base64') }, 'the teammate'), damaged);
+});
+
+test('a version-2 kit derives its master with HKDF-SHA-256 alone, as PROTOCOL.md states', async () => {
+  const entropy = randomBytes(32);
+  const hkdf = (key: Buffer, salt: string | Buffer, info: string) => Buffer.from(hkdfSync('sha256', key, salt, info, 32));
+  const master = hkdf(entropy, 'peer-backup recovery-kit hkdf v2', 'peer-backup recovery-kit master v2');
+  const keys = await deriveKitKeys(entropy);
+  assert.ok(keys.master.equals(master));
+  assert.equal(keys.lookupId, hkdf(master, Buffer.alloc(0), 'peer-backup recovery-kit lookup-id v1').toString('hex'));
+  assert.equal(keys.verifier, hkdf(master, Buffer.alloc(0), 'peer-backup recovery-kit verifier v1').toString('hex'));
+  const salt = randomBytes(16);
+  assert.ok(wrappingKey(keys.master, salt).equals(hkdf(master, salt, 'peer-backup recovery-kit wrap aes-256-gcm v1')));
+});
+
+test('a version-1 kit (scrypt) opens with the keys of its own version only', async () => {
+  const entropy = await recoveryCodeEntropy(await generateRecoveryCode());
+  const earlier = await deriveKitKeys(entropy, 1);
+  const current = await deriveKitKeys(entropy);
+  assert.notEqual(earlier.lookupId, current.lookupId, 'the two versions file kits apart');
+  const contents = { privateKeyPem: generateIdentity().privateKeyPem, storageSecret: randomBytes(32) };
+  const kit = sealKit(earlier, contents);
+  assert.deepEqual([kit.version, kit.kdf], [1, { name: 'scrypt', N: 2 ** 17, r: 8, p: 1, salt: 'peer-backup recovery-kit scrypt v1' }]);
+  assert.ok(openKit(earlier, kit, 'the teammate').storageSecret.equals(contents.storageSecret));
+  const damaged = (err: unknown) => err instanceof UserError && err.code === 'damaged';
+  assert.throws(() => openKit(current, kit, 'the teammate'), damaged);
+  assert.throws(() => openKit(earlier, sealKit(current, contents), 'the teammate'), damaged);
 });
 
 test('guessing codes from one address is throttled: 1,000 wrong guesses over a simulated day get through at most 100 times', () => {

@@ -12,8 +12,8 @@ import { keyFileName } from '../identity/key-file';
 import { parsePeerId } from '../identity/peer-id';
 import { storageSecretFileName } from '../identity/storage-secret';
 import { readKitFile, takePendingCode, writeKitFile, type KitFile } from '../recovery/kit-file';
-import { deriveKitKeys } from '../recovery/kit-keys';
-import { openKit } from '../recovery/kit-seal';
+import { currentKitVersion, deriveKitKeys, type KitKeys, type KitVersion } from '../recovery/kit-keys';
+import { openKit, type SealedKit } from '../recovery/kit-seal';
 import { fileKeyPlace } from '../recovery/file-key-place';
 import { installKeys } from '../recovery/install-keys';
 import { makeKit } from '../recovery/make-kit';
@@ -50,8 +50,31 @@ export interface RecoverResult {
   setAside: string[];
   snapshot: ListedSnapshot;
   restored: RestoreResult;
-  /** How long deriving the keys from the code took, in milliseconds. */
+  /** How long deriving the keys from the code took (for a version-1 kit, both derivations), in milliseconds. */
   derivationMs: number;
+}
+
+/**
+ * The kit filed under the code's lookup ID: the current version's first; only
+ * when the teammate holds none there, the version-1 lookup ID (its scrypt
+ * derivation is slow and large), so kits made by earlier builds still open.
+ */
+async function fetchKit(client: ChunkClient, entropy: Buffer, signal?: AbortSignal): Promise<{ keys: KitKeys; kit: SealedKit; derivationMs: number }> {
+  let derivationMs = 0;
+  const derive = async (version: KitVersion) => {
+    const started = Date.now();
+    const keys = await deriveKitKeys(entropy, version);
+    derivationMs += Date.now() - started;
+    return keys;
+  };
+  const current = await derive(currentKitVersion);
+  try {
+    return { keys: current, kit: await client.openRecoveryKit(current.lookupId, current.verifier, signal), derivationMs };
+  } catch (err) {
+    if (!(err instanceof UserError && err.code === 'not-found')) throw err;
+  }
+  const earlier = await derive(1);
+  return { keys: earlier, kit: await client.openRecoveryKit(earlier.lookupId, earlier.verifier, signal), derivationMs };
 }
 
 export class RecoveryService {
@@ -93,13 +116,11 @@ export class RecoveryService {
    */
   async recover(request: RecoverRequest): Promise<RecoverResult> {
     const peerId = parsePeerId(request.from);
-    const started = Date.now();
-    const keys = await deriveKitKeys(await recoveryCodeEntropy(request.code));
-    const derivationMs = Date.now() - started;
+    const entropy = await recoveryCodeEntropy(request.code);
     const store = await this.app.store();
     const stranger = generateIdentity();
     const { peer } = await connectToPeer({ store, identity: stranger, registry: this.app.registry() }, peerId, { signal: request.signal });
-    const kit = await new ChunkClient(stranger, peer, stallTimeoutFromEnv()).openRecoveryKit(keys.lookupId, keys.verifier, request.signal);
+    const { keys, kit, derivationMs } = await fetchKit(new ChunkClient(stranger, peer, stallTimeoutFromEnv()), entropy, request.signal);
     const contents = openKit(keys, kit, peerId);
     const installed = await installKeys(this.keyPlaces(), contents, store, request.force === true);
     this.app.forgetLoadedIdentity();

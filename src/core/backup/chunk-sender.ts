@@ -24,15 +24,15 @@ import type { ChunkDestination } from './chunk-destination';
 import type { PackShipper } from './pack-shipper';
 
 /** Plaintext queued before the batch is asked about: large enough that a question per batch costs little, small enough to hold twice. */
-const batchBytes = 8 * 1024 * 1024;
+const batchBytes = 4 * 1024 * 1024;
 /** Chunks being compressed at once: one per core keeps both busy beside the thread that reads and chunks; more only hold memory. */
 const sealsAhead = 2;
 /**
  * Plaintext being compressed at once. Brotli's working memory grows with the
- * chunk (about three times an 8 MiB chunk), so large chunks are sealed one
- * at a time while small ones still go two by two.
+ * chunk (about three times an 8 MiB chunk), so chunks over half of this are
+ * sealed one at a time while the usual ones (about 1 MiB) still go two by two.
  */
-const sealBytesAhead = 8 * 1024 * 1024;
+const sealBytesAhead = 4 * 1024 * 1024;
 
 interface Queued {
   id: string;

@@ -13,7 +13,7 @@ import type { PackFile } from './chunk-destination';
 
 const blockBytes = 512;
 /** Entries queued in memory ahead of the disk before `add` waits for the file to catch up. */
-const maxUnwrittenBytes = 4 * 1024 * 1024;
+const maxUnwrittenBytes = 1024 * 1024;
 const epoch = new Date(0);
 
 export class PackWriter {

@@ -2,23 +2,32 @@
  * A recovery kit: the identity's private key and the storage secret,
  * sealed with AES-256-GCM under the kit's wrapping key (kit-keys.ts). The
  * associated data binds it to its lookup ID, so a kit filed under another
- * lookup ID fails the tag. The sealed form is what travels to teammates.
+ * lookup ID fails the tag. The sealed form is what travels to teammates; its
+ * version says how the master key was derived from the code.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { storageSecretBytes } from '../chunk/chunk-keys';
 import { UserError } from '../errors';
-import { kitScrypt, wrappingKey, type KitKeys } from './kit-keys';
+import { kitHkdf, kitScrypt, wrappingKey, type KitKeys, type KitVersion } from './kit-keys';
 
-export const sealedKitSchema = z.object({
-  version: z.literal(1),
-  kdf: z.object({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string().max(128) }),
+const sealedFields = {
   /** Base64 of the 16 random bytes the wrapping key is derived with. */
   wrapSalt: z.string().max(64),
   nonce: z.string().max(64),
   /** Base64 of the ciphertext followed by the 16-byte tag. */
   sealed: z.string().max(8192),
-});
+};
+
+export const sealedKitSchema = z.discriminatedUnion('version', [
+  z.object({
+    version: z.literal(1),
+    kdf: z.object({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string().max(128) }),
+    ...sealedFields,
+  }),
+  z.object({ version: z.literal(2), kdf: z.object({ name: z.literal('hkdf-sha256'), salt: z.string().max(128) }), ...sealedFields }),
+]);
 export type SealedKit = z.infer<typeof sealedKitSchema>;
 
 export interface KitContents {
@@ -36,19 +45,13 @@ export function sealKit(keys: KitKeys, contents: KitContents): SealedKit {
   cipher.setAAD(associatedData(keys.lookupId));
   const plaintext = Buffer.from(JSON.stringify({ privateKeyPem: contents.privateKeyPem, storageSecret: contents.storageSecret.toString('base64') }));
   const sealed = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
-  return {
-    version: 1,
-    kdf: { name: 'scrypt', N: kitScrypt.N, r: kitScrypt.r, p: kitScrypt.p, salt: kitScrypt.salt },
-    wrapSalt: wrapSalt.toString('base64'),
-    nonce: nonce.toString('base64'),
-    sealed: sealed.toString('base64'),
-  };
+  return { ...kdfOf(keys.version), wrapSalt: wrapSalt.toString('base64'), nonce: nonce.toString('base64'), sealed: sealed.toString('base64') };
 }
 
 /** The kit's contents; 'damaged' when it was not sealed under this code or was altered. */
 export function openKit(keys: KitKeys, kit: SealedKit, holder: string): KitContents {
   const damaged = (why: string) => new UserError(`The recovery kit ${holder} keeps cannot be opened with this code (${why}): it was altered or damaged. Ask your teammate to check their receiver.`, { code: 'damaged' });
-  if (kit.kdf.N !== kitScrypt.N || kit.kdf.r !== kitScrypt.r || kit.kdf.p !== kitScrypt.p || kit.kdf.salt !== kitScrypt.salt) throw damaged('made with other key-derivation parameters');
+  if (!isDeepStrictEqual({ version: kit.version, kdf: kit.kdf }, kdfOf(keys.version))) throw damaged('made with other key-derivation parameters');
   const sealed = Buffer.from(kit.sealed, 'base64');
   const nonce = Buffer.from(kit.nonce, 'base64');
   if (sealed.length < tagBytes || nonce.length !== 12) throw damaged('too short');
@@ -65,6 +68,16 @@ export function openKit(keys: KitKeys, kit: SealedKit, holder: string): KitConte
   const storageSecret = parsed.success ? Buffer.from(parsed.data.storageSecret, 'base64') : Buffer.alloc(0);
   if (!parsed.success || storageSecret.length !== storageSecretBytes) throw damaged('its contents are not a key and a storage secret');
   return { privateKeyPem: parsed.data.privateKeyPem, storageSecret };
+}
+
+/** The fields of a kit that say how its master key was derived. */
+type Derivation<Kit> = Kit extends SealedKit ? Pick<Kit, 'version' | 'kdf'> : never;
+
+/** The version and key-derivation fields of a kit of `version`, exactly as a kit states them. */
+function kdfOf(version: KitVersion): Derivation<SealedKit> {
+  return version === 1
+    ? { version, kdf: { name: 'scrypt', N: kitScrypt.N, r: kitScrypt.r, p: kitScrypt.p, salt: kitScrypt.salt } }
+    : { version, kdf: { name: 'hkdf-sha256', salt: kitHkdf.salt } };
 }
 
 function associatedData(lookupId: string): Buffer {
