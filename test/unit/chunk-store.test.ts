@@ -1,6 +1,7 @@
 /** The receiver's chunked store on real folders: packs checked and stored once, commits, quota by unique bytes, garbage by an injected clock, and reopening after a crash. */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -136,9 +137,10 @@ test('a commit lists what is missing until every chunk is stored, then signs a r
 
 test('reads are served from pack ranges as a tar GNU tar reads, in the order asked; an unknown chunk is refused before a byte', async (t) => {
   const opened = await openStore(t);
-  const snapshot = testSnapshot(chunkKeys(), opened.sender, opened.receiver.peerId, 's1', [Buffer.alloc(5000, 7), Buffer.from('two')]);
+  // The last is incompressible and larger than a piece of the answer, and than one read from a pack.
+  const snapshot = testSnapshot(chunkKeys(), opened.sender, opened.receiver.peerId, 's1', [Buffer.alloc(5000, 7), Buffer.from('two'), randomBytes(1536 * 1024)]);
   await put(opened, [snapshot.tree, ...snapshot.data, ...snapshot.references]);
-  const names = [snapshot.data[1]!.name, snapshot.references[0]!.name, snapshot.tree.name];
+  const names = [snapshot.data[1]!.name, snapshot.data[2]!.name, snapshot.references[0]!.name, snapshot.tree.name];
   const tarFile = join(tempDir(t), 'read.tar');
   const stream = await opened.store.read(opened.sender.peerId, names.map((name) => name.slice(0, 64)));
   const pieces: Buffer[] = [];
@@ -148,7 +150,7 @@ test('reads are served from pack ranges as a tar GNU tar reads, in the order ask
   const out = tempDir(t);
   execFileSync('tar', ['-xf', tarFile, '-C', out]);
   assert.deepEqual(readdirSync(out).sort(), [...names].sort());
-  for (const entry of [snapshot.tree, snapshot.data[1]!, snapshot.references[0]!]) assert.deepEqual(readFileSync(join(out, entry.name)), entry.bytes);
+  for (const entry of [snapshot.tree, snapshot.data[1]!, snapshot.data[2]!, snapshot.references[0]!]) assert.deepEqual(readFileSync(join(out, entry.name)), entry.bytes);
   await refusedWith(opened.store.read(opened.sender.peerId, [snapshot.tree.name, 'd'.repeat(64)]), 'not-found', /chunk d{64} is not stored here/);
   await refusedWith(opened.store.read(generateIdentity().peerId, [snapshot.tree.name]), 'not-found', /is not stored here/);
 });

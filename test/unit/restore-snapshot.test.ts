@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { deriveChunkKeys, generateStorageSecret } from '../../src/core/chunk/chunk-keys';
@@ -137,4 +137,14 @@ test('an existing file is kept unless the restore may overwrite, and then it is 
 
   await restoreToFolder(built.snapshot, target, { overwrite: true });
   assert.deepEqual(await listTree(join(target, 'ws')), await listTree(source));
+});
+
+test('modes come back exactly, whatever bits the umask would take from new files', async (t) => {
+  const { source, built, target } = await setUp(t);
+  const before = process.umask(0o077);
+  t.after(() => process.umask(before));
+  await restoreToFolder(built.snapshot, target, { overwrite: false });
+  assert.deepEqual(await listTree(join(target, 'ws')), await listTree(source));
+  assert.equal(statSync(join(target, 'ws', 'run.sh')).mode & 0o777, 0o750);
+  assert.equal(statSync(join(target, 'ws', 'src', 'deep', 'er', 'note.txt')).mode & 0o777, statSync(join(source, 'src', 'deep', 'er', 'note.txt')).mode & 0o777);
 });

@@ -34,6 +34,12 @@ const headerBytes = 2 + nonceBytes;
 const brotliQuality = 1;
 /** Brotli's output for incompressible input exceeds it by a few bytes per 64 KiB block; this covers a whole chunk's worth. */
 const brotliMarginBytes = 4096;
+/**
+ * Decompressed output comes in pieces of this size, joined at the end: the
+ * default 16 KiB makes a chunk of a megabyte some sixty buffers, each a call
+ * into zlib of its own.
+ */
+const decompressPieceBytes = 256 * 1024;
 /** Compressed data is kept only when it saves at least this fraction of the chunk; else the chunk is stored as it is. */
 const minSavingDivisor = 16;
 
@@ -135,7 +141,7 @@ function decode(chunkId: string, codec: number, body: Buffer): Buffer {
   }
   try {
     // The bound stops decompression as soon as the output passes it, so a chunk that would expand without end is never held whole.
-    return brotliDecompressSync(body, { maxOutputLength: maxChunkBytes });
+    return brotliDecompressSync(body, { maxOutputLength: maxChunkBytes, chunkSize: decompressPieceBytes });
   } catch (cause) {
     const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
     throw new UserError(

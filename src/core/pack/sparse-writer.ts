@@ -7,6 +7,8 @@
  *
  * Blocks are counted from the start of the file, so a hole is always whole
  * blocks of the file system; a partial block is held until it is complete.
+ * Only that block is ever copied: the rest of each chunk is written from the
+ * chunk itself.
  */
 import type { FileHandle } from 'node:fs/promises';
 
@@ -26,9 +28,23 @@ export class SparseWriter {
   constructor(private readonly handle: FileHandle) {}
 
   async write(chunk: Buffer): Promise<void> {
-    const data = this.partial.length === 0 ? chunk : Buffer.concat([this.partial, chunk]);
-    const start = this.received - this.partial.length;
+    // received - partial.length is always at a block boundary.
+    let data = chunk;
+    let start = this.received;
     this.received += chunk.length;
+    if (this.partial.length > 0) {
+      const missing = blockSize - this.partial.length;
+      if (chunk.length < missing) {
+        this.partial = Buffer.concat([this.partial, chunk]);
+        return;
+      }
+      const blockStart = start - this.partial.length;
+      const block = Buffer.concat([this.partial, chunk.subarray(0, missing)]);
+      this.partial = Buffer.alloc(0);
+      await this.writeBlocks(block, blockStart);
+      data = chunk.subarray(missing);
+      start += missing;
+    }
     const whole = data.length - (data.length % blockSize);
     await this.writeBlocks(data.subarray(0, whole), start);
     // A copy: the chunk's buffer may be reused by the stream once this returns.
@@ -39,6 +55,13 @@ export class SparseWriter {
   async end(): Promise<void> {
     await this.writeBlocks(this.partial, this.received - this.partial.length);
     this.partial = Buffer.alloc(0);
+    if (this.writtenEnd < this.received) await this.handle.truncate(this.received);
+  }
+
+  /** The whole content of a file in one go, instead of write and end: a file without zero blocks is one write. */
+  async writeWhole(content: Buffer): Promise<void> {
+    this.received = content.length;
+    await this.writeBlocks(content, 0);
     if (this.writtenEnd < this.received) await this.handle.truncate(this.received);
   }
 

@@ -13,6 +13,8 @@ export interface FileWriter {
   write(data: Buffer): Promise<void>;
   /** Called once all `size` bytes were written. */
   finish(): Promise<void>;
+  /** The file's whole content (`size` bytes) in one call, instead of write and finish: a file gathered whole in memory. */
+  writeWhole(content: Buffer): Promise<void>;
   /** Called instead of finish when the restore fails part way through the file. */
   abandon(): Promise<void>;
 }

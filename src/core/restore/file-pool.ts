@@ -54,8 +54,7 @@ export class FilePool {
   private async write(entry: FileEntry, content: Buffer[]): Promise<void> {
     const writer = await this.sink.file(entry);
     try {
-      for (const piece of content) await writer.write(piece);
-      await writer.finish();
+      await writer.writeWhole(content.length === 1 ? content[0]! : Buffer.concat(content, entry.size));
     } catch (err) {
       await writer.abandon();
       throw err;

@@ -39,6 +39,8 @@ export interface FolderPlaces {
   /** The target: what is already there decides what may be written. */
   root: FolderPaths;
   space: FreeSpaceGuard;
+  /** The bits the process's umask takes from a new file's mode (umask-probe.ts). */
+  umask: number;
 }
 
 /** Files written at once: enough to keep the file system's threads busy with small files. */
@@ -103,14 +105,16 @@ export class FolderWriter implements EntrySink {
 
   async file(entry: FileEntry): Promise<FileWriter> {
     const path = await this.prepare(entry, entry.size);
+    const mode = entry.mode & 0o777;
     let handle;
     try {
-      handle = await open(await this.places.staging.of(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      // Created with its own mode (the staging folder is the owner's alone): when the umask keeps it whole, no chmod is needed.
+      handle = await open(await this.places.staging.of(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
       throw err;
     }
-    return new StagedFile(handle, entry);
+    return new StagedFile(handle, entry, (mode & this.places.umask) === 0 ? undefined : mode);
   }
 
   /** The entry's path as a byte string, once it may be written, its room claimed and its parents made. */
@@ -185,7 +189,7 @@ export class FolderWriter implements EntrySink {
   }
 }
 
-/** A file being written in the staging folder; its mode and mtime come once it is whole. */
+/** A file being written in the staging folder; its mtime (and its mode, when the umask changed it) come once it is whole. */
 class StagedFile implements FileWriter {
   private readonly sparse: SparseWriter;
   private closed = false;
@@ -193,6 +197,8 @@ class StagedFile implements FileWriter {
   constructor(
     private readonly handle: FileHandle,
     private readonly entry: FileEntry,
+    /** The mode to set at the end; undefined when the file was created with it. */
+    private readonly modeToSet: number | undefined,
   ) {
     this.sparse = new SparseWriter(handle);
   }
@@ -203,10 +209,12 @@ class StagedFile implements FileWriter {
 
   async finish(): Promise<void> {
     await this.sparse.end();
-    await this.handle.chmod(this.entry.mode & 0o777);
-    const mtime = utimesSecondsOf(this.entry.mtimeMs);
-    await this.handle.utimes(mtime, mtime);
-    await this.abandon();
+    await this.close();
+  }
+
+  async writeWhole(content: Buffer): Promise<void> {
+    await this.sparse.writeWhole(content);
+    await this.close();
   }
 
   /** Closes the file; the staging folder it is in is removed with it. */
@@ -214,6 +222,13 @@ class StagedFile implements FileWriter {
     if (this.closed) return;
     this.closed = true;
     await this.handle.close();
+  }
+
+  private async close(): Promise<void> {
+    if (this.modeToSet !== undefined) await this.handle.chmod(this.modeToSet);
+    const mtime = utimesSecondsOf(this.entry.mtimeMs);
+    await this.handle.utimes(mtime, mtime);
+    await this.abandon();
   }
 }
 

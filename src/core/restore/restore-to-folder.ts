@@ -22,6 +22,7 @@ import { FolderWriter } from './folder-writer';
 import type { ReadableSnapshot } from './readable-snapshot';
 import { restoreEntries, type EntryCounts } from './restore-entries';
 import type { Selection } from './selection';
+import { umaskIn } from './umask-probe';
 
 export interface RestoreOptions {
   /** Replace files and symlinks that already exist in the target. */
@@ -55,7 +56,8 @@ export async function restoreToFolder(snapshot: ReadableSnapshot, targetDir: str
   const rootPaths = new FolderPaths(root);
   const stagingPaths = new FolderPaths(staging);
   try {
-    const writer = new FolderWriter({ staging: stagingPaths, root: rootPaths, space: new FreeSpaceGuard(staging, target, options.statFs) }, snapshot.manifest, options.overwrite);
+    const places = { staging: stagingPaths, root: rootPaths, space: new FreeSpaceGuard(staging, target, options.statFs), umask: await umaskIn(staging) };
+    const writer = new FolderWriter(places, snapshot.manifest, options.overwrite);
     const counts = await restoreEntries(snapshot, options.only, writer, options.signal);
     options.signal?.throwIfAborted();
     const moved: string[] = [];

@@ -64,6 +64,12 @@ export function chunkTarStream(layout: StoreLayout, chunks: { id: string; locati
             const { bytesRead } = await handle!.read(piece, 0, want, location.offset + done);
             if (bytesRead !== want) throw cutShort(id, location);
             done += want;
+            if (want >= outputPieceBytes) {
+              // A large piece goes out as it was read rather than copied into a gathered one.
+              if (gatheredBytes > 0) yield flush();
+              yield piece;
+              continue;
+            }
             gather(piece);
             if (gatheredBytes >= outputPieceBytes) yield flush();
           }
