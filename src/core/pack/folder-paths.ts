@@ -34,13 +34,19 @@ export class FolderPaths {
 
   /** A path for fs calls to `relative` (a byte string; '' is the folder itself). Use it at once: it may name an anchor that a later call closes. */
   async of(relative: string): Promise<Buffer> {
-    if (relative === '') return this.root;
-    const direct = Buffer.concat([this.root, Buffer.from('/'), fromByteString(relative)]);
-    if (direct.length <= directLimit || !canAnchor) return direct;
+    const direct = this.directOf(relative);
+    if (direct !== undefined) return direct;
     const parts = relative.split('/');
     const from = lastAnchorIndex(parts);
     const anchor = await this.anchor(parts.slice(0, from).join('/'));
     return Buffer.concat([Buffer.from(`${fdFolder}/${anchor.fd}/`), fromByteString(parts.slice(from).join('/'))]);
+  }
+
+  /** The path to `relative` as it is, when it is short enough to use without an anchor (or anchors cannot be made). */
+  directOf(relative: string): Buffer | undefined {
+    if (relative === '') return this.root;
+    const direct = Buffer.concat([this.root, Buffer.from('/'), fromByteString(relative)]);
+    return direct.length <= directLimit || !canAnchor ? direct : undefined;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,8 @@
 /**
  * Where restored entries go: a folder (folder-writer.ts) or an archive
  * (tar-writer.ts). Calls come in tree order, one entry at a time, except
- * that a sink with `parallelFiles` may be given that many small files at
- * once, each whole, while later entries go on.
+ * that a sink with `writeWhole` may be given up to `parallelFiles` small
+ * files at once, each whole, while later entries go on.
  */
 import type { TreeEntry } from '../snapshot/tree-entry';
 
@@ -13,15 +13,15 @@ export interface FileWriter {
   write(data: Buffer): Promise<void>;
   /** Called once all `size` bytes were written. */
   finish(): Promise<void>;
-  /** The file's whole content (`size` bytes) in one call, instead of write and finish: a file gathered whole in memory. */
-  writeWhole(content: Buffer): Promise<void>;
   /** Called instead of finish when the restore fails part way through the file. */
   abandon(): Promise<void>;
 }
 
 export interface EntrySink {
-  /** How many files may be written at once; one at a time when absent. */
+  /** How many files may be given to writeWhole at once. */
   readonly parallelFiles?: number;
+  /** A small file and its whole content (`size` bytes), instead of file(), write and finish; absent, every file goes through file(). */
+  writeWhole?(entry: FileEntry, content: Buffer): Promise<void>;
   directory(entry: Extract<TreeEntry, { type: 'directory' }>): Promise<void>;
   symlink(entry: Extract<TreeEntry, { type: 'symlink' }>): Promise<void>;
   file(entry: FileEntry): Promise<FileWriter>;

@@ -3,7 +3,7 @@
  * handed over, so opening, writing, timestamping and closing it need not
  * wait for the file before it. At most `maxFiles` are in flight and at most
  * `maxBytes` of their content held; the first failure is kept and thrown at
- * the next hand-over or at the end, and nothing is left open behind it.
+ * the next hand-over or at the end (the sink leaves nothing open behind it).
  */
 import type { EntrySink, FileEntry } from './entry-sink';
 
@@ -52,12 +52,6 @@ export class FilePool {
   }
 
   private async write(entry: FileEntry, content: Buffer[]): Promise<void> {
-    const writer = await this.sink.file(entry);
-    try {
-      await writer.writeWhole(content.length === 1 ? content[0]! : Buffer.concat(content, entry.size));
-    } catch (err) {
-      await writer.abandon();
-      throw err;
-    }
+    await this.sink.writeWhole!(entry, content.length === 1 ? content[0]! : Buffer.concat(content, entry.size));
   }
 }

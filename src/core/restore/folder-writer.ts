@@ -9,9 +9,10 @@
  * Folders get their mode and mtime after they are moved into place, deepest
  * first.
  *
- * Several files may be written at once (parallelFiles): claims of free space
- * are taken one after another, and a missing parent folder is made once
- * however many files wait for it. Below a folder the target does not have,
+ * Small files come whole and many at once (parallelFiles); they are written
+ * on a thread of their own, in batches (small-file-writer.ts). Claims of
+ * free space are taken one after another, and a missing parent folder is
+ * made once however many files wait for it. Below a folder the target does not have,
  * nothing can be in the way, so its entries are not looked up there one by
  * one (moving into place checks each path again in any case).
  */
@@ -31,6 +32,7 @@ import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { EntrySink, FileEntry, FileWriter } from './entry-sink';
 import { utimesSecondsOf } from './exact-mtime';
+import { SmallFileWriter } from './small-file-writer';
 import { damagedSnapshot } from './snapshot-errors';
 
 export interface FolderPlaces {
@@ -43,8 +45,8 @@ export interface FolderPlaces {
   umask: number;
 }
 
-/** Files written at once: enough to keep the file system's threads busy with small files. */
-const parallelFiles = 16;
+/** Small files in flight: a few of the writing thread's batches, so it always has the next one. */
+const parallelFiles = 2048;
 
 export class FolderWriter implements EntrySink {
   readonly parallelFiles = parallelFiles;
@@ -61,6 +63,9 @@ export class FolderWriter implements EntrySink {
   private readonly absentFromTarget = new Set<string>();
   /** The last claim of free space: claims are taken in turn, each against what the one before left. */
   private lastClaim: Promise<void> = Promise.resolve();
+  private readonly smallFiles = new SmallFileWriter();
+  /** Small files whose paths need an anchor are written here, in turn, so they never hold many descriptors at once. */
+  private anchoredWrites: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly places: FolderPlaces,
@@ -75,7 +80,7 @@ export class FolderWriter implements EntrySink {
         // Owner-writable while it is filled; its own mode comes at the end.
         await mkdir(await this.places.staging.of(path), { mode: 0o700 });
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.twice(path);
         throw err;
       }
       this.knownFolders.add(path);
@@ -96,7 +101,7 @@ export class FolderWriter implements EntrySink {
     try {
       await symlink(fromByteString(target.ok), where);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.twice(path);
       throw err;
     }
     const mtime = utimesSecondsOf(entry.mtimeMs);
@@ -104,17 +109,57 @@ export class FolderWriter implements EntrySink {
   }
 
   async file(entry: FileEntry): Promise<FileWriter> {
+    return this.create(await this.prepare(entry, entry.size), entry);
+  }
+
+  async writeWhole(entry: FileEntry, content: Buffer): Promise<void> {
     const path = await this.prepare(entry, entry.size);
+    const where = this.places.staging.directOf(path);
+    if (where === undefined) return this.writeThroughAnchor(path, entry, content);
+    const mode = entry.mode & 0o777;
+    try {
+      await this.smallFiles.write({ path: where, content, mode, modeToSet: this.modeToSet(mode), mtime: utimesSecondsOf(entry.mtimeMs) });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.twice(path);
+      throw err;
+    }
+  }
+
+  /** Stops the thread that writes small files, once every file handed over has settled. */
+  async close(): Promise<void> {
+    await this.smallFiles.close();
+  }
+
+  private writeThroughAnchor(path: string, entry: FileEntry, content: Buffer): Promise<void> {
+    const written = this.anchoredWrites.then(async () => {
+      const file = await this.create(path, entry);
+      try {
+        await file.writeWhole(content);
+      } catch (err) {
+        await file.abandon();
+        throw err;
+      }
+    });
+    this.anchoredWrites = written.catch(() => undefined);
+    return written;
+  }
+
+  private async create(path: string, entry: FileEntry): Promise<StagedFile> {
     const mode = entry.mode & 0o777;
     let handle;
     try {
       // Created with its own mode (the staging folder is the owner's alone): when the umask keeps it whole, no chmod is needed.
       handle = await open(await this.places.staging.of(path), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.damaged(`its tree has "${shown(path)}" twice`);
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.twice(path);
       throw err;
     }
-    return new StagedFile(handle, entry, (mode & this.places.umask) === 0 ? undefined : mode);
+    return new StagedFile(handle, entry, this.modeToSet(mode));
+  }
+
+  /** The mode to set once a file is written: undefined when the umask left it whole at creation. */
+  private modeToSet(mode: number): number | undefined {
+    return (mode & this.places.umask) === 0 ? undefined : mode;
   }
 
   /** The entry's path as a byte string, once it may be written, its room claimed and its parents made. */
@@ -182,6 +227,10 @@ export class FolderWriter implements EntrySink {
     }
     if (!stats.isDirectory()) throw this.damaged(`its tree has "${shown(path)}" below "${shown(parent)}", which is not a folder`);
     this.knownFolders.add(parent);
+  }
+
+  private twice(path: string) {
+    return this.damaged(`its tree has "${shown(path)}" twice`);
   }
 
   private damaged(detail: string) {

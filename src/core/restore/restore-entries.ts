@@ -45,7 +45,7 @@ const wholeFileBytes = 1024 * 1024;
 const poolBytes = 16 * 1024 * 1024;
 
 export async function restoreEntries(snapshot: ReadableSnapshot, selection: Selection, sink: EntrySink, signal?: AbortSignal): Promise<EntryCounts> {
-  const pool = (sink.parallelFiles ?? 1) > 1 ? new FilePool(sink, sink.parallelFiles!, poolBytes) : undefined;
+  const pool = sink.writeWhole !== undefined ? new FilePool(sink, sink.parallelFiles ?? 1, poolBytes) : undefined;
   const restorer = new EntryRestorer(snapshot, sink, pool, signal);
   const entries = selectedEntries(readTree(snapshot, signal), selection, snapshot.manifest);
   const batches = readBatches(entries, snapshot.limits ?? contentReadLimits)[Symbol.asyncIterator]();

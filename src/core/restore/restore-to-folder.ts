@@ -55,9 +55,10 @@ export async function restoreToFolder(snapshot: ReadableSnapshot, targetDir: str
   const staging = await mkdtemp(join(root, '.peer-backup-restore-'));
   const rootPaths = new FolderPaths(root);
   const stagingPaths = new FolderPaths(staging);
+  let writer: FolderWriter | undefined;
   try {
     const places = { staging: stagingPaths, root: rootPaths, space: new FreeSpaceGuard(staging, target, options.statFs), umask: await umaskIn(staging) };
-    const writer = new FolderWriter(places, snapshot.manifest, options.overwrite);
+    writer = new FolderWriter(places, snapshot.manifest, options.overwrite);
     const counts = await restoreEntries(snapshot, options.only, writer, options.signal);
     options.signal?.throwIfAborted();
     const moved: string[] = [];
@@ -73,6 +74,7 @@ export async function restoreToFolder(snapshot: ReadableSnapshot, targetDir: str
     const { manifest } = snapshot;
     return { ...counts, snapshotId: manifest.snapshotId, plan: manifest.plan, createdAt: manifest.createdAt, refusedLinks: writer.refusedLinks };
   } finally {
+    await writer?.close();
     await rootPaths.close();
     await stagingPaths.close();
     // Through fresh anchors: the old ones may have moved into the target with their folders.

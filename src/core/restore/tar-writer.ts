@@ -73,11 +73,6 @@ class TarFile implements FileWriter {
     await this.opened.done;
   }
 
-  async writeWhole(content: Buffer): Promise<void> {
-    await this.write(content);
-    await this.finish();
-  }
-
   /** The archive is thrown away whole; the entry needs nothing of its own. */
   async abandon(): Promise<void> {}
 }
