@@ -3,16 +3,11 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { Exclusion } from '../../src/core/pack/exclusion';
-import { BatchReadAhead } from '../../src/core/pack/read-ahead';
 import { walkBatches, walkItems, type FoundEntry } from '../../src/core/pack/source-walk';
 import { tempDir } from '../helpers/temp';
 
 const noExclusion = () => new Exclusion([], false, () => undefined);
 const shown = (entry: FoundEntry) => `${entry.kind} ${entry.archivePath.toString('latin1')}`;
-
-async function* fromBatches<T>(batches: T[][]): AsyncGenerator<T[]> {
-  for (const batch of batches) yield batch;
-}
 
 test('the walk in batches hands over every entry once, in walk order, a big folder split into bounded batches', async (t) => {
   const root = join(tempDir(t), 'tree');
@@ -51,51 +46,4 @@ test('plan excludes still apply when paths inside the item are built only for th
   const found: string[] = [];
   for await (const batch of walkBatches('p', [{ sourcePath: root, archivePath: 'tree' }], new Exclusion(['/build', '*.log'], false, () => undefined))) found.push(...batch.map(shown));
   assert.deepEqual(found, ['directory tree', 'file tree/keep.txt']);
-});
-
-test('reading ahead across batches prepares at most the given number of items ahead, in order, with no promise within a batch', async () => {
-  const prepared: number[] = [];
-  const ahead = new BatchReadAhead(fromBatches([[1, 2, 3], [4], [5, 6, 7, 8]]), 2, (item: number) => {
-    prepared.push(item);
-    return item * 10;
-  });
-  const taken: number[] = [];
-  let promises = 0;
-  for (;;) {
-    const next = ahead.next();
-    if (next instanceof Promise) promises++;
-    const current = next instanceof Promise ? await next : next;
-    if (current === undefined) break;
-    assert.equal(current.prepared, current.item * 10);
-    taken.push(current.item);
-    assert.ok(prepared.length <= taken.length + 2, `${prepared.length} prepared with ${taken.length} taken`);
-  }
-  await ahead.close();
-  assert.deepEqual(taken, [1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.deepEqual(prepared, taken);
-  // One wait per batch, and one to learn the source has ended.
-  assert.equal(promises, 4);
-});
-
-test('closing early lets preparations in flight finish and ends the source', async () => {
-  let finished = 0;
-  let sourceEnded = false;
-  async function* source(): AsyncGenerator<number[]> {
-    try {
-      yield [1, 2, 3, 4];
-      yield [5];
-    } finally {
-      sourceEnded = true;
-    }
-  }
-  const ahead = new BatchReadAhead(source(), 3, async (item: number) => {
-    await new Promise((resolve) => setImmediate(resolve));
-    finished++;
-    return item;
-  });
-  const first = await ahead.next();
-  assert.equal(first?.item, 1);
-  await ahead.close();
-  assert.equal(finished, 3, 'the three prepared ahead have finished');
-  assert.equal(sourceEnded, true);
 });

@@ -50,11 +50,6 @@ export function stampOf(stats: BigIntStats): FileStamp {
   return { size: Number(stats.size), mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, inode: stats.ino };
 }
 
-/** Whether the stats are of the file the stamp describes: same size, times and inode. */
-export function hasStamp(stats: BigIntStats, stamp: FileStamp): boolean {
-  return Number(stats.size) === stamp.size && stats.mtimeNs === stamp.mtimeNs && stats.ctimeNs === stamp.ctimeNs && stats.ino === stamp.inode;
-}
-
 /**
  * Reads the opened file through `chunker` into `buffer` (reused from file to
  * file: the chunker copies what it keeps), handing each chunk to `addChunk`

@@ -7,12 +7,27 @@ interface FileKind {
   isCharacterDevice(): boolean;
 }
 
+export type SpecialKind = 'fifo' | 'socket' | 'device' | 'unknown';
+
 /** The reason for a path that is neither a file, a folder nor a symlink: such things cannot be restored as data. */
-export function specialFileReason(kind: FileKind): string {
-  if (kind.isFIFO()) return 'is a FIFO (named pipe), which holds no data to back up';
-  if (kind.isSocket()) return 'is a socket, which holds no data to back up';
-  if (kind.isBlockDevice() || kind.isCharacterDevice()) return 'is a device, which holds no data to back up';
-  return 'is of an unknown file type';
+export function specialFileReason(kind: FileKind | SpecialKind): string {
+  switch (typeof kind === 'string' ? kind : specialKindOf(kind)) {
+    case 'fifo':
+      return 'is a FIFO (named pipe), which holds no data to back up';
+    case 'socket':
+      return 'is a socket, which holds no data to back up';
+    case 'device':
+      return 'is a device, which holds no data to back up';
+    default:
+      return 'is of an unknown file type';
+  }
+}
+
+function specialKindOf(kind: FileKind): SpecialKind {
+  if (kind.isFIFO()) return 'fifo';
+  if (kind.isSocket()) return 'socket';
+  if (kind.isBlockDevice() || kind.isCharacterDevice()) return 'device';
+  return 'unknown';
 }
 
 /** The reason for a path that failed to open, list or stat. */

@@ -1,0 +1,110 @@
+/**
+ * Looks at a backup's files on a thread of their own (file-look-worker.ts),
+ * a group at a time: whether each is unchanged since the file cache's stamp
+ * (one lstat, the file not opened), and otherwise, for a small regular file,
+ * its whole content, stamp and mode. So the calls of a tree of small files,
+ * nearly all of a backup's time when little changed, run beside the work of
+ * the backup's own thread instead of in it.
+ */
+import { Worker } from 'node:worker_threads';
+import { errorReason, specialFileReason, type SpecialKind } from '../pack/skip-reasons';
+import type { FileStamp } from '../store';
+import { fileLookWorkerSource } from './file-look-worker';
+
+export type FileLook =
+  /** The file cache's stamp still holds: the file was not opened. */
+  | { unchanged: true; mode: number }
+  | { skipped: string }
+  /** A regular file of at least the group's small size: the caller reads it through the chunker. */
+  | { large: true }
+  /** `content` is what was read; `changed` says why it may not be the whole file, or not one version of it. */
+  | { stamp: FileStamp; mode: number; content: Buffer; changed?: string };
+
+export interface FileToLook {
+  path: Buffer;
+  /** The file cache's stamp for it, if any. */
+  stamp: FileStamp | undefined;
+}
+
+/** A look as the thread sends it (file-look-worker.ts). */
+type RawLook =
+  | { unchanged: true; mode: number }
+  | { error: string }
+  | { special: SpecialKind | 'directory' }
+  | { large: true }
+  | { stamp: FileStamp; mode: number; block: number; start: number; length: number; readError?: string; shrank?: true; modified?: true };
+
+interface Reply {
+  id: number;
+  looks: RawLook[];
+  blocks: ArrayBuffer[];
+}
+
+export class FileLooker {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+
+  /** `smallBytes`: files under this size are read whole. */
+  constructor(private readonly smallBytes: number) {}
+
+  async look(files: readonly FileToLook[]): Promise<FileLook[]> {
+    if (files.length === 0) return [];
+    // Paths in one buffer of their own: a path may be a view into a larger buffer, which would be copied whole.
+    const paths = Buffer.allocUnsafeSlow(files.reduce((sum, file) => sum + file.path.length, 0));
+    const layout: number[] = [];
+    let at = 0;
+    for (const { path } of files) {
+      layout.push(at, path.length);
+      at += path.copy(paths, at);
+    }
+    const id = this.nextId++;
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      const stamps = files.map(({ stamp }) => stamp ?? null);
+      this.started().postMessage({ id, paths: paths.buffer, layout, stamps, smallBytes: this.smallBytes }, [paths.buffer]);
+    });
+    return reply.looks.map((look) => lookOf(look, reply.blocks));
+  }
+
+  /** Stops the thread; call once every look has settled. */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private started(): Worker {
+    if (this.worker !== undefined) return this.worker;
+    const worker = new Worker(fileLookWorkerSource, { eval: true });
+    worker.on('message', (reply: Reply) => {
+      const waiter = this.waiting.get(reply.id)!;
+      this.waiting.delete(reply.id);
+      waiter.resolve(reply);
+    });
+    worker.on('error', (err) => this.failAll(err));
+    worker.on('exit', (code) => {
+      if (this.worker === worker) this.worker = undefined;
+      this.failAll(new Error(`the thread reading files stopped (exit code ${code})`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.waiting.values()) waiter.reject(error);
+    this.waiting.clear();
+  }
+}
+
+function lookOf(look: RawLook, blocks: readonly ArrayBuffer[]): FileLook {
+  if ('unchanged' in look || 'large' in look) return look;
+  if ('error' in look) return { skipped: errorReason({ code: look.error }) };
+  if ('special' in look) return { skipped: look.special === 'directory' ? errorReason({ code: 'EISDIR' }) : specialFileReason(look.special) };
+  const content = Buffer.from(blocks[look.block]!, look.start, look.length);
+  const read = { stamp: look.stamp, mode: look.mode, content };
+  if (look.readError !== undefined) return { ...read, changed: `could not be read to the end (${look.readError}); the snapshot holds its first ${look.length} bytes` };
+  if (look.shrank) return { ...read, changed: `shrank while being read; the snapshot holds its first ${look.length} bytes` };
+  if (look.modified) return { ...read, changed: 'was modified while being read; the snapshot may mix old and new content' };
+  return read;
+}

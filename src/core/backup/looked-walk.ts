@@ -1,0 +1,76 @@
+/**
+ * The walk's entries, each file already looked at (file-looker.ts): the
+ * entries come in groups of at most `groupEntries`, and the files of the
+ * next `groupsAhead` groups are being looked at while a group is used, so
+ * the looking thread and the backup's own thread work side by side. Memory
+ * holds at most those groups' small-file content.
+ */
+import type { FoundEntry } from '../pack/source-walk';
+import { cacheKey, type CachedFile, type FileCacheMap } from '../store';
+import type { FileLook, FileLooker, FileToLook } from './file-looker';
+
+type FileFound = Extract<FoundEntry, { kind: 'file' }>;
+
+/** A file of the walk, its cache key, what the file cache holds for it and what the look found. */
+export interface LookedFile {
+  found: FileFound;
+  key: string;
+  cached: CachedFile | undefined;
+  look: FileLook;
+}
+
+export type LookedEntry = { found: Exclude<FoundEntry, FileFound> } | LookedFile;
+
+const groupEntries = 128;
+const groupsAhead = 2;
+
+export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: FileCacheMap, looker: FileLooker): AsyncGenerator<LookedEntry[]> {
+  const ahead: Promise<LookedEntry[]>[] = [];
+  const batches = walk[Symbol.asyncIterator]();
+  // The walk goes on to its next batch at once, so its folder listings are not waited for once a batch is used up.
+  let nextBatch = batches.next();
+  nextBatch.catch(() => undefined);
+  try {
+    for (;;) {
+      const next = await nextBatch;
+      if (next.done) break;
+      const batch = next.value;
+      nextBatch = batches.next();
+      nextBatch.catch(() => undefined);
+      for (let start = 0; start < batch.length; start += groupEntries) {
+        const group = lookAtGroup(batch.slice(start, start + groupEntries), cache, looker);
+        // Awaited in its turn below; until then a failure must not count as unhandled.
+        group.catch(() => undefined);
+        ahead.push(group);
+        if (ahead.length > groupsAhead) yield await ahead.shift()!;
+      }
+    }
+    while (ahead.length > 0) yield await ahead.shift()!;
+  } finally {
+    // Nothing is left being looked at, so the caller may stop the looking thread.
+    await Promise.allSettled(ahead);
+    await batches.return?.(undefined);
+  }
+}
+
+async function lookAtGroup(group: readonly FoundEntry[], cache: FileCacheMap, looker: FileLooker): Promise<LookedEntry[]> {
+  const looked: LookedEntry[] = [];
+  const files: LookedFile[] = [];
+  const toLook: FileToLook[] = [];
+  for (const found of group) {
+    if (found.kind !== 'file') {
+      looked.push({ found });
+      continue;
+    }
+    const key = cacheKey(found.sourcePath);
+    const cached = cache.get(key);
+    const file: LookedFile = { found, key, cached, look: undefined as unknown as FileLook };
+    looked.push(file);
+    files.push(file);
+    // The stamp alone goes to the thread: a cached file's chunk IDs would only be copied there for nothing.
+    toLook.push({ path: found.sourcePath, stamp: cached && { size: cached.size, mtimeNs: cached.mtimeNs, ctimeNs: cached.ctimeNs, inode: cached.inode } });
+  }
+  const looks = await looker.look(toLook);
+  for (let index = 0; index < files.length; index++) files[index]!.look = looks[index]!;
+  return looked;
+}

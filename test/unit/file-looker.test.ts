@@ -1,0 +1,93 @@
+/**
+ * Looking at a backup's files on their own thread: a file whose stamp still
+ * holds is unchanged, others are read whole when small, said to be large
+ * otherwise, and anything that is not a readable regular file is skipped
+ * with the reason the packer gives. The walk's entries come back in walk
+ * order, each file with its look.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { lstatSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { FileLooker } from '../../src/core/backup/file-looker';
+import { lookedAtWalk } from '../../src/core/backup/looked-walk';
+import { Exclusion } from '../../src/core/pack/exclusion';
+import { walkBatches } from '../../src/core/pack/source-walk';
+import { cacheKey, type FileStamp } from '../../src/core/store';
+import { tempDir } from '../helpers/temp';
+
+function stampOf(path: string): FileStamp {
+  const stats = lstatSync(path, { bigint: true });
+  return { size: Number(stats.size), mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs, inode: stats.ino };
+}
+
+test('each file is unchanged, read whole, large or skipped, with the reason the packer gives', async (t) => {
+  const dir = tempDir(t);
+  const at = (name: string) => join(dir, name);
+  writeFileSync(at('kept'), 'kept content');
+  writeFileSync(at('touched'), 'old');
+  writeFileSync(at('small'), 'small content');
+  writeFileSync(at('large'), Buffer.alloc(100, 1));
+  mkdirSync(at('folder'));
+  symlinkSync('small', at('link'));
+  execFileSync('mkfifo', [at('pipe')]);
+  const keptStamp = stampOf(at('kept'));
+  const touchedStamp = stampOf(at('touched'));
+  writeFileSync(at('touched'), 'new');
+  utimesSync(at('touched'), 1_000, 1_000);
+
+  const looker = new FileLooker(100);
+  t.after(() => looker.close());
+  const names = ['kept', 'touched', 'small', 'large', 'gone', 'folder', 'link', 'pipe'];
+  const looks = await looker.look(names.map((name) => ({ path: Buffer.from(at(name)), stamp: name === 'kept' ? keptStamp : name === 'touched' ? touchedStamp : undefined })));
+  const byName = Object.fromEntries(names.map((name, index) => [name, looks[index]!]));
+
+  assert.deepEqual(byName.kept, { unchanged: true, mode: Number(lstatSync(at('kept')).mode) });
+  for (const name of ['touched', 'small']) {
+    const look = byName[name]!;
+    assert.ok('content' in look, name);
+    assert.equal(look.content.toString(), name === 'touched' ? 'new' : 'small content');
+    assert.deepEqual(look.stamp, stampOf(at(name)));
+    assert.equal(look.mode, Number(lstatSync(at(name)).mode));
+    assert.equal(look.changed, undefined);
+  }
+  assert.deepEqual(byName.large, { large: true });
+  assert.deepEqual(byName.gone, { skipped: 'disappeared before it could be read' });
+  assert.deepEqual(byName.folder, { skipped: 'was replaced by a folder while packing' });
+  assert.deepEqual(byName.link, { skipped: 'was replaced by a symlink while packing' });
+  assert.deepEqual(byName.pipe, { skipped: 'is a FIFO (named pipe), which holds no data to back up' });
+});
+
+test('the walk comes back in its order, over many groups, each file with its look and its cached stamp used', async (t) => {
+  const root = join(tempDir(t), 'tree');
+  for (let folder = 0; folder < 5; folder++) {
+    mkdirSync(join(root, `d${folder}`), { recursive: true });
+    for (let index = 0; index < 300; index++) writeFileSync(join(root, `d${folder}`, `f${index}`), `${folder}/${index}`);
+  }
+  const cachedPath = join(root, 'd3', 'f7');
+  const cache = new Map([[cacheKey(Buffer.from(cachedPath)), { ...stampOf(cachedPath), chunks: ['c'.repeat(64)] }]]);
+  const looker = new FileLooker(64 * 1024);
+  t.after(() => looker.close());
+
+  const expected: string[] = [];
+  for await (const batch of walkBatches('p', [{ sourcePath: root, archivePath: 'tree' }], new Exclusion([], false, () => undefined))) {
+    expected.push(...batch.map((found) => found.archivePath.toString()));
+  }
+  const seen: string[] = [];
+  for await (const group of lookedAtWalk(walkBatches('p', [{ sourcePath: root, archivePath: 'tree' }], new Exclusion([], false, () => undefined)), cache, looker)) {
+    for (const looked of group) {
+      seen.push(looked.found.archivePath.toString());
+      if (!('look' in looked)) continue;
+      if (looked.found.sourcePath.toString() === cachedPath) {
+        assert.ok('unchanged' in looked.look);
+        assert.ok(looked.cached !== undefined);
+      } else {
+        assert.ok('content' in looked.look, looked.found.archivePath.toString());
+        assert.equal(`tree/${looked.look.content.toString().replace('/', '/f')}`.replace(/^tree\/(\d)/, 'tree/d$1'), looked.found.archivePath.toString());
+      }
+    }
+  }
+  assert.equal(seen.length, 1 + 5 + 5 * 300);
+  assert.deepEqual(seen, expected);
+});
