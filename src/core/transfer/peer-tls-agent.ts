@@ -8,7 +8,7 @@
 import { Agent, type RequestOptions } from 'node:https';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { connect, type TLSSocket } from 'node:tls';
+import { connect, createSecureContext, type SecureContext, type TLSSocket } from 'node:tls';
 import { UserError } from '../errors';
 import { peerIdOfCertificate, tlsMinVersion, type TlsCredentials } from '../wire/tls-certificate';
 
@@ -39,6 +39,18 @@ export interface ExpectedPeer {
 
 const handshakeTimeoutMs = 10_000;
 
+/** Each identity's key and certificate, parsed once per process rather than on every connection; each handshake is still whole. */
+const contexts = new WeakMap<TlsCredentials, SecureContext>();
+
+function secureContextOf(credentials: TlsCredentials): SecureContext {
+  let context = contexts.get(credentials);
+  if (context === undefined) {
+    context = createSecureContext({ key: credentials.key, cert: credentials.cert, minVersion: tlsMinVersion });
+    contexts.set(credentials, context);
+  }
+  return context;
+}
+
 export class PeerTlsAgent extends Agent {
   /** The latest verified handshake; every connection of this agent proves the same peer. */
   handshake: PeerHandshake | undefined;
@@ -64,9 +76,7 @@ export class PeerTlsAgent extends Agent {
     const socket = connect({
       host,
       port,
-      key: this.credentials.key,
-      cert: this.credentials.cert,
-      minVersion: tlsMinVersion,
+      secureContext: secureContextOf(this.credentials),
       // Trust comes from the peer ID below, not from a CA or a host name.
       rejectUnauthorized: false,
     });
