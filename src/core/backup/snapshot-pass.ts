@@ -7,10 +7,9 @@
  * keeps its cached chunk IDs (or slice) and is not opened; a small file is
  * read whole there and put into a bundle it shares with other small files
  * (small-file-bundle.ts); anything larger is read here, cut, named and
- * queued (chunk-sender.ts). Tree
- * lines and the reference list are cut into chunks as the walk goes, so
- * memory holds the file cache and the set of chunk IDs of this run, never
- * the tree or a file's content.
+ * queued (chunk-sender.ts). Tree lines and the reference list are cut into
+ * chunks as the walk goes, so memory holds the file cache and the set of
+ * chunk IDs of this run, never the tree or a file's content.
  *
  * The walk's rules are the archive packer's: paths are bytes, symlinks are
  * stored and never followed, special files are skipped with a reason, a
@@ -26,7 +25,7 @@ import { Exclusion } from '../pack/exclusion';
 import { walkBatches } from '../pack/source-walk';
 import { signManifest } from '../snapshot/manifest';
 import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
-import type { FileCacheMap, FileStamp, Plan, SkippedPath } from '../store';
+import type { CachedFile, FileCacheMap, FileStamp, Plan, SkippedPath } from '../store';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
@@ -67,7 +66,7 @@ export interface PassResult {
 }
 
 /** A file's cache entry, made field by field: every entry then has one shape, whatever made it. */
-function cachedFileOf({ size, mtimeNs, ctimeNs, inode }: FileStamp, chunks: string[], offset?: number) {
+function cachedFileOf({ size, mtimeNs, ctimeNs, inode }: FileStamp, chunks: string[], offset?: number): CachedFile {
   return offset === undefined ? { size, mtimeNs, ctimeNs, inode, chunks } : { size, mtimeNs, ctimeNs, inode, chunks, offset };
 }
 
