@@ -1,7 +1,6 @@
 /**
- * The code of the thread that looks at a backup's files (file-looker.ts).
- * It is kept as text and started with eval, so it runs the same from the
- * bundles and from the sources under test, with no file of its own to find.
+ * The code of the thread that looks at a backup's files (file-looker.ts),
+ * kept as text for eval-worker.ts.
  *
  * Each message is a group of files: one buffer holding their paths, a flat
  * list of two numbers per file (where its path lies in that buffer), and for

@@ -6,9 +6,9 @@
  * nearly all of a backup's time when little changed, run beside the work of
  * the backup's own thread instead of in it.
  */
-import { Worker } from 'node:worker_threads';
 import { errorReason, specialFileReason, type SpecialKind } from '../pack/skip-reasons';
 import type { FileStamp } from '../store';
+import { EvalWorker } from '../util/eval-worker';
 import { fileLookWorkerSource } from './file-look-worker';
 
 export type FileLook =
@@ -41,9 +41,7 @@ interface Reply {
 }
 
 export class FileLooker {
-  private worker: Worker | undefined;
-  private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  private readonly thread = new EvalWorker<Reply>(fileLookWorkerSource, 'the thread reading files');
 
   /** `smallBytes`: files under this size are read whole. */
   constructor(private readonly smallBytes: number) {}
@@ -58,42 +56,14 @@ export class FileLooker {
       layout.push(at, path.length);
       at += path.copy(paths, at);
     }
-    const id = this.nextId++;
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      const stamps = files.map(({ stamp }) => stamp ?? null);
-      this.started().postMessage({ id, paths: paths.buffer, layout, stamps, smallBytes: this.smallBytes }, [paths.buffer]);
-    });
+    const stamps = files.map(({ stamp }) => stamp ?? null);
+    const reply = await this.thread.request({ paths: paths.buffer, layout, stamps, smallBytes: this.smallBytes }, [paths.buffer]);
     return reply.looks.map((look) => lookOf(look, reply.blocks));
   }
 
   /** Stops the thread; call once every look has settled. */
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    await worker?.terminate();
-  }
-
-  private started(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(fileLookWorkerSource, { eval: true });
-    worker.on('message', (reply: Reply) => {
-      const waiter = this.waiting.get(reply.id)!;
-      this.waiting.delete(reply.id);
-      waiter.resolve(reply);
-    });
-    worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
-      this.failAll(new Error(`the thread reading files stopped (exit code ${code})`));
-    });
-    this.worker = worker;
-    return worker;
-  }
-
-  private failAll(error: Error): void {
-    for (const waiter of this.waiting.values()) waiter.reject(error);
-    this.waiting.clear();
+    await this.thread.close();
   }
 }
 

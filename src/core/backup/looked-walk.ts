@@ -54,23 +54,21 @@ export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: Fi
 }
 
 async function lookAtGroup(group: readonly FoundEntry[], cache: FileCacheMap, looker: FileLooker): Promise<LookedEntry[]> {
-  const looked: LookedEntry[] = [];
-  const files: LookedFile[] = [];
+  const files: Omit<LookedFile, 'look'>[] = [];
   const toLook: FileToLook[] = [];
   for (const found of group) {
-    if (found.kind !== 'file') {
-      looked.push({ found });
-      continue;
-    }
+    if (found.kind !== 'file') continue;
     const key = cacheKey(found.sourcePath);
     const cached = cache.get(key);
-    const file: LookedFile = { found, key, cached, look: undefined as unknown as FileLook };
-    looked.push(file);
-    files.push(file);
+    files.push({ found, key, cached });
     // The stamp alone goes to the thread: a cached file's chunk IDs would only be copied there for nothing.
     toLook.push({ path: found.sourcePath, stamp: cached && { size: cached.size, mtimeNs: cached.mtimeNs, ctimeNs: cached.ctimeNs, inode: cached.inode } });
   }
   const looks = await looker.look(toLook);
-  for (let index = 0; index < files.length; index++) files[index]!.look = looks[index]!;
-  return looked;
+  let next = 0;
+  return group.map((found): LookedEntry => {
+    if (found.kind !== 'file') return { found };
+    const { key, cached } = files[next]!;
+    return { found, key, cached, look: looks[next++]! };
+  });
 }

@@ -12,9 +12,9 @@
  * Small files come whole and many at once (parallelFiles); they are written
  * on a thread of their own, in batches (small-file-writer.ts). Claims of
  * free space are taken one after another, and a missing parent folder is
- * made once however many files wait for it. Below a folder the target does not have,
- * nothing can be in the way, so its entries are not looked up there one by
- * one (moving into place checks each path again in any case).
+ * made once however many files wait for it. Below a folder the target does
+ * not have, nothing can be in the way, so its entries are not looked up
+ * there one by one (moving into place checks each path again in any case).
  */
 import { constants } from 'node:fs';
 import { lstat, lutimes, mkdir, open, symlink, type FileHandle } from 'node:fs/promises';

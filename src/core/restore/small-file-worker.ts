@@ -1,8 +1,6 @@
 /**
  * The code of the thread that writes a restore's small files
- * (small-file-writer.ts). It is kept as text and started with eval, so it
- * runs the same from the bundles and from the sources under test, with no
- * file of its own to find.
+ * (small-file-writer.ts), kept as text for eval-worker.ts.
  *
  * Each message is a batch: one transferred buffer holding each file's path
  * and content, and a flat list of seven numbers per file (where its path and

@@ -9,7 +9,7 @@
  * Created with O_EXCL | O_NOFOLLOW, as the folder writer's own files are; a
  * failure comes back as the system call's error, with its code.
  */
-import { Worker } from 'node:worker_threads';
+import { EvalWorker } from '../util/eval-worker';
 import { smallFileWorkerSource } from './small-file-worker';
 
 export interface WholeFile {
@@ -39,12 +39,10 @@ const batchFiles = 512;
 const batchBytes = 2 * 1024 * 1024;
 
 export class SmallFileWriter {
-  private worker: Worker | undefined;
+  private readonly thread = new EvalWorker<Reply>(smallFileWorkerSource, 'the thread writing small files');
   private gathering: Pending[] = [];
   private gatheredBytes = 0;
   private flushQueued = false;
-  private nextBatchId = 0;
-  private readonly sent = new Map<number, Pending[]>();
 
   write(file: WholeFile): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -63,9 +61,7 @@ export class SmallFileWriter {
 
   /** Stops the thread; call once every write has settled. */
   async close(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
-    await worker?.terminate();
+    await this.thread.close();
   }
 
   private flush(): void {
@@ -83,37 +79,19 @@ export class SmallFileWriter {
       layout.push(at, file.content.length, file.mode, file.modeToSet ?? -1, file.mtime);
       at += file.content.copy(data, at);
     }
-    const id = this.nextBatchId++;
-    this.sent.set(id, batch);
-    this.started().postMessage({ id, data: data.buffer, layout }, [data.buffer]);
+    this.thread.request({ data: data.buffer, layout }, [data.buffer]).then(
+      ({ failure }) => settle(batch, failure),
+      (error: Error) => batch.forEach((pending) => pending.reject(error)),
+    );
   }
+}
 
-  private started(): Worker {
-    if (this.worker !== undefined) return this.worker;
-    const worker = new Worker(smallFileWorkerSource, { eval: true });
-    worker.on('message', (reply: Reply) => this.settle(reply));
-    worker.on('error', (err) => this.failAll(err));
-    worker.on('exit', (code) => {
-      if (this.worker === worker) this.worker = undefined;
-      this.failAll(new Error(`the thread writing small files stopped (exit code ${code})`));
-    });
-    this.worker = worker;
-    return worker;
+/** Each file of the batch written before the failure, if any, succeeds; it and the ones after it fail with its error. */
+function settle(batch: readonly Pending[], failure: Reply['failure']): void {
+  if (failure === undefined) {
+    for (const pending of batch) pending.resolve();
+    return;
   }
-
-  private settle({ id, failure }: Reply): void {
-    const batch = this.sent.get(id)!;
-    this.sent.delete(id);
-    if (failure === undefined) {
-      for (const pending of batch) pending.resolve();
-      return;
-    }
-    const error = Object.assign(new Error(failure.message), { code: failure.code, syscall: failure.syscall });
-    batch.forEach((pending, index) => (index < failure.index ? pending.resolve() : pending.reject(error)));
-  }
-
-  private failAll(error: Error): void {
-    for (const batch of this.sent.values()) for (const pending of batch) pending.reject(error);
-    this.sent.clear();
-  }
+  const error = Object.assign(new Error(failure.message), { code: failure.code, syscall: failure.syscall });
+  batch.forEach((pending, index) => (index < failure.index ? pending.resolve() : pending.reject(error)));
 }
