@@ -1,6 +1,8 @@
 /**
- * What to compress and encrypt chunks with: Deflate levels 1, 3, 6 and Brotli
- * qualities 1, 3, 5 (generic mode, the largest standard window) on a source
+ * What to compress and encrypt chunks with: Deflate levels 1, 3, 6, Brotli
+ * qualities 1, 3, 5 (generic mode, the largest standard window) and
+ * Zstandard levels 1, 3, 6 (each into a reused output buffer, copied out, as
+ * sealing does) on a source
  * tree cut into 1 MiB pieces and on random bytes; AES-256-GCM against
  * ChaCha20-Poly1305; HMAC-SHA-256; and sealChunk/openChunk end to end.
  *
@@ -17,6 +19,7 @@ import { createCipheriv, createHmac, randomBytes, type CipherChaCha20Poly1305, t
 import { lstatSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { brotliCompressSync, brotliDecompressSync, constants, deflateRawSync, gzipSync, inflateRawSync } from 'node:zlib';
+import { CCtx, DCtx, compressBound, getFrameContentSize } from 'zstd-napi/binding';
 import { chunkIdOf } from '../src/core/chunk/chunk-id';
 import { deriveChunkKeys, generateStorageSecret } from '../src/core/chunk/chunk-keys';
 import { openChunk, sealChunk } from '../src/core/chunk/chunk-seal';
@@ -54,7 +57,20 @@ const brotli = (quality: number): Codec => ({
   decompress: (data) => brotliDecompressSync(data),
 });
 
-const codecs = [deflate(1), deflate(3), deflate(6), brotli(1), brotli(3), brotli(5)];
+const zstdScratch = Buffer.allocUnsafe(compressBound(pieceBytes));
+const zstdCompressor = new CCtx();
+const zstdDecompressor = new DCtx();
+const zstd = (level: number): Codec => ({
+  name: `zstd ${level}`,
+  compress: (data) => Buffer.from(zstdScratch.subarray(0, zstdCompressor.compress(zstdScratch, data, level))),
+  decompress: (data) => {
+    const out = Buffer.allocUnsafe(getFrameContentSize(data)!);
+    zstdDecompressor.decompress(out, data);
+    return out;
+  },
+});
+
+const codecs = [deflate(1), deflate(3), deflate(6), brotli(1), brotli(3), brotli(5), zstd(1), zstd(3), zstd(6)];
 
 /** Every regular file under `root`, in a stable order; symlinks are not followed. */
 function filesUnder(root: string): string[] {

@@ -1,9 +1,10 @@
 // Bundles the extension, the CLI and the settings panel's webview script.
-// `vscode` is provided by the editor and `sqlite3` is a native addon, so both
-// stay outside the Node bundles. The extension is two bundles: extension.js,
-// the entry point, is tiny so that activation is quick, and loads activate.js
-// (everything else) right after. The webview script runs in the panel's
-// browser frame and gets everything (the UI toolkit included) in one file.
+// `vscode` is provided by the editor, and `sqlite3` and `zstd-napi` are native
+// addons, so all three stay outside the Node bundles. The extension is two
+// bundles: extension.js, the entry point, is tiny so that activation is
+// quick, and loads activate.js (everything else) right after. The webview
+// script runs in the panel's browser frame and gets everything (the UI
+// toolkit included) in one file.
 import { readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
@@ -50,7 +51,7 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
-  external: ['vscode', 'sqlite3'],
+  external: ['vscode', 'sqlite3', 'zstd-napi'],
   logLevel: 'warning',
   plugins: [ssdpPackageJson, asciiOnly],
 };

@@ -3,6 +3,7 @@ import { createCipheriv, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { brotliCompressSync, constants, createBrotliCompress } from 'node:zlib';
+import { CCtx, CParameter, compress, compressBound, getFrameContentSize } from 'zstd-napi/binding';
 import { chunkIdOf } from '../../src/core/chunk/chunk-id';
 import { deriveChunkKeys, generateStorageSecret, type ChunkKeys } from '../../src/core/chunk/chunk-keys';
 import { maxChunkBytes, openChunk, sealChunk } from '../../src/core/chunk/chunk-seal';
@@ -22,6 +23,12 @@ function sealByHand(sealKeys: ChunkKeys, chunkId: string, codec: number, body: B
   return Buffer.concat([header, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
 }
 
+/** A Zstandard frame of `plaintext`, made by the library itself, as another implementation would. */
+function zstdFrame(plaintext: Buffer): Buffer {
+  const out = Buffer.alloc(compressBound(plaintext.length));
+  return out.subarray(0, compress(out, plaintext, 3));
+}
+
 function refused(code: string, message: RegExp) {
   return (err: unknown) => err instanceof UserError && err.code === code && message.test(err.message);
 }
@@ -30,7 +37,7 @@ test('a compressible chunk is sealed compressed and opens to the same bytes unde
   const { id, sealed } = sealChunk(keys, source);
   assert.equal(id, chunkIdOf(keys.chunkIdKey, source));
   assert.equal(sealed[0], 1, 'format version');
-  assert.equal(sealed[1], 1, 'codec: Brotli');
+  assert.equal(sealed[1], 2, 'codec: Zstandard');
   assert.ok(sealed.length < source.length / 4, `${sealed.length} bytes sealed from ${source.length}`);
   assert.deepEqual(openChunk(keys, id, sealed), source);
 });
@@ -47,7 +54,7 @@ test('an empty chunk and chunks of exactly the maximum size, compressible or not
   const cases = [
     { plaintext: Buffer.alloc(0), codec: 0 },
     { plaintext: randomBytes(maxChunkBytes), codec: 0 },
-    { plaintext: Buffer.alloc(maxChunkBytes, source), codec: 1 },
+    { plaintext: Buffer.alloc(maxChunkBytes, source), codec: 2 },
   ];
   for (const { plaintext, codec } of cases) {
     const { id, sealed } = sealChunk(keys, plaintext);
@@ -68,7 +75,7 @@ test('two seals of one plaintext carry different nonces and ciphertexts yet open
 
 test('changing any byte of a sealed chunk (version, codec, nonce, ciphertext or tag) is refused', () => {
   const { id, sealed } = sealChunk(keys, source.subarray(0, 2000));
-  assert.equal(sealed[1], 1);
+  assert.equal(sealed[1], 2);
   for (let at = 0; at < sealed.length; at++) {
     const altered = Buffer.from(sealed);
     altered[at]! ^= 0x01;
@@ -96,19 +103,45 @@ test("a sealed chunk opened under another chunk's ID is refused", () => {
   assert.throws(() => openChunk(keys, 'not-an-id\u001b[2J', a.sealed), /^Error: not a chunk ID: "not-an-id\\x1b\[2J"$/);
 });
 
-test('the layout is all there is: a chunk sealed by hand from the documented format opens', () => {
+test('the layout is all there is: a chunk sealed by hand from the documented format opens, with each codec', () => {
   const id = chunkIdOf(keys.chunkIdKey, source);
-  const brotli = brotliCompressSync(source);
-  assert.deepEqual(openChunk(keys, id, sealByHand(keys, id, 1, brotli)), source);
+  assert.deepEqual(openChunk(keys, id, sealByHand(keys, id, 2, zstdFrame(source))), source);
   assert.deepEqual(openChunk(keys, id, sealByHand(keys, id, 0, source)), source);
+  // Brotli, what earlier versions sealed with, still opens.
+  assert.deepEqual(openChunk(keys, id, sealByHand(keys, id, 1, brotliCompressSync(source))), source);
 });
 
 test('an authentic chunk whose plaintext has another ID, or an unknown codec, is refused', () => {
   const otherId = chunkIdOf(keys.chunkIdKey, Buffer.from('something else'));
   assert.throws(() => openChunk(keys, otherId, sealByHand(keys, otherId, 0, source)), refused('damaged', /opens to data whose ID is another/));
   const id = chunkIdOf(keys.chunkIdKey, source);
-  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 2, source)), refused('damaged', /compressed with codec 2, which this version of Peer Backup cannot read/));
+  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 3, source)), refused('damaged', /compressed with codec 3, which this version of Peer Backup cannot read/));
   assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 1, source)), refused('damaged', /does not decompress/));
+  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 2, source)), refused('damaged', /does not decompress/));
+  const frame = zstdFrame(source);
+  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 2, Buffer.concat([frame, frame]))), refused('damaged', /does not decompress/), 'two frames');
+  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 2, frame.subarray(0, frame.length - 1))), refused('damaged', /does not decompress/), 'a frame cut short');
+  const corrupt = Buffer.from(frame);
+  corrupt[corrupt.length >> 1]! ^= 0xff;
+  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 2, corrupt)), refused('damaged', /does not decompress|opens to data whose ID is another/), 'a frame altered inside');
+});
+
+test('a Zstandard chunk that says it holds more than 8 MiB is refused before anything is allocated for it', () => {
+  const large = Buffer.alloc(maxChunkBytes + 1);
+  const bomb = zstdFrame(large);
+  assert.ok(bomb.length < 4096, `the frame is ${bomb.length} bytes`);
+  const id = chunkIdOf(keys.chunkIdKey, Buffer.from('anything'));
+  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 2, bomb)), refused('damaged', /unpacks to more than 8388608 bytes, the most a chunk holds/));
+});
+
+test('a Zstandard chunk whose frame does not record its size is refused: every chunk this version seals records it', () => {
+  const compressor = new CCtx();
+  compressor.setParameter(CParameter.contentSizeFlag, 0);
+  const out = Buffer.alloc(compressBound(source.length));
+  const unsized = out.subarray(0, compressor.compress2(out, source));
+  assert.equal(getFrameContentSize(unsized), null);
+  const id = chunkIdOf(keys.chunkIdKey, source);
+  assert.throws(() => openChunk(keys, id, sealByHand(keys, id, 2, unsized)), refused('damaged', /does not decompress/));
 });
 
 test('a chunk that would decompress to 512 MiB is refused at the bound without being held whole', async () => {

@@ -7,12 +7,9 @@
  * touched but not changed, one copied or renamed) costs an HMAC, not a
  * compression.
  *
- * One batch is asked about and sealed while the next one fills, so reading
- * and chunking (this thread) overlap with Brotli (the thread pool): both
- * cores work. Memory is bounded by two batches (2 × batchBytes of
- * plaintext) plus the chunks being sealed (at most sealsAhead of them and
- * sealBytesAhead of plaintext between them, or one chunk of any size) and
- * Brotli's working memory for each.
+ * One batch is asked about while the next one fills, so reading and
+ * chunking overlap with the question's round trip. Memory is bounded by two
+ * batches (2 × batchBytes of plaintext) and the pack being written.
  * Within a run, each ID is queued once, so each chunk is sent at most once.
  */
 import { chunkIdOf } from '../chunk/chunk-id';
@@ -25,14 +22,6 @@ import type { PackShipper } from './pack-shipper';
 
 /** Plaintext queued before the batch is asked about: large enough that a question per batch costs little, small enough to hold twice. */
 const batchBytes = 4 * 1024 * 1024;
-/** Chunks being compressed at once: one per core keeps both busy beside the thread that reads and chunks; more only hold memory. */
-const sealsAhead = 2;
-/**
- * Plaintext being compressed at once. Brotli's working memory grows with the
- * chunk (about three times an 8 MiB chunk), so chunks over half of this are
- * sealed one at a time while the usual ones (about 1 MiB) still go two by two.
- */
-const sealBytesAhead = 4 * 1024 * 1024;
 
 interface Queued {
   id: string;
@@ -104,34 +93,15 @@ export class ChunkSender {
       batch.map((chunk) => chunk!.id),
       this.signal,
     );
-    const sealing: { bytes: number; ready: Promise<{ name: string; content: Buffer }> }[] = [];
-    let sealingBytes = 0;
-    const packOldest = async () => {
-      const oldest = sealing.shift()!;
-      sealingBytes -= oldest.bytes;
-      await this.pack(oldest.ready);
-    };
     for (let index = 0; index < batch.length; index++) {
       const chunk = batch[index]!;
       // The batch does not keep a chunk's plaintext once it is handed on, so memory falls as the batch drains.
       batch[index] = undefined;
       if (!missing.has(chunk.id)) continue;
       this.onNewBytes(chunk.bytes.length);
-      while (sealing.length >= sealsAhead || (sealing.length > 0 && sealingBytes + chunk.bytes.length > sealBytesAhead)) await packOldest();
-      const ready = chunk.sealed
-        ? sealNamedChunk(this.keys, chunk.id, chunk.bytes).then((content) => ({ name: chunk.id, content }))
-        : Promise.resolve({ name: chunk.id + referenceEntrySuffix, content: chunk.bytes });
-      // If packing stops early, seals still running are dropped; their failure is then of no interest.
-      ready.catch(() => undefined);
-      sealing.push({ bytes: chunk.bytes.length, ready });
-      sealingBytes += chunk.bytes.length;
+      this.signal?.throwIfAborted();
+      if (chunk.sealed) await this.shipper.add(chunk.id, sealNamedChunk(this.keys, chunk.id, chunk.bytes));
+      else await this.shipper.add(chunk.id + referenceEntrySuffix, chunk.bytes);
     }
-    while (sealing.length > 0) await packOldest();
-  }
-
-  private async pack(sealed: Promise<{ name: string; content: Buffer }>): Promise<void> {
-    const { name, content } = await sealed;
-    this.signal?.throwIfAborted();
-    await this.shipper.add(name, content);
   }
 }

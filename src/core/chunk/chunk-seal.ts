@@ -6,21 +6,23 @@
  *   version (1 byte, 1) || codec (1 byte) || nonce (12 bytes) || ciphertext || tag (16 bytes)
  *
  * where the ciphertext is AES-256-GCM under the seal key, with a fresh random
- * nonce, of the plaintext as the codec byte says: 0 stored as it is, 1 Brotli.
- * The associated data is the version and codec bytes followed by the 32 bytes
- * of the chunk ID, so a chunk stored under another chunk's ID, or with its
- * codec byte changed, fails the tag like any altered byte does. Nothing is
- * decompressed before the tag checks out; the size bound on decompression and
- * the final ID check guard against chunks sealed under this key by faulty or
- * hostile software that holds it. docs/PROTOCOL.md ("Keys, chunk IDs and sealed chunks") has the rest.
+ * nonce, of the plaintext as the codec byte says: 0 stored as it is, 2
+ * Zstandard; 1, Brotli, is what earlier versions sealed with, and still
+ * opens. The associated data is the version and codec bytes followed by the
+ * 32 bytes of the chunk ID, so a chunk stored under another chunk's ID, or
+ * with its codec byte changed, fails the tag like any altered byte does.
+ * Nothing is decompressed before the tag checks out; the size bound on
+ * decompression and the final ID check guard against chunks sealed under
+ * this key by faulty or hostile software that holds it. docs/PROTOCOL.md
+ * ("Keys, chunk IDs and sealed chunks") has the rest.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { promisify } from 'node:util';
-import { brotliCompress, brotliCompressSync, brotliDecompressSync, constants, type BrotliOptions } from 'node:zlib';
+import { brotliDecompressSync } from 'node:zlib';
 import { UserError } from '../errors';
 import { printable } from '../printable';
 import { chunkIdOf, isChunkId } from './chunk-id';
 import type { ChunkKeys } from './chunk-keys';
+import { zstdCompressToScratch, zstdDecompress } from './zstd';
 
 /** The most a chunk holds; the chunker never cuts a larger one, and a restore never unpacks one. */
 export const maxChunkBytes = 8 * 1024 * 1024;
@@ -28,18 +30,16 @@ export const maxChunkBytes = 8 * 1024 * 1024;
 const formatVersion = 1;
 const codecStored = 0;
 const codecBrotli = 1;
+const codecZstd = 2;
 const nonceBytes = 12;
 const tagBytes = 16;
 const headerBytes = 2 + nonceBytes;
-const brotliQuality = 1;
-/** Brotli's output for incompressible input exceeds it by a few bytes per 64 KiB block; this covers a whole chunk's worth. */
-const brotliMarginBytes = 4096;
 /**
- * Decompressed output comes in pieces of this size, joined at the end: the
+ * Brotli's output comes in pieces of this size, joined at the end: the
  * default 16 KiB makes a chunk of a megabyte some sixty buffers, each a call
  * into zlib of its own.
  */
-const decompressPieceBytes = 256 * 1024;
+const brotliPieceBytes = 256 * 1024;
 /** Compressed data is kept only when it saves at least this fraction of the chunk; else the chunk is stored as it is. */
 const minSavingDivisor = 16;
 
@@ -49,45 +49,20 @@ export interface SealedChunk {
 }
 
 export function sealChunk(keys: ChunkKeys, plaintext: Buffer): SealedChunk {
-  checkLength(plaintext);
   const id = chunkIdOf(keys.chunkIdKey, plaintext);
-  return { id, sealed: envelope(keys, id, plaintext, brotliCompressSync(plaintext, brotliOptions(plaintext.length))) };
+  return { id, sealed: sealNamedChunk(keys, id, plaintext) };
 }
 
-const brotliCompressAsync = promisify(brotliCompress);
-
-/**
- * sealChunk for a chunk whose ID the caller already computed (with chunkIdOf
- * and the same keys), compressing on the thread pool so that a backup keeps
- * more than one core busy.
- */
-export async function sealNamedChunk(keys: ChunkKeys, id: string, plaintext: Buffer): Promise<Buffer> {
-  checkLength(plaintext);
-  // One output buffer large enough for the whole result: with the default 16 KiB, each piece of output is a round
-  // trip between the thread pool and this thread, which then spends more time than the compression itself.
-  const chunkSize = Math.max(constants.Z_MIN_CHUNK, plaintext.length + brotliMarginBytes);
-  return envelope(keys, id, plaintext, await brotliCompressAsync(plaintext, { ...brotliOptions(plaintext.length), chunkSize }));
-}
-
-function checkLength(plaintext: Buffer): void {
+/** sealChunk for a chunk whose ID the caller already computed (with chunkIdOf and the same keys). */
+export function sealNamedChunk(keys: ChunkKeys, id: string, plaintext: Buffer): Buffer {
   if (plaintext.length > maxChunkBytes) throw new Error(`a chunk holds at most ${maxChunkBytes} bytes, got ${plaintext.length}`);
+  // The compressed bytes live in a scratch buffer until the next compression: they are encrypted right away.
+  const compressed = plaintext.length === 0 ? plaintext : zstdCompressToScratch(plaintext);
+  const worthIt = minSavingDivisor * (plaintext.length - compressed.length) >= plaintext.length && plaintext.length > 0;
+  return worthIt ? envelope(keys, id, codecZstd, compressed) : envelope(keys, id, codecStored, plaintext);
 }
 
-function brotliOptions(length: number): BrotliOptions {
-  return {
-    params: {
-      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_GENERIC,
-      [constants.BROTLI_PARAM_QUALITY]: brotliQuality,
-      [constants.BROTLI_PARAM_LGWIN]: constants.BROTLI_MAX_WINDOW_BITS,
-      [constants.BROTLI_PARAM_SIZE_HINT]: length,
-    },
-  };
-}
-
-function envelope(keys: ChunkKeys, id: string, plaintext: Buffer, compressed: Buffer): Buffer {
-  const worthIt = minSavingDivisor * (plaintext.length - compressed.length) >= plaintext.length;
-  const [codec, body] = worthIt ? [codecBrotli, compressed] : [codecStored, plaintext];
-
+function envelope(keys: ChunkKeys, id: string, codec: number, body: Buffer): Buffer {
   const header = Buffer.alloc(headerBytes);
   header[0] = formatVersion;
   header[1] = codec;
@@ -136,21 +111,37 @@ export function openChunk(keys: ChunkKeys, chunkId: string, sealed: Buffer): Buf
 
 function decode(chunkId: string, codec: number, body: Buffer): Buffer {
   if (codec === codecStored) return body;
+  if (codec === codecZstd) {
+    let outcome: ReturnType<typeof zstdDecompress>;
+    try {
+      outcome = zstdDecompress(body, maxChunkBytes);
+    } catch (cause) {
+      throw notOurs(chunkId, cause);
+    }
+    if (outcome === 'too-large') throw tooLarge(chunkId);
+    if (outcome === 'not-one-frame') throw notOurs(chunkId);
+    return outcome;
+  }
   if (codec !== codecBrotli) {
     throw new UserError(`Chunk ${chunkId} is compressed with codec ${codec}, which this version of Peer Backup cannot read: update Peer Backup.`, { code: 'damaged' });
   }
   try {
     // The bound stops decompression as soon as the output passes it, so a chunk that would expand without end is never held whole.
-    return brotliDecompressSync(body, { maxOutputLength: maxChunkBytes, chunkSize: decompressPieceBytes });
+    return brotliDecompressSync(body, { maxOutputLength: maxChunkBytes, chunkSize: brotliPieceBytes });
   } catch (cause) {
-    const tooLarge = (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new UserError(
-      tooLarge
-        ? `Chunk ${chunkId} unpacks to more than ${maxChunkBytes} bytes, the most a chunk holds: it was not sealed by Peer Backup, so it is not unpacked.`
-        : `Chunk ${chunkId} does not decompress: it was not sealed by Peer Backup.`,
-      { code: 'damaged', cause },
-    );
+    throw (cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? tooLarge(chunkId, cause) : notOurs(chunkId, cause);
   }
+}
+
+function tooLarge(chunkId: string, cause?: unknown): UserError {
+  return new UserError(`Chunk ${chunkId} unpacks to more than ${maxChunkBytes} bytes, the most a chunk holds: it was not sealed by Peer Backup, so it is not unpacked.`, {
+    code: 'damaged',
+    cause,
+  });
+}
+
+function notOurs(chunkId: string, cause?: unknown): UserError {
+  return new UserError(`Chunk ${chunkId} does not decompress: it was not sealed by Peer Backup.`, { code: 'damaged', cause });
 }
 
 function associatedData(header: Buffer, chunkId: string): Buffer {
