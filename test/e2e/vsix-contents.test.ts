@@ -53,3 +53,21 @@ test('the sqlite3 inside the VSIX loads and runs a query outside the source tree
   const { stdout } = await execFileAsync(process.execPath, ['-e', query, sqlite3Dir], { cwd: tempDir(t) });
   assert.match(stdout.trim(), /^3\.\d+\.\d+$/);
 });
+
+test('the zstd-napi inside the VSIX loads and round-trips a frame outside the source tree', async (t) => {
+  const binding = join(await installPackagedExtension(t), 'node_modules', 'zstd-napi', 'binding.js');
+  const roundTrip = `
+    const zstd = require(process.argv[1]);
+    const text = Buffer.from('peer backup '.repeat(1000));
+    const frame = Buffer.alloc(zstd.compressBound(text.length));
+    const size = zstd.compress(frame, text, 3);
+    const back = Buffer.alloc(zstd.getFrameContentSize(frame.subarray(0, size)));
+    zstd.decompress(back, frame.subarray(0, size));
+    console.log(size, back.equals(text));
+  `;
+  // Run from a temp folder, so that nothing in this repository's node_modules can stand in.
+  const { stdout } = await execFileAsync(process.execPath, ['-e', roundTrip, binding], { cwd: tempDir(t) });
+  const [size, equal] = stdout.trim().split(' ');
+  assert.equal(equal, 'true');
+  assert.ok(Number(size) < 1000, `a 12,000-byte repetitive text compressed to ${size} bytes`);
+});
