@@ -2,13 +2,17 @@
 // linter can check: src/core never imports the editor, and the front ends
 // (the CLI and the extension) enter the core only through core/app and never
 // import each other or the servers; the receiver's HTTP adapter enters it
-// only through core/receive.
+// only through core/receive; each native addon is imported by one module
+// alone, so that a swap is a one-file change.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const editorOnly = { name: 'vscode', message: 'Only src/vscode may import vscode.' };
 const coreThroughAppOnly = { group: ['**/core/*', '!**/core/app'], message: 'Front ends enter the core only through core/app.' };
 const otherFrontEnd = 'A front end never imports another front end or a server: ask core/app.';
+const onlyThrough = (name, file) => ({ group: [name, `${name}/*`], message: `Only ${file} imports ${name}, so that a swap is a one-file change.` });
+const sqlite3Only = onlyThrough('sqlite3', 'src/core/store/database.ts');
+const zstdOnly = onlyThrough('zstd-napi', 'src/core/chunk/zstd.ts');
 
 export default tseslint.config(
   { ignores: ['dist/', 'media/dist/', 'node_modules/', '.tools/', 'out/', '*.vsix', 'test-artifacts/'] },
@@ -22,19 +26,31 @@ export default tseslint.config(
   {
     files: ['src/core/**/*.ts', 'src/registry/**/*.ts', 'src/receiver/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [editorOnly] }],
+      'no-restricted-imports': ['error', { paths: [editorOnly], patterns: [sqlite3Only, zstdOnly] }],
+    },
+  },
+  {
+    files: ['src/core/store/database.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [editorOnly], patterns: [zstdOnly] }],
+    },
+  },
+  {
+    files: ['src/core/chunk/zstd.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [editorOnly], patterns: [sqlite3Only] }],
     },
   },
   {
     files: ['src/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [editorOnly], patterns: [coreThroughAppOnly, { group: ['**/receiver/*', '**/registry/*', '**/vscode/*'], message: otherFrontEnd }] }],
+      'no-restricted-imports': ['error', { paths: [editorOnly], patterns: [coreThroughAppOnly, sqlite3Only, zstdOnly, { group: ['**/receiver/*', '**/registry/*', '**/vscode/*'], message: otherFrontEnd }] }],
     },
   },
   {
     files: ['src/vscode/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [coreThroughAppOnly, { group: ['**/receiver/*', '**/registry/*', '**/cli/*'], message: otherFrontEnd }] }],
+      'no-restricted-imports': ['error', { patterns: [coreThroughAppOnly, sqlite3Only, zstdOnly, { group: ['**/receiver/*', '**/registry/*', '**/cli/*'], message: otherFrontEnd }] }],
     },
   },
   {
@@ -42,7 +58,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [editorOnly], patterns: [{ group: ['**/core/*', '!**/core/receive'], message: 'The receiver adapter enters the core only through core/receive.' }] },
+        { paths: [editorOnly], patterns: [sqlite3Only, zstdOnly, { group: ['**/core/*', '!**/core/receive'], message: 'The receiver adapter enters the core only through core/receive.' }] },
       ],
     },
   },
