@@ -56,9 +56,10 @@ export function sealChunk(keys: ChunkKeys, plaintext: Buffer): SealedChunk {
 /** sealChunk for a chunk whose ID the caller already computed (with chunkIdOf and the same keys). */
 export function sealNamedChunk(keys: ChunkKeys, id: string, plaintext: Buffer): Buffer {
   if (plaintext.length > maxChunkBytes) throw new Error(`a chunk holds at most ${maxChunkBytes} bytes, got ${plaintext.length}`);
+  if (plaintext.length === 0) return envelope(keys, id, codecStored, plaintext);
   // The compressed bytes live in a scratch buffer until the next compression: they are encrypted right away.
-  const compressed = plaintext.length === 0 ? plaintext : zstdCompressToScratch(plaintext);
-  const worthIt = minSavingDivisor * (plaintext.length - compressed.length) >= plaintext.length && plaintext.length > 0;
+  const compressed = zstdCompressToScratch(plaintext);
+  const worthIt = minSavingDivisor * (plaintext.length - compressed.length) >= plaintext.length;
   return worthIt ? envelope(keys, id, codecZstd, compressed) : envelope(keys, id, codecStored, plaintext);
 }
 
