@@ -113,14 +113,9 @@ export function openChunk(keys: ChunkKeys, chunkId: string, sealed: Buffer): Buf
 function decode(chunkId: string, codec: number, body: Buffer): Buffer {
   if (codec === codecStored) return body;
   if (codec === codecZstd) {
-    let outcome: ReturnType<typeof zstdDecompress>;
-    try {
-      outcome = zstdDecompress(body, maxChunkBytes);
-    } catch (cause) {
-      throw notOurs(chunkId, cause);
-    }
+    const outcome = zstdDecompress(body, maxChunkBytes);
     if (outcome === 'too-large') throw tooLarge(chunkId);
-    if (outcome === 'not-one-frame') throw notOurs(chunkId);
+    if (outcome === 'malformed') throw notOurs(chunkId);
     return outcome;
   }
   if (codec !== codecBrotli) {

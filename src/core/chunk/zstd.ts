@@ -10,7 +10,7 @@
 import { CCtx, DCtx, compressBound, findFrameCompressedSize, getFrameContentSize } from 'zstd-napi/binding';
 
 /** Level 3 (docs/PROTOCOL.md, "Codec"). */
-export const zstdLevel = 3;
+const level = 3;
 
 let compressor: CCtx | undefined;
 let decompressor: DCtx | undefined;
@@ -25,29 +25,27 @@ export function zstdCompressToScratch(plaintext: Buffer): Buffer {
   const bound = compressBound(plaintext.length);
   if (scratch.length < bound) scratch = Buffer.allocUnsafe(bound);
   compressor ??= new CCtx();
-  return scratch.subarray(0, compressor.compress(scratch, plaintext, zstdLevel));
+  return scratch.subarray(0, compressor.compress(scratch, plaintext, level));
 }
-
-export type ZstdRefusal = 'not-one-frame' | 'too-large';
 
 /**
  * The content of `frame`, which must be exactly one Zstandard frame that
  * records a content size of at most `maxBytes`: nothing larger is ever
- * allocated. Returns why not, instead, when it is not; throws when the frame
- * does not decode.
+ * allocated. Anything else is refused, with why: 'too-large', or
+ * 'malformed' for a body that is not one such frame or does not decode to
+ * the size it records.
  */
-export function zstdDecompress(frame: Buffer, maxBytes: number): Buffer | ZstdRefusal {
-  let size: number | null;
+export function zstdDecompress(frame: Buffer, maxBytes: number): Buffer | 'too-large' | 'malformed' {
   try {
-    if (findFrameCompressedSize(frame) !== frame.length) return 'not-one-frame';
-    size = getFrameContentSize(frame);
+    if (findFrameCompressedSize(frame) !== frame.length) return 'malformed';
+    const size = getFrameContentSize(frame);
+    if (size === null) return 'malformed';
+    if (size > maxBytes) return 'too-large';
+    const content = Buffer.allocUnsafe(size);
+    decompressor ??= new DCtx();
+    return decompressor.decompress(content, frame) === size ? content : 'malformed';
   } catch {
-    return 'not-one-frame';
+    // The library throws on a frame it cannot parse or decode.
+    return 'malformed';
   }
-  if (size === null) return 'not-one-frame';
-  if (size > maxBytes) return 'too-large';
-  const content = Buffer.allocUnsafe(size);
-  decompressor ??= new DCtx();
-  if (decompressor.decompress(content, frame) !== size) return 'not-one-frame';
-  return content;
 }
