@@ -8,13 +8,16 @@
  * compression.
  *
  * One batch is asked about while the next one fills, so reading and
- * chunking overlap with the question's round trip. Memory is bounded by two
- * batches (2 × batchBytes of plaintext) and the pack being written.
- * Within a run, each ID is queued once, so each chunk is sent at most once.
+ * chunking overlap with the question's round trip. Missing chunks are sealed
+ * on a thread of their own (chunk-sealer.ts), up to sealsAhead at a time, and
+ * packed in order as each is done. Memory is bounded by two batches
+ * (2 × batchBytes of plaintext), sealsAhead sealed chunks and the pack being
+ * written. Within a run, each ID is queued once, so each chunk is sent at
+ * most once.
  */
 import { chunkIdOf } from '../chunk/chunk-id';
 import type { ChunkKeys } from '../chunk/chunk-keys';
-import { sealNamedChunk } from '../chunk/chunk-seal';
+import { ChunkSealer } from '../chunk/chunk-sealer';
 import type { ReferenceChunk } from '../snapshot/reference-chunks';
 import { maxIdsPerQuestion, referenceEntrySuffix } from '../wire/chunk-protocol';
 import type { ChunkDestination } from './chunk-destination';
@@ -22,9 +25,12 @@ import type { PackShipper } from './pack-shipper';
 
 /** Plaintext queued before the batch is asked about: large enough that a question per batch costs little, small enough to hold twice. */
 const batchBytes = 4 * 1024 * 1024;
+/** Chunks handed to the sealing thread and not yet packed: enough that it always has the next one. */
+const sealsAhead = 3;
 
 interface Queued {
   id: string;
+  /** The sender's own: sealing hands it to another thread. */
   bytes: Buffer;
   /** Reference chunks are stored as they are; data and tree chunks sealed. */
   sealed: boolean;
@@ -35,6 +41,7 @@ export class ChunkSender {
   private batch: Queued[] = [];
   private batchSize = 0;
   private inFlight: Promise<void> | undefined;
+  private readonly sealer: ChunkSealer;
 
   constructor(
     private readonly keys: ChunkKeys,
@@ -43,7 +50,9 @@ export class ChunkSender {
     private readonly signal: AbortSignal | undefined,
     /** Called with the plaintext length of each chunk the destination lacked. */
     private readonly onNewBytes: (count: number) => void,
-  ) {}
+  ) {
+    this.sealer = new ChunkSealer(keys);
+  }
 
   /** Queues a data or tree chunk; returns its ID. */
   async addSealed(plaintext: Buffer): Promise<string> {
@@ -62,9 +71,10 @@ export class ChunkSender {
     await this.inFlight;
   }
 
-  /** Waits for the batch in flight, if any, to end, however it ends: for clean-up after a failure. */
+  /** Waits for the batch in flight, if any, to end, however it ends, and stops the sealing thread: for clean-up after the run. */
   async settle(): Promise<void> {
     await this.inFlight?.catch(() => undefined);
+    await this.sealer.close();
   }
 
   private async enqueue(chunk: Queued): Promise<void> {
@@ -93,15 +103,29 @@ export class ChunkSender {
       batch.map((chunk) => chunk!.id),
       this.signal,
     );
-    for (let index = 0; index < batch.length; index++) {
-      const chunk = batch[index]!;
-      // The batch does not keep a chunk's plaintext once it is handed on, so memory falls as the batch drains.
-      batch[index] = undefined;
-      if (!missing.has(chunk.id)) continue;
-      this.onNewBytes(chunk.bytes.length);
-      this.signal?.throwIfAborted();
-      if (chunk.sealed) await this.shipper.add(chunk.id, sealNamedChunk(this.keys, chunk.id, chunk.bytes));
-      else await this.shipper.add(chunk.id + referenceEntrySuffix, chunk.bytes);
+    const packing: { name: string; content: Promise<Buffer> }[] = [];
+    try {
+      for (let index = 0; index < batch.length; index++) {
+        const chunk = batch[index]!;
+        // The batch does not keep a chunk's plaintext once it is handed on, so memory falls as the batch drains.
+        batch[index] = undefined;
+        if (!missing.has(chunk.id)) continue;
+        this.onNewBytes(chunk.bytes.length);
+        this.signal?.throwIfAborted();
+        const content = chunk.sealed ? this.sealer.seal(chunk.id, chunk.bytes) : Promise.resolve(chunk.bytes);
+        // Awaited in its turn below; until then a failure must not count as unhandled.
+        content.catch(() => undefined);
+        packing.push({ name: chunk.sealed ? chunk.id : chunk.id + referenceEntrySuffix, content });
+        if (packing.length > sealsAhead) await this.pack(packing.shift()!);
+      }
+      while (packing.length > 0) await this.pack(packing.shift()!);
+    } finally {
+      // Nothing is left on the sealing thread that the run does not wait for.
+      await Promise.allSettled(packing.map(({ content }) => content));
     }
+  }
+
+  private async pack({ name, content }: { name: string; content: Promise<Buffer> }): Promise<void> {
+    await this.shipper.add(name, await content);
   }
 }

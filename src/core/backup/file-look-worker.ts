@@ -1,6 +1,6 @@
 /**
  * The code of the thread that looks at a backup's files (file-looker.ts),
- * kept as text for eval-worker.ts.
+ * kept as text for request-thread.ts.
  *
  * Each message is a group of files: one buffer holding their paths, a flat
  * list of two numbers per file (where its path lies in that buffer), and for

@@ -8,7 +8,7 @@
  */
 import { errorReason, specialFileReason, type SpecialKind } from '../pack/skip-reasons';
 import type { FileStamp } from '../store';
-import { EvalWorker } from '../util/eval-worker';
+import { RequestThread } from '../util/request-thread';
 import { fileLookWorkerSource } from './file-look-worker';
 
 export type FileLook =
@@ -41,7 +41,7 @@ interface Reply {
 }
 
 export class FileLooker {
-  private readonly thread = new EvalWorker<Reply>(fileLookWorkerSource, 'the thread reading files');
+  private readonly thread = new RequestThread<Reply>({ source: fileLookWorkerSource }, 'the thread reading files');
 
   /** `smallBytes`: files under this size are read whole. */
   constructor(private readonly smallBytes: number) {}

@@ -55,6 +55,15 @@ export function sealChunk(keys: ChunkKeys, plaintext: Buffer): SealedChunk {
 
 /** sealChunk for a chunk whose ID the caller already computed (with chunkIdOf and the same keys). */
 export function sealNamedChunk(keys: ChunkKeys, id: string, plaintext: Buffer): Buffer {
+  return Buffer.concat(sealNamedChunkPieces(keys, id, plaintext));
+}
+
+/**
+ * sealNamedChunk as the pieces it joins, in order: version, codec and nonce;
+ * ciphertext; tag. For a thread that seals and hands the pieces over, so
+ * that none of them is left for its own collector.
+ */
+export function sealNamedChunkPieces(keys: ChunkKeys, id: string, plaintext: Buffer): Buffer[] {
   if (plaintext.length > maxChunkBytes) throw new Error(`a chunk holds at most ${maxChunkBytes} bytes, got ${plaintext.length}`);
   if (plaintext.length === 0) return envelope(keys, id, codecStored, plaintext);
   // The compressed bytes live in a scratch buffer until the next compression: they are encrypted right away.
@@ -63,7 +72,7 @@ export function sealNamedChunk(keys: ChunkKeys, id: string, plaintext: Buffer): 
   return worthIt ? envelope(keys, id, codecZstd, compressed) : envelope(keys, id, codecStored, plaintext);
 }
 
-function envelope(keys: ChunkKeys, id: string, codec: number, body: Buffer): Buffer {
+function envelope(keys: ChunkKeys, id: string, codec: number, body: Buffer): Buffer[] {
   const header = Buffer.alloc(headerBytes);
   header[0] = formatVersion;
   header[1] = codec;
@@ -71,7 +80,10 @@ function envelope(keys: ChunkKeys, id: string, codec: number, body: Buffer): Buf
   nonce.copy(header, 2);
   const cipher = createCipheriv('aes-256-gcm', keys.sealKey, nonce, { authTagLength: tagBytes });
   cipher.setAAD(associatedData(header, id));
-  return Buffer.concat([header, cipher.update(body), cipher.final(), cipher.getAuthTag()]);
+  // GCM's final() adds no bytes: the ciphertext is update()'s alone.
+  const ciphertext = cipher.update(body);
+  cipher.final();
+  return [header, ciphertext, cipher.getAuthTag()];
 }
 
 /** The chunk's plaintext, once the tag, the size bound and the ID all check out. */

@@ -1,6 +1,6 @@
 /**
  * The code of the thread that writes a restore's small files
- * (small-file-writer.ts), kept as text for eval-worker.ts.
+ * (small-file-writer.ts), kept as text for request-thread.ts.
  *
  * Each message is a batch: one transferred buffer holding each file's path
  * and content, and a flat list of seven numbers per file (where its path and

@@ -9,7 +9,7 @@
  * Created with O_EXCL | O_NOFOLLOW, as the folder writer's own files are; a
  * failure comes back as the system call's error, with its code.
  */
-import { EvalWorker } from '../util/eval-worker';
+import { RequestThread } from '../util/request-thread';
 import { smallFileWorkerSource } from './small-file-worker';
 
 export interface WholeFile {
@@ -39,7 +39,7 @@ const batchFiles = 512;
 const batchBytes = 2 * 1024 * 1024;
 
 export class SmallFileWriter {
-  private readonly thread = new EvalWorker<Reply>(smallFileWorkerSource, 'the thread writing small files');
+  private readonly thread = new RequestThread<Reply>({ source: smallFileWorkerSource }, 'the thread writing small files');
   private gathering: Pending[] = [];
   private gatheredBytes = 0;
   private flushQueued = false;

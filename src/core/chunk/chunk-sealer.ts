@@ -1,0 +1,32 @@
+/**
+ * Seals chunks (sealNamedChunk) on a thread of its own, so that a backup's
+ * compression and encryption run beside its reading, chunking and hashing
+ * instead of in turn with them. Requests are answered in the order they were
+ * made; each settles with what sealNamedChunk returns.
+ */
+import { ownedBuffer } from '../util/owned-buffer';
+import { RequestThread, threadFile } from '../util/request-thread';
+import type { ChunkKeys } from './chunk-keys';
+import type { SealReply, SealRequest } from './chunk-seal-thread';
+
+export class ChunkSealer {
+  private readonly thread: RequestThread<SealReply>;
+
+  constructor(keys: ChunkKeys) {
+    this.thread = new RequestThread({ file: threadFile(__dirname, 'chunk-seal-thread'), workerData: keys }, 'the thread sealing chunks');
+  }
+
+  /** sealNamedChunk(keys, chunkId, plaintext) on the thread. `plaintext` is handed over: the caller must not use it again. */
+  async seal(chunkId: string, plaintext: Buffer): Promise<Buffer> {
+    const owned = ownedBuffer(plaintext);
+    const request: Omit<SealRequest, 'id'> = { chunkId, plaintext: owned };
+    const reply = await this.thread.request(request, [owned.buffer]);
+    if ('failure' in reply) throw new Error(reply.failure);
+    return Buffer.concat(reply.pieces);
+  }
+
+  /** Stops the thread; call once every seal has settled. */
+  async close(): Promise<void> {
+    await this.thread.close();
+  }
+}
