@@ -103,7 +103,7 @@ export class ChunkSender {
       batch.map((chunk) => chunk!.id),
       this.signal,
     );
-    const packing: { name: string; content: Promise<Buffer> }[] = [];
+    const packing: { name: string; content: Promise<readonly Buffer[]> }[] = [];
     try {
       for (let index = 0; index < batch.length; index++) {
         const chunk = batch[index]!;
@@ -112,7 +112,7 @@ export class ChunkSender {
         if (!missing.has(chunk.id)) continue;
         this.onNewBytes(chunk.bytes.length);
         this.signal?.throwIfAborted();
-        const content = chunk.sealed ? this.sealer.seal(chunk.id, chunk.bytes) : Promise.resolve(chunk.bytes);
+        const content = chunk.sealed ? this.sealer.seal(chunk.id, chunk.bytes) : Promise.resolve([chunk.bytes]);
         // Awaited in its turn below; until then a failure must not count as unhandled.
         content.catch(() => undefined);
         packing.push({ name: chunk.sealed ? chunk.id : chunk.id + referenceEntrySuffix, content });
@@ -125,7 +125,7 @@ export class ChunkSender {
     }
   }
 
-  private async pack({ name, content }: { name: string; content: Promise<Buffer> }): Promise<void> {
+  private async pack({ name, content }: { name: string; content: Promise<readonly Buffer[]> }): Promise<void> {
     await this.shipper.add(name, await content);
   }
 }

@@ -32,14 +32,15 @@ export class PackShipper {
     private readonly onSentBytes: (count: number) => void,
   ) {}
 
-  async add(name: string, content: Buffer): Promise<void> {
+  /** Adds an entry whose content is `pieces`, one after another. */
+  async add(name: string, pieces: readonly Buffer[]): Promise<void> {
     if (this.closed) throw new Error('a pack was added after the run ended');
     if (this.failure !== undefined) throw this.failure;
     if (this.current === undefined) {
       this.current = new PackWriter(`${this.pathPrefix}${++this.packCount}.tar`);
       this.spoolFiles.add(this.current.path);
     }
-    await this.current.add(name, content);
+    await this.current.add(name, pieces);
     if (this.current.size > packTargetBytes) await this.ship();
   }
 

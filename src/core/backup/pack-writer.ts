@@ -44,14 +44,16 @@ export class PackWriter {
     return this.entries === 0;
   }
 
-  async add(name: string, content: Buffer): Promise<void> {
+  /** Adds an entry whose content is `pieces`, one after another: a sealed chunk is written in the pieces it was sealed in, never joined into a copy. */
+  async add(name: string, pieces: readonly Buffer[]): Promise<void> {
+    const size = pieces.reduce((sum, piece) => sum + piece.length, 0);
     await new Promise<void>((resolve, reject) => {
-      this.tar.entry({ name, type: 'file', size: content.length, mode: 0o600, mtime: epoch, uid: 0, gid: 0, uname: '', gname: '' }, content, (err) =>
-        err ? reject(err) : resolve(),
-      );
+      const entry = this.tar.entry({ name, type: 'file', size, mode: 0o600, mtime: epoch, uid: 0, gid: 0, uname: '', gname: '' }, (err) => (err ? reject(err) : resolve()));
+      for (const piece of pieces.slice(0, -1)) entry.write(piece);
+      entry.end(pieces.at(-1));
     });
     this.entries++;
-    this.queuedBytes += blockBytes + Math.ceil(content.length / blockBytes) * blockBytes;
+    this.queuedBytes += blockBytes + Math.ceil(size / blockBytes) * blockBytes;
     while (this.queuedBytes - this.meter.bytes() > maxUnwrittenBytes && this.failure === undefined) {
       await new Promise<void>((resolve) => (this.wake = resolve));
     }
