@@ -15,25 +15,20 @@ import { packagedVsixPath, startEditor, stepsOf, type Editor } from './harness';
 
 const walkthroughId = 'peer-backup.peer-backup#peerBackup.firstRun';
 
-/** Opens a walkthrough step and clicks one of its buttons. */
+/**
+ * Opens a walkthrough step and clicks one of its buttons. The step opens by
+ * its title: the middle of an open step can be one of its buttons, and a
+ * click there would run the command a second time.
+ */
 async function clickStepButton(editor: Editor, stepId: string, button: string): Promise<void> {
-  await editor.page.locator(`[data-step-id="${walkthroughId}#${stepId}"]`).click();
-  await editor.page.locator('.gettingStartedContainer').getByRole('button', { name: button, exact: true }).filter({ visible: true }).click();
+  const step = editor.page.locator(`[data-step-id="${walkthroughId}#${stepId}"]`);
+  await step.locator('.step-title').click();
+  await editor.page.locator(`[data-step-id="${walkthroughId}#${stepId}"][aria-expanded="true"]`).waitFor();
+  await step.getByRole('button', { name: button, exact: true }).click();
 }
 
 function stepDone(editor: Editor, stepId: string) {
   return editor.page.locator(`[data-done-step-id="${walkthroughId}#${stepId}"][aria-checked="true"]`);
-}
-
-async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
-  const input = editor.page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  await input.press('Enter');
-}
-
-async function pickInQuickInput(editor: Editor, label: string | RegExp): Promise<void> {
-  await editor.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
 }
 
 test('the walkthrough takes a fresh install to its first backup', async (t) => {
@@ -81,31 +76,29 @@ test('the walkthrough takes a fresh install to its first backup', async (t) => {
 
   await step('5. Add Teammate: a name and the peer ID', async () => {
     await clickStepButton(editor, 'addTeammate', 'Add Teammate');
-    await typeInQuickInput(editor, 'teammate');
-    // The second box reuses the first's widget: type only once it is the second.
-    await editor.page.locator('.quick-input-widget', { hasText: 'Add Teammate (2/2)' }).waitFor();
-    await typeInQuickInput(editor, teammate.peerId);
+    await editor.typeInQuickInput('Add Teammate (1/2)', 'teammate');
+    await editor.typeInQuickInput('Add Teammate (2/2)', teammate.peerId);
     await editor.notification(/Added teammate/).waitFor();
     await stepDone(editor, 'addTeammate').waitFor();
   });
 
   await step('6. Create Backup Plan: a name, the src folder, the teammate, a schedule', async () => {
     await clickStepButton(editor, 'designate', 'Create Backup Plan');
-    await typeInQuickInput(editor, 'first');
+    await editor.typeInQuickInput('Create Backup Plan (1/4)', 'first');
     await editor.page.locator('.quick-input-widget', { hasText: 'Create Backup Plan (2/4)' }).waitFor();
     await editor.page.locator('.quick-input-list .monaco-list-row', { has: editor.page.getByText('src', { exact: true }) }).click();
     await editor.page.locator('.quick-input-widget', { hasText: '1 Selected' }).waitFor();
     await editor.screenshot('pick-folders');
     await editor.page.locator('.quick-input-widget .monaco-button', { hasText: 'OK' }).click();
-    await pickInQuickInput(editor, 'teammate');
-    await pickInQuickInput(editor, 'daily 18:00');
+    await editor.pickInQuickInput('teammate');
+    await editor.pickInQuickInput('daily 18:00');
     await editor.notification(/Created plan "first": 1 folder to teammate, daily 18:00\./).waitFor();
     await stepDone(editor, 'designate').waitFor();
   });
 
   await step('7. Run Backup Plan Now: the first backup succeeds', async () => {
     await clickStepButton(editor, 'firstBackup', 'Run Backup Plan Now');
-    await pickInQuickInput(editor, 'first');
+    await editor.pickInQuickInput('first');
     await editor.notification(/Backed up "first" to teammate: \d+ files, [\d.]+ (B|KiB|MiB)\./).waitFor({ timeout: 120_000 });
     await stepDone(editor, 'firstBackup').waitFor();
     await editor.statusBarItem(/first: backed up just now/).waitFor();

@@ -136,6 +136,35 @@ export class Editor {
     await this.page.locator('.quick-input-list .monaco-list-row', { has: this.page.getByText(title, { exact: true }) }).first().click();
   }
 
+  /**
+   * Types into the quick input once it is the one titled `title`, then
+   * accepts it. Consecutive boxes reuse one widget, so a fill made before
+   * the title changes lands in the previous box.
+   */
+  async typeInQuickInput(title: string, text: string): Promise<void> {
+    const widget = this.page.locator('.quick-input-widget', { has: this.page.locator('.quick-input-title', { hasText: title }) });
+    await widget.waitFor();
+    const input = widget.locator('.quick-input-box input');
+    await input.fill(text);
+    if ((await input.inputValue()) !== text) throw new Error(`the quick input "${title}" holds "${await input.inputValue()}", not the "${text}" typed`);
+    await input.press('Enter');
+  }
+
+  /** Clicks the first row of the open quick pick whose text matches `label`. */
+  async pickInQuickInput(label: string | RegExp): Promise<void> {
+    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
+  }
+
+  /** What the user sees of the quick input and the notifications, for a failed step's report. */
+  async describeScreen(): Promise<string> {
+    const widget = this.page.locator('.quick-input-widget');
+    const quickInput = (await widget.isVisible())
+      ? `quick input "${await widget.locator('.quick-input-title').innerText()}" holding "${await widget.locator('.quick-input-box input').inputValue()}"`
+      : 'no quick input';
+    const notifications = await this.notificationMessages();
+    return `${quickInput}; notifications: ${notifications.length === 0 ? 'none' : notifications.map((message) => JSON.stringify(message)).join(', ')}`;
+  }
+
   /** Right-clicks the explorer row labelled `rowLabel` and chooses `menuItem` from its context menu. */
   async chooseExplorerMenuItem(rowLabel: string, menuItem: string): Promise<void> {
     await this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: rowLabel }).first().click({ button: 'right' });
@@ -216,14 +245,19 @@ export class Editor {
   }
 }
 
-/** A step of a test; when it fails, a screenshot shows what the user saw in `editor()`, the editor the step drives. */
+/**
+ * A step of a test; when it fails, a screenshot shows what the user saw in
+ * `editor()`, the editor the step drives, and the error says what was on screen.
+ */
 export function stepsOf(t: TestContext, editor: () => Editor) {
   return (name: string, body: () => Promise<void> | void) =>
-    t.test(name, async () => {
+    t.test(name, async (stepContext) => {
       try {
         await body();
       } catch (err) {
         await editor().screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
+        // The screenshot stays on the machine that ran the test; the report carries this line.
+        stepContext.diagnostic(`on screen: ${await editor().describeScreen().catch((error: unknown) => `not described (${String(error)})`)}`);
         throw err;
       }
     });

@@ -17,17 +17,6 @@ import { makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
 import { packagedVsixPath, startEditor, stepsOf, type Editor } from './harness';
 
-async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
-  const input = editor.page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  await input.press('Enter');
-}
-
-async function pickInQuickInput(editor: Editor, label: string | RegExp): Promise<void> {
-  await editor.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
-}
-
 /** Chooses an option of a toolkit dropdown by its visible text. */
 async function choose(editor: Editor, dropdownSelector: string, option: string): Promise<void> {
   const dropdown = editor.webview().locator(dropdownSelector);
@@ -51,8 +40,8 @@ test('designate, configure, back up, verify, restore, and see why a backup faile
 
   await step('1. right-click src, Add to Backup Plan..., create plan "nightly"', async () => {
     await editor.chooseExplorerMenuItem('src', 'Add to Backup Plan...');
-    await pickInQuickInput(editor, 'New Backup Plan...');
-    await typeInQuickInput(editor, 'nightly');
+    await editor.pickInQuickInput('New Backup Plan...');
+    await editor.typeInQuickInput('New Backup Plan', 'nightly');
     await editor.notification(/Added "src" to plan "nightly"/).waitFor();
     await editor.screenshot('added-to-plan');
   });
@@ -112,7 +101,7 @@ test('designate, configure, back up, verify, restore, and see why a backup faile
     const target = join(tempDir(t), 'restored');
     mkdirSync(target);
     await editor.runCommand('Peer Backup: Restore Snapshot...');
-    await pickInQuickInput(editor, 'nightly');
+    await editor.pickInQuickInput('nightly');
     await editor.page.locator('.quick-input-list .monaco-list-row').first().waitFor();
     await editor.screenshot('pick-snapshot');
     await editor.page.locator('.quick-input-list .monaco-list-row').first().click();

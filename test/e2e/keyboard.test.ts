@@ -38,13 +38,6 @@ function openSections(editor: Editor): Promise<string[]> {
     .evaluateAll((sections) => sections.filter((section) => section.querySelector(':scope > details')?.hasAttribute('open')).map((section) => section.id));
 }
 
-async function typeInQuickInput(editor: Editor, text: string): Promise<void> {
-  const input = editor.page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  await input.press('Enter');
-}
-
 test('the settings panel and the Plans view are reachable by keyboard', async (t) => {
   const workspace = tempDir(t);
   writeFileSync(join(workspace, 'notes.md'), '# notes\n');
@@ -56,12 +49,11 @@ test('the settings panel and the Plans view are reachable by keyboard', async (t
   await step('1. one plan and one teammate', async () => {
     await editor.chooseExplorerMenuItem('notes.md', 'Add to Backup Plan...');
     await editor.page.locator('.quick-input-list .monaco-list-row', { hasText: 'New Backup Plan...' }).first().click();
-    await typeInQuickInput(editor, planName);
+    await editor.typeInQuickInput('New Backup Plan', planName);
     await editor.notification(new RegExp(`to plan "${planName}"`)).waitFor();
     await editor.runCommand('Peer Backup: Add Teammate');
-    await typeInQuickInput(editor, teammateName);
-    await editor.page.locator('.quick-input-widget', { hasText: 'Add Teammate (2/2)' }).waitFor();
-    await typeInQuickInput(editor, teammate.peerId);
+    await editor.typeInQuickInput('Add Teammate (1/2)', teammateName);
+    await editor.typeInQuickInput('Add Teammate (2/2)', teammate.peerId);
     await editor.notification(new RegExp(`Added ${teammateName}`)).waitFor();
   });
 

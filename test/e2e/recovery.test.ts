@@ -24,15 +24,6 @@ import { packagedVsixPath, startEditor, stepsOf, type Editor } from './harness';
 const docImages = resolve(__dirname, '../../docs/images');
 const recoveryCode = /\b((?:[a-z]+\s+){23}[a-z]+)\b/;
 
-/** Types into the quick input once it is the one titled `title`: the next box reuses the widget, and a fill can land in the previous one. */
-async function typeInQuickInput(editor: Editor, title: string, text: string): Promise<void> {
-  await editor.page.locator('.quick-input-widget .quick-input-title', { hasText: title }).waitFor();
-  const input = editor.page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(text);
-  await input.press('Enter');
-}
-
 /** code-server's folder dialog is a quick input holding a path; it writes its starting folder in once read, which can land after a fill. */
 async function chooseFolder(editor: Editor, folder: string, button: string): Promise<void> {
   const pathInput = editor.page.locator('.quick-input-widget input');
@@ -113,8 +104,8 @@ test('a second editor with a fresh profile and home recovers the backups with th
 
   await step('4. the new machine recovers: teammate\'s peer ID, the code, an empty folder', async () => {
     await newEditor.runCommand('Peer Backup: Recover From a Teammate...');
-    await typeInQuickInput(newEditor, '(1/3)', teammate.peerId);
-    await typeInQuickInput(newEditor, '(2/3)', code);
+    await newEditor.typeInQuickInput('(1/3)', teammate.peerId);
+    await newEditor.typeInQuickInput('(2/3)', code);
     await newEditor.page.locator('.quick-input-widget .quick-input-title', { hasText: '(3/3)' }).waitFor();
     await chooseFolder(newEditor, target, 'Restore Here');
     // The new editor may have made a key of its own at start: replacing it is asked first.
