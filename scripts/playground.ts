@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createProfile, installExtension, startCodeServer } from './lib/code-server';
+import { createProfile, installExtension, startCodeServer, writeMachineSettings } from './lib/code-server';
 import { startUntilReady, type ReadyProcess } from './lib/start-until-ready';
 
 const root = resolve(__dirname, '..');
@@ -72,6 +72,8 @@ async function main(): Promise<void> {
     peerBackup('dest', 'add', 'teammate', teammateId, '--home', homes.you);
 
     const profile = createProfile(join(base, 'editor'), { 'peerBackup.registryUrl': registryUrl, 'peerBackup.home': homes.you });
+    // The registry and the teammate are set up already, so the first-run walkthrough would ask for steps that are done.
+    writeMachineSettings(profile, { 'workbench.welcomePage.walkthroughs.openOnInstall': false });
     await installExtension(profile, join(root, 'dist-vsix', vsix));
     const editor = await startCodeServer(profile, workspace);
 

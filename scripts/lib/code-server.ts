@@ -37,6 +37,16 @@ export function createProfile(root: string, settings: Record<string, unknown>): 
   return profile;
 }
 
+/**
+ * Written to the profile's Machine/settings.json: the server reads
+ * machine-scoped settings, such as whether walkthroughs open on install,
+ * only from there.
+ */
+export function writeMachineSettings(profile: Profile, settings: Record<string, unknown>): void {
+  mkdirSync(join(profile.userDataDir, 'Machine'), { recursive: true });
+  writeFileSync(join(profile.userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
 function profileArgs(profile: Profile): string[] {
   return ['--extensions-dir', profile.extensionsDir, '--user-data-dir', profile.userDataDir, '--config', profile.configFile];
 }

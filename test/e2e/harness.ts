@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type FrameLocator, type Locator, type Page } from 'playwright-core';
-import { createProfile, installExtension, startCodeServer, waitForExtensionHost, type Profile, type RunningCodeServer } from '../../scripts/lib/code-server';
+import { createProfile, installExtension, startCodeServer, waitForExtensionHost, writeMachineSettings, type Profile, type RunningCodeServer } from '../../scripts/lib/code-server';
 
 const repoRoot = resolve(__dirname, '../..');
 const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; publisher: string; version: string };
@@ -53,16 +53,6 @@ export interface EditorOptions {
   peerBackupHome?: string;
 }
 
-/**
- * Written to the profile's Machine/settings.json: the server reads
- * machine-scoped settings, such as whether walkthroughs open on install,
- * only from there.
- */
-function writeMachineSettings(profile: Profile, settings: Record<string, unknown>): void {
-  mkdirSync(join(profile.userDataDir, 'Machine'), { recursive: true });
-  writeFileSync(join(profile.userDataDir, 'Machine', 'settings.json'), JSON.stringify(settings, null, 2));
-}
-
 export async function startEditor(options: EditorOptions): Promise<Editor> {
   const artifactsDir = join(repoRoot, 'test-artifacts', 'e2e', options.artifactsName.replace(/[^\w.-]+/g, '-'));
   rmSync(artifactsDir, { recursive: true, force: true });
@@ -102,6 +92,18 @@ export async function clickMenuItem(page: Page, item: Locator): Promise<void> {
   await item.hover();
   await page.keyboard.press('Enter');
   await menu.waitFor({ state: 'hidden' });
+}
+
+/** The editor's tabs, quick input and notifications as a user sees them, for a failed test's report. */
+export async function describeScreen(page: Page): Promise<string> {
+  const tabs = await page.locator('.tabs-container .tab .label-name').allInnerTexts();
+  const widget = page.locator('.quick-input-widget');
+  const quickInput = (await widget.isVisible())
+    ? `quick input "${await widget.locator('.quick-input-title').innerText()}" holding "${await widget.locator('.quick-input-box input').inputValue()}"`
+    : 'no quick input';
+  const notifications = await page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts();
+  const quoted = (texts: string[]) => (texts.length === 0 ? 'none' : texts.map((text) => JSON.stringify(text)).join(', '));
+  return `tabs: ${quoted(tabs)}; ${quickInput}; notifications: ${quoted(notifications)}`;
 }
 
 function escapeRegExp(text: string): string {
@@ -156,24 +158,14 @@ export class Editor {
   }
 
   /** What the user sees of the quick input and the notifications, for a failed step's report. */
-  async describeScreen(): Promise<string> {
-    const widget = this.page.locator('.quick-input-widget');
-    const quickInput = (await widget.isVisible())
-      ? `quick input "${await widget.locator('.quick-input-title').innerText()}" holding "${await widget.locator('.quick-input-box input').inputValue()}"`
-      : 'no quick input';
-    const notifications = await this.notificationMessages();
-    return `${quickInput}; notifications: ${notifications.length === 0 ? 'none' : notifications.map((message) => JSON.stringify(message)).join(', ')}`;
+  describeScreen(): Promise<string> {
+    return describeScreen(this.page);
   }
 
   /** Right-clicks the explorer row labelled `rowLabel` and chooses `menuItem` from its context menu. */
   async chooseExplorerMenuItem(rowLabel: string, menuItem: string): Promise<void> {
     await this.page.locator('.explorer-folders-view .monaco-list-row', { hasText: rowLabel }).first().click({ button: 'right' });
     await clickMenuItem(this.page, this.page.locator('.context-view .action-label', { hasText: menuItem }).first());
-  }
-
-  /** The messages of the notification toasts on screen. */
-  notificationMessages(): Promise<string[]> {
-    return this.page.locator('.notifications-toasts .notification-toast .notification-list-item-message').allInnerTexts();
   }
 
   /** The toast whose message contains `text`, to wait for or to click its buttons. */

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
-import { chromiumPath, clickMenuItem } from './harness';
+import { chromiumPath, clickMenuItem, describeScreen } from './harness';
 
 const root = resolve(__dirname, '../..');
 const artifacts = join(root, 'test-artifacts', 'e2e', 'playground');
@@ -52,6 +52,7 @@ test('the playground: open the printed URL, Back Up Now to Teammate, then Ctrl-C
     await backUpSrcFromTheExplorer(page, printed.url);
   } catch (err) {
     await page.screenshot({ path: join(artifacts, 'failed.png') }).catch(() => undefined);
+    t.diagnostic(`on screen: ${await describeScreen(page).catch((error: unknown) => `not described (${String(error)})`)}`);
     throw err;
   }
   await page.screenshot({ path: join(artifacts, 'backed-up.png') });
