@@ -26,8 +26,9 @@
  * memory); BENCH_TREES the trees (mixed, tiny). With restore alone, each
  * tree is backed up once and restored BENCH_ROUNDS times alternating with
  * tar -xzf. BENCH_BASELINE_CLI names another build's dist/cli.js: its first
- * and no-change backups then run in the same rounds, alternating with this
- * build's, against the same receiver, so two builds meet the same load.
+ * and no-change backups, and its restores of this build's snapshot, then run
+ * in the same rounds, alternating with this build's, against the same
+ * receiver, so two builds meet the same load.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync, closeSync } from 'node:fs';
@@ -134,8 +135,8 @@ async function main(): Promise<void> {
         const done = JSON.parse(measured.stdout) as { bytes: number; snapshotId: string };
         return { ...measured, sent: done.bytes, snapshotId: done.snapshotId };
       };
-      const restore = (snapshotId: string, to: string, path?: string) => {
-        const measured = timed([process.execPath, cli, '--home', home, '--json', 'restore', snapshotId, '--to', to, '--registry', registry.ready, ...(path ? ['--path', path] : [])]);
+      const restore = (snapshotId: string, to: string, path?: string, restoreCli = cli) => {
+        const measured = timed([process.execPath, restoreCli, '--home', home, '--json', 'restore', snapshotId, '--to', to, '--registry', registry.ready, ...(path ? ['--path', path] : [])]);
         return { ...measured, result: JSON.parse(measured.stdout) as { fetchedBytes: number } };
       };
       return { home, id, run, restore };
@@ -219,6 +220,8 @@ async function main(): Promise<void> {
         const restoreRss: number[] = [];
         const untars: number[] = [];
         const resticRestores: number[] = [];
+        const baselineRestores: number[] = [];
+        const baselineRestoreRss: number[] = [];
         const receiverPid = receiver.process.child.pid!;
         resetPeakRss(receiverPid);
         // Every round extracts into folders of its own, deleted only after the last: on a disk
@@ -236,6 +239,14 @@ async function main(): Promise<void> {
           execFileSync('sync');
           mkdirSync(untarTo);
           untars.push(timed(['tar', '-xzf', tarball, '-C', untarTo]).seconds);
+          if (baselineCli) {
+            const baselineTo = join(work, `baseline-restore-${tree.name}-${round}`);
+            targets.push(baselineTo);
+            execFileSync('sync');
+            const baselineRestored = sender.restore(snapshotId, baselineTo, undefined, baselineCli);
+            baselineRestores.push(baselineRestored.seconds);
+            baselineRestoreRss.push(baselineRestored.maxRssKb);
+          }
           if (hasRestic && parts.has('backup')) {
             const resticTo = join(work, `restic-restore-${tree.name}-${round}`);
             targets.push(resticTo);
@@ -246,6 +257,9 @@ async function main(): Promise<void> {
         for (const target of targets) rmSync(target, { recursive: true, force: true });
         say(`restore: ${median(restores).toFixed(2)} s; tar -xzf: ${median(untars).toFixed(2)} s; ratio = ${(median(restores) / median(untars)).toFixed(2)}`);
         say(`restore peak RSS ${(Math.max(...restoreRss) / 1024).toFixed(0)} MB; receiver peak RSS while serving the restores ${(peakRssKb(receiverPid) / 1024).toFixed(0)} MB`);
+        if (baselineCli) {
+          say(`baseline build, restore: ${median(baselineRestores).toFixed(2)} s, peak RSS ${(Math.max(...baselineRestoreRss) / 1024).toFixed(0)} MB; ratio this / baseline = ${(median(restores) / median(baselineRestores)).toFixed(2)}`);
+        }
         if (resticRestores.length > 0) say(`restic restore: ${median(resticRestores).toFixed(2)} s; ratio ours / restic = ${(median(restores) / median(resticRestores)).toFixed(2)}`);
       }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { decodeTreeLine, encodeTreeEntry, TreeFormatError, type TreeEntry } from '../../src/core/snapshot/tree-entry';
+import { decodeTreeLine, encodeTreeEntry, maxSharedChunkBytes, TreeFormatError, type TreeEntry } from '../../src/core/snapshot/tree-entry';
 
 const idA = 'a'.repeat(64);
 const idB = '0123456789abcdef'.repeat(4);
@@ -36,14 +36,16 @@ test('a small file stored as a slice carries its offset after its one chunk, and
   assert.deepEqual(decodeTreeLine(line.trimEnd()), entry);
 });
 
-test('an offset is refused on a file with other than one chunk, on an empty slice, past the largest chunk, and off files', () => {
+test('an offset is refused on a file with other than one chunk, on an empty slice, past the largest shared chunk, and off files', () => {
   const bad = [
     `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}","${idB}"],"o":0}`,
     `{"p":"a","t":"f","m":420,"mt":0,"s":3,"o":0}`,
     `{"p":"a","t":"f","m":420,"mt":0,"s":0,"c":["${idA}"],"o":0}`,
-    `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}"],"o":${8 * 1024 * 1024 - 2}}`,
+    `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}"],"o":${maxSharedChunkBytes - 2}}`,
     `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}"],"o":-1}`,
     `{"p":"a","t":"d","m":493,"mt":0,"o":0}`,
   ];
   for (const line of bad) assert.throws(() => decodeTreeLine(line), TreeFormatError, line);
+  const lastSlice = `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}"],"o":${maxSharedChunkBytes - 3}}`;
+  assert.equal(decodeTreeLine(lastSlice).type, 'file', 'a slice may end at the last byte a shared chunk may hold');
 });

@@ -14,10 +14,11 @@
  * order) wait until then: at most maxWaitingEntries of them, which bounds
  * the memory they take whatever the tree looks like.
  */
-import type { TreeEntry } from '../snapshot/tree-entry';
+import { maxSharedChunkBytes, type TreeEntry } from '../snapshot/tree-entry';
 
 export const smallFileBytes = 64 * 1024;
-const bundleTargetBytes = 1024 * 1024;
+/** Cut once it holds this much: with the last file under smallFileBytes, a bundle stays within the bound readers count it at. */
+const bundleTargetBytes = maxSharedChunkBytes - smallFileBytes;
 const maxWaitingEntries = 8192;
 
 type FileEntry = TreeEntry & { type: 'file' };

@@ -4,8 +4,9 @@
  * their largest. A chunk's stored size is not known before it is read, but a
  * file's chunks hold `size` bytes between them and none more than
  * maxChunkBytes, so n of them take at most min(n × maxChunkBytes, size) plus
- * each one's sealing and tar framing. A chunk already in the batch costs
- * nothing more: it is read once and used again.
+ * each one's sealing and tar framing; a chunk that small files share holds
+ * at most maxSharedChunkBytes. A chunk already in the batch costs nothing
+ * more: it is read once and used again.
  *
  * A batch is a list of steps in tree order: an entry, then the chunks of its
  * content. A large file's chunks may run over several batches.

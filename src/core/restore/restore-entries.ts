@@ -152,7 +152,7 @@ class EntryRestorer {
   private async write(chunk: Buffer): Promise<void> {
     const file = this.current!;
     const data = sliceOf(file.entry, chunk);
-    if (data === undefined) throw damagedSnapshot(this.snapshot.manifest, `the chunk of "${shown(file.entry.path)}" is too short for the slice its tree line records`);
+    if (data === undefined) throw damagedSnapshot(this.snapshot.manifest, `the shared chunk of "${shown(file.entry.path)}" is too short for the slice its tree line records, or longer than a shared chunk may be`);
     if (file.written + data.length > file.entry.size) throw this.sizeMismatch(file.entry, file.written + data.length);
     file.written += data.length;
     if (file.gathered !== undefined) file.gathered.push(data);

@@ -9,8 +9,14 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { z } from 'zod';
-import { maxChunkBytes } from '../chunk/chunk-seal';
 import { chunkIdPattern } from '../wire/chunk-protocol';
+
+/**
+ * The most a chunk that slices share may hold. Senders cut a bundle of
+ * small files once it holds 1 MiB, and each file in it is under 64 KiB;
+ * readers count such a chunk at this size against a read's limit.
+ */
+export const maxSharedChunkBytes = 1024 * 1024 + 64 * 1024;
 
 export type TreeEntry =
   | { type: 'file'; path: Buffer; mode: number; mtimeMs: number; size: number; chunks: string[]; offset?: number }
@@ -54,7 +60,7 @@ const lineSchema = z
     mt: z.number().int().min(-8.64e15).max(8.64e15),
     s: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
     c: z.array(z.string().regex(chunkIdPattern)).max(1_000_000).optional(),
-    o: z.number().int().nonnegative().max(maxChunkBytes).optional(),
+    o: z.number().int().nonnegative().max(maxSharedChunkBytes).optional(),
     l: bytes.optional(),
     lb: z.string().base64().max(64 * 1024).optional(),
   })
@@ -77,7 +83,7 @@ export function decodeTreeLine(text: string): TreeEntry {
   if (line.t === 'f') {
     if (line.s === undefined || line.l !== undefined || line.lb !== undefined) throw new TreeFormatError('a file line needs a size and no link target');
     if (line.o === undefined) return { type: 'file', ...common, size: line.s, chunks: line.c ?? [] };
-    if (line.c?.length !== 1 || line.s === 0 || line.o + line.s > maxChunkBytes) throw new TreeFormatError('a file line with an offset names one chunk and a slice of it that is not empty');
+    if (line.c?.length !== 1 || line.s === 0 || line.o + line.s > maxSharedChunkBytes) throw new TreeFormatError(`a file line with an offset names one chunk and a slice of it that is not empty and ends within ${maxSharedChunkBytes} bytes`);
     return { type: 'file', ...common, size: line.s, chunks: line.c, offset: line.o };
   }
   if (line.s !== undefined || line.c !== undefined || line.o !== undefined) throw new TreeFormatError('only a file line has a size, chunks or an offset');
