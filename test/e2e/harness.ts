@@ -94,8 +94,12 @@ export async function clickMenuItem(page: Page, item: Locator): Promise<void> {
   await menu.waitFor({ state: 'hidden' });
 }
 
-/** The editor's tabs, quick input and notifications as a user sees them, for a failed test's report. */
+/** The editor's tabs, quick input and notifications as a user sees them, for a failed test's report; never throws. */
 export async function describeScreen(page: Page): Promise<string> {
+  return whatIsOnScreen(page).catch((error: unknown) => `not described (${String(error)})`);
+}
+
+async function whatIsOnScreen(page: Page): Promise<string> {
   const tabs = await page.locator('.tabs-container .tab .label-name').allInnerTexts();
   const widget = page.locator('.quick-input-widget');
   const quickInput = (await widget.isVisible())
@@ -155,11 +159,6 @@ export class Editor {
   /** Clicks the first row of the open quick pick whose text matches `label`. */
   async pickInQuickInput(label: string | RegExp): Promise<void> {
     await this.page.locator('.quick-input-list .monaco-list-row', { hasText: label }).first().click();
-  }
-
-  /** What the user sees of the quick input and the notifications, for a failed step's report. */
-  describeScreen(): Promise<string> {
-    return describeScreen(this.page);
   }
 
   /** Right-clicks the explorer row labelled `rowLabel` and chooses `menuItem` from its context menu. */
@@ -249,7 +248,7 @@ export function stepsOf(t: TestContext, editor: () => Editor) {
       } catch (err) {
         await editor().screenshot(`failed-${name.slice(0, 2).replace(/\W/g, '')}`).catch(() => undefined);
         // The screenshot stays on the machine that ran the test; the report carries this line.
-        stepContext.diagnostic(`on screen: ${await editor().describeScreen().catch((error: unknown) => `not described (${String(error)})`)}`);
+        stepContext.diagnostic(`on screen: ${await describeScreen(editor().page)}`);
         throw err;
       }
     });

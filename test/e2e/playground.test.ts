@@ -52,7 +52,7 @@ test('the playground: open the printed URL, Back Up Now to Teammate, then Ctrl-C
     await backUpSrcFromTheExplorer(page, printed.url);
   } catch (err) {
     await page.screenshot({ path: join(artifacts, 'failed.png') }).catch(() => undefined);
-    t.diagnostic(`on screen: ${await describeScreen(page).catch((error: unknown) => `not described (${String(error)})`)}`);
+    t.diagnostic(`on screen: ${await describeScreen(page)}`);
     throw err;
   }
   await page.screenshot({ path: join(artifacts, 'backed-up.png') });
