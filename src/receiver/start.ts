@@ -124,7 +124,7 @@ async function serve(settings: ReceiverSettings): Promise<{ app: FastifyInstance
   const chunks = new ChunkStore({ storageDir: settings.storageDir, identity: settings.identity, space });
   const cleanedChunks = await chunks.open();
   if (Object.values(cleanedChunks).some((count) => count > 0)) log.info({ event: 'cleaned-chunk-store', ...cleanedChunks });
-  const tls = await tlsCredentialsOf(settings.identity);
+  const tls = tlsCredentialsOf(settings.identity);
   const app = createReceiverServer({ identity: settings.identity, tls, storage, chunks, store: settings.store, log, limits: settings.limits ?? receiverLimitsFromEnv() });
   const { port } = await listen(app, settings.host ?? '::', settings.port, (err) =>
     err.code === 'EADDRINUSE' ? new UserError(`port ${settings.port} is already in use: stop the other receiver or choose another port`, { code: 'conflict' }) : err,

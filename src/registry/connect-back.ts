@@ -13,11 +13,10 @@ import type { PeerAddress } from '../core/registry/protocol';
 export type ConnectBackResult = { reachable: true } | { reachable: false; reason: string };
 
 /** Credentials made once per process: the key proves nothing, it only satisfies the receiver's handshake. */
-let registryCredentials: Promise<TlsCredentials> | undefined;
+let registryCredentials: TlsCredentials | undefined;
 
 export async function connectBack(address: PeerAddress, peerId: string, timeoutMs: number): Promise<ConnectBackResult> {
-  registryCredentials ??= tlsCredentialsOf(generateIdentity());
-  const credentials = await registryCredentials;
+  const credentials = (registryCredentials ??= tlsCredentialsOf(generateIdentity()));
   return new Promise((resolve) => {
     const socket = connect({
       host: address.host,

@@ -18,7 +18,7 @@ function clientOptions(credentials?: TlsCredentials) {
 
 /** An HTTP client whose every connection presents `tlsAs`'s certificate. */
 export async function tlsHttp(tlsAs: Identity): Promise<AxiosInstance> {
-  const httpsAgent = new Agent({ ...clientOptions(await tlsCredentialsOf(tlsAs)), keepAlive: false });
+  const httpsAgent = new Agent({ ...clientOptions(tlsCredentialsOf(tlsAs)), keepAlive: false });
   return axios.create({ validateStatus: () => true, maxRedirects: 0, proxy: false, httpsAgent });
 }
 

@@ -27,7 +27,7 @@ test('strangers trickling hello bodies lose their connections at the request dea
   const bodyBytes = 4096;
   const strangers = await Promise.all(Array.from({ length: 100 }, async () => {
     const identity = generateIdentity();
-    return { identity, credentials: await tlsCredentialsOf(identity) };
+    return { identity, credentials: tlsCredentialsOf(identity) };
   }));
   const clients = strangers.map(({ identity, credentials }) => {
     const body = Buffer.alloc(bodyBytes, 0x20);

@@ -33,7 +33,7 @@ interface TlsEndpoint {
  * to the receiver there, over a TLS connection of its own.
  */
 async function tlsEndpoint(t: TestContext, identity: Identity, forwardTo?: number): Promise<TlsEndpoint> {
-  const credentials = await tlsCredentialsOf(identity);
+  const credentials = tlsCredentialsOf(identity);
   const sockets = new Set<Socket>();
   const endpoint = { port: 0, connections: 0, decryptedBytes: 0 };
   const server = createTlsServer({ ...credentials, minVersion: 'TLSv1.3', requestCert: true, rejectUnauthorized: false }, (client) => {

@@ -4,22 +4,22 @@ import { test } from 'node:test';
 import { generateIdentity, identityFromPem } from '../../src/core/identity/keys';
 import { keyFingerprint, peerIdOfCertificate, tlsCredentialsOf } from '../../src/core/wire/tls-certificate';
 
-test('an identity\'s certificate holds its own key and proves its peer ID; the key PEM is the identity\'s', async () => {
+test('an identity\'s certificate holds its own key and proves its peer ID; the key PEM is the identity\'s', () => {
   const identity = generateIdentity();
-  const credentials = await tlsCredentialsOf(identity);
+  const credentials = tlsCredentialsOf(identity);
   assert.equal(credentials.key, identity.privateKeyPem);
   const proven = peerIdOfCertificate(new X509Certificate(credentials.cert));
   assert.ok(proven.ok);
   assert.equal(proven.peerId, identity.peerId);
   assert.deepEqual(proven.publicKey, identity.publicKey);
-  // Made once per key, whichever object carries it.
-  assert.equal(tlsCredentialsOf(identityFromPem(identity.privateKeyPem)), tlsCredentialsOf(identity));
+  // The same key makes the same certificate, whichever object carries it.
+  assert.deepEqual(tlsCredentialsOf(identityFromPem(identity.privateKeyPem)), credentials);
 });
 
-test('no certificate proves nobody; another identity\'s proves another peer ID', async () => {
+test('no certificate proves nobody; another identity\'s proves another peer ID', () => {
   assert.deepEqual(peerIdOfCertificate(undefined), { ok: false, reason: 'no certificate' });
   const [one, other] = [generateIdentity(), generateIdentity()];
-  const proven = peerIdOfCertificate(new X509Certificate((await tlsCredentialsOf(other)).cert));
+  const proven = peerIdOfCertificate(new X509Certificate(tlsCredentialsOf(other).cert));
   assert.ok(proven.ok);
   assert.notEqual(proven.peerId, one.peerId);
 });

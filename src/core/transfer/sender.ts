@@ -90,7 +90,7 @@ export class PeerClient {
   async probe(peerId: string, address: PeerAddress, options: { pinnedKey?: string | null; signal?: AbortSignal } = {}): Promise<AddressProbe> {
     const url = addressUrl(address);
     const pinnedKey = options.pinnedKey ? Buffer.from(options.pinnedKey, 'base64') : undefined;
-    const credentials = await tlsCredentialsOf(this.identity);
+    const credentials = tlsCredentialsOf(this.identity);
     const agentFor = (signal: AbortSignal) => new PeerTlsAgent(credentials, { peerId, pinnedKey }, signal);
     const signal = anySignal(options.signal, AbortSignal.timeout(connectTimeoutMs));
     const agent = agentFor(signal);

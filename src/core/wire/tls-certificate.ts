@@ -6,15 +6,11 @@
  * certificate is signed by that key, and hashes the key into the peer ID it
  * expected (as Syncthing does with device IDs). TLS 1.3 then proves, on that
  * very connection, that the peer holds the private key (CertificateVerify).
- *
- * @peculiar/x509 writes the certificate: node:crypto reads certificates but
- * cannot make one, and this library does it over WebCrypto, Ed25519 included.
  */
-import 'reflect-metadata';
-import { createHash, createPrivateKey, createPublicKey, webcrypto, type X509Certificate } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import { createHash, createPrivateKey, type X509Certificate } from 'node:crypto';
 import type { Identity } from '../identity/keys';
 import { peerIdOf } from '../identity/peer-id';
+import { selfSignedCertificatePem } from './self-signed-certificate';
 
 export interface TlsCredentials {
   /** PKCS#8 PEM of the identity's private key. */
@@ -25,37 +21,9 @@ export interface TlsCredentials {
 
 export const tlsMinVersion = 'TLSv1.3';
 
-/** Fixed, so that one key always makes the same certificate (Ed25519 signatures are deterministic); nobody checks these dates. */
-const validity = { notBefore: new Date('2000-01-01T00:00:00Z'), notAfter: new Date('9999-12-31T23:59:59Z') };
-
-const credentialsByKey = new Map<string, Promise<TlsCredentials>>();
-
-/** The identity's TLS credentials, made once per key. */
-export function tlsCredentialsOf(identity: Identity): Promise<TlsCredentials> {
-  let credentials = credentialsByKey.get(identity.privateKeyPem);
-  if (!credentials) {
-    credentials = makeCredentials(identity);
-    credentialsByKey.set(identity.privateKeyPem, credentials);
-  }
-  return credentials;
-}
-
-async function makeCredentials(identity: Identity): Promise<TlsCredentials> {
-  x509.cryptoProvider.set(webcrypto);
-  const algorithm = { name: 'Ed25519' };
-  const privateKey = createPrivateKey(identity.privateKeyPem);
-  const keys = {
-    privateKey: await webcrypto.subtle.importKey('pkcs8', privateKey.export({ format: 'der', type: 'pkcs8' }), algorithm, false, ['sign']),
-    publicKey: await webcrypto.subtle.importKey('spki', createPublicKey(privateKey).export({ format: 'der', type: 'spki' }), algorithm, true, ['verify']),
-  };
-  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: '01',
-    name: `CN=${identity.peerId}`,
-    ...validity,
-    signingAlgorithm: algorithm,
-    keys,
-  });
-  return { key: identity.privateKeyPem, cert: certificate.toString('pem') };
+/** The identity's TLS credentials: the same for the same key, every time. */
+export function tlsCredentialsOf(identity: Identity): TlsCredentials {
+  return { key: identity.privateKeyPem, cert: selfSignedCertificatePem(createPrivateKey(identity.privateKeyPem), identity.peerId) };
 }
 
 export type CertificateCheck =
