@@ -9,7 +9,6 @@
  */
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
-import type { z } from 'zod';
 import {
   chunkIdPattern,
   commitRequestSchema,
@@ -22,6 +21,7 @@ import {
   UserError,
   type AllowedSender,
   type ChunkStore,
+  type z,
 } from '../core/receive';
 import { liftRequestDeadline } from '../http-server';
 import { discardRest } from './discard-body';
@@ -124,7 +124,7 @@ function mustBeAllowed(request: FastifyRequest): AllowedSender {
 }
 
 /** The request's JSON body, checked against its signed SHA-256 and parsed with `schema`; a 400 saying `expected` otherwise. */
-function jsonBody<T extends z.ZodType>(request: FastifyRequest, schema: T, expected: string): z.infer<T> {
+function jsonBody<T extends z.ZodMiniType>(request: FastifyRequest, schema: T, expected: string): z.infer<T> {
   const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
   checkSignedBody(request, body);
   let parsed;

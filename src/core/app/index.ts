@@ -31,6 +31,7 @@ export { parseQuota } from '../quota';
 export { resolveRegistryUrl, splitRegistryUrls } from '../registry/registry-url';
 export type { RunPhase, RunProgress } from '../runner';
 export { localTimeZone, type RunReason, type SchedulerEvent } from '../schedule';
+export * as z from '../schema';
 export { checkPlanName } from '../store/plans';
 export type { AllowedSender, DamagedSnapshot, Destination, Plan, PlanItem, Run, RunStatus, SkippedPath, Verification, VerificationStatus } from '../store';
 export type { ExtractReport, PackFileReport, PackProgress } from '../pack';

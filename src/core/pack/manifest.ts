@@ -6,7 +6,7 @@
  * `format` versions the archive layout: a reader refuses formats it does not
  * know, which leaves room for client-side encryption later.
  */
-import { z } from 'zod';
+import * as z from '../schema';
 import { reservedArchiveRoot } from '../plan/designate';
 import { displayName, isUtf8 } from './byte-names';
 
@@ -16,7 +16,7 @@ export const manifestArchivePath = `${reservedArchiveRoot}/manifest.json`;
 
 const pathNote = z.object({ path: z.string(), reason: z.string() });
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+const base64 = z.string().check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/));
 
 /**
  * `path` is the name as text. A name that is not valid UTF-8 cannot be JSON
@@ -24,12 +24,12 @@ const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
  * `pathBytes` holds the exact bytes, in base64. The same goes for a
  * symlink's `target` and `targetBytes`.
  */
-const named = { path: z.string(), pathBytes: base64.optional() };
+const named = { path: z.string(), pathBytes: z.optional(base64) };
 
 const manifestEntry = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('file'), ...named, size: z.number().int().nonnegative(), mode: z.number().int(), mtime: z.number(), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
-  z.object({ type: z.literal('directory'), ...named, size: z.literal(0), mode: z.number().int(), mtime: z.number() }),
-  z.object({ type: z.literal('symlink'), ...named, size: z.literal(0), mode: z.number().int(), mtime: z.number(), target: z.string(), targetBytes: base64.optional() }),
+  z.object({ type: z.literal('file'), ...named, size: z.int().check(z.nonnegative()), mode: z.int(), mtime: z.number(), sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)) }),
+  z.object({ type: z.literal('directory'), ...named, size: z.literal(0), mode: z.int(), mtime: z.number() }),
+  z.object({ type: z.literal('symlink'), ...named, size: z.literal(0), mode: z.int(), mtime: z.number(), target: z.string(), targetBytes: z.optional(base64) }),
 ]);
 
 const manifestSchema = z.object({

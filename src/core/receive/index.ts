@@ -19,6 +19,7 @@ export { Announcer } from '../registry/announcer';
 export { RegistryClient } from '../registry/registry-client';
 export type { PeerAddress } from '../registry/protocol';
 export { mapPort, type PortMapping, type PortMappingOutcome } from '../port-mapping';
+export type * as z from '../schema';
 export type { AllowedSender, Store } from '../store';
 export { helloRequestSchema, type HelloReply } from '../wire/hello';
 export type { ReceiverErrorCode } from '../wire/receiver-error-codes';

@@ -7,7 +7,7 @@
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from '../schema';
 import { UserError } from '../errors';
 import { publishFile, tempPathBeside, writeNewFile } from '../util/publish-file';
 import { kitUploadSchema, type KitUpload } from './kit-protocol';
@@ -15,7 +15,7 @@ import { kitUploadSchema, type KitUpload } from './kit-protocol';
 export const kitFileName = 'recovery-kit.json';
 export const pendingCodeFileName = 'recovery-code';
 
-const kitFileSchema = kitUploadSchema.extend({ createdAt: z.number().int() });
+const kitFileSchema = z.extend(kitUploadSchema, { createdAt: z.int() });
 export type KitFile = z.infer<typeof kitFileSchema>;
 
 export async function readKitFile(homeDir: string): Promise<KitFile | undefined> {

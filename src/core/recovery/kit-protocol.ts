@@ -10,10 +10,10 @@
  *   SHA-256 is the one stored under that lookup ID, else `404` whether or
  *   not a kit exists there. Rate-limited per address and per lookup ID.
  */
-import { z } from 'zod';
+import * as z from '../schema';
 import { sealedKitSchema } from './kit-seal';
 
-const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 
 export const kitUploadSchema = z.object({ lookupId: hex64, verifierHash: hex64, kit: sealedKitSchema });
 export type KitUpload = z.infer<typeof kitUploadSchema>;

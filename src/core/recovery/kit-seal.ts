@@ -7,26 +7,26 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { z } from 'zod';
+import * as z from '../schema';
 import { storageSecretBytes } from '../chunk/chunk-keys';
 import { UserError } from '../errors';
 import { kitHkdf, kitScrypt, wrappingKey, type KitKeys, type KitVersion } from './kit-keys';
 
 const sealedFields = {
   /** Base64 of the 16 random bytes the wrapping key is derived with. */
-  wrapSalt: z.string().max(64),
-  nonce: z.string().max(64),
+  wrapSalt: z.string().check(z.maxLength(64)),
+  nonce: z.string().check(z.maxLength(64)),
   /** Base64 of the ciphertext followed by the 16-byte tag. */
-  sealed: z.string().max(8192),
+  sealed: z.string().check(z.maxLength(8192)),
 };
 
 export const sealedKitSchema = z.discriminatedUnion('version', [
   z.object({
     version: z.literal(1),
-    kdf: z.object({ name: z.literal('scrypt'), N: z.number().int(), r: z.number().int(), p: z.number().int(), salt: z.string().max(128) }),
+    kdf: z.object({ name: z.literal('scrypt'), N: z.int(), r: z.int(), p: z.int(), salt: z.string().check(z.maxLength(128)) }),
     ...sealedFields,
   }),
-  z.object({ version: z.literal(2), kdf: z.object({ name: z.literal('hkdf-sha256'), salt: z.string().max(128) }), ...sealedFields }),
+  z.object({ version: z.literal(2), kdf: z.object({ name: z.literal('hkdf-sha256'), salt: z.string().check(z.maxLength(128)) }), ...sealedFields }),
 ]);
 export type SealedKit = z.infer<typeof sealedKitSchema>;
 
@@ -35,7 +35,7 @@ export interface KitContents {
   storageSecret: Buffer;
 }
 
-const contentsSchema = z.object({ privateKeyPem: z.string().max(4096), storageSecret: z.string().max(128) });
+const contentsSchema = z.object({ privateKeyPem: z.string().check(z.maxLength(4096)), storageSecret: z.string().check(z.maxLength(128)) });
 const tagBytes = 16;
 
 export function sealKit(keys: KitKeys, contents: KitContents): SealedKit {

@@ -4,7 +4,7 @@
  * people; these schemas are the definition.
  */
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from '../schema';
 
 /** Bumped on any change an older server or client could misread; also the /v2 in every path. */
 export const protocolVersion = 2;
@@ -29,10 +29,9 @@ export function isExplicitIp(host: string): boolean {
   return family !== 0 && !unspecified.check(host, family === 6 ? 'ipv6' : 'ipv4');
 }
 
-const explicitHost = z
-  .string()
-  .max(45)
-  .superRefine((host, context) => {
+const explicitHost = z.string().check(
+  z.maxLength(45),
+  z.superRefine((host, context) => {
     if (isExplicitIp(host)) return;
     context.addIssue({
       code: 'custom',
@@ -41,8 +40,9 @@ const explicitHost = z
           ? 'must be an explicit IP address: "", 0.0.0.0 and :: are refused since version 2, so list the addresses this machine can be reached on'
           : 'must be an IP address, not a name',
     });
-  });
-const port = z.int().min(1).max(65535);
+  }),
+);
+const port = z.int().check(z.minimum(1), z.maximum(65535));
 
 /** An address as the peer signs it. */
 export const peerAddressSchema = z.strictObject({ host: explicitHost, port });
@@ -54,10 +54,10 @@ const replyAddressSchema = z.object({ host: explicitHost, port });
 /** What a peer signs. `time` (ms since the epoch) doubles as the sequence number. */
 export const announcementPayloadSchema = z.strictObject({
   version: z.literal(protocolVersion, { error: `unsupported version: this registry speaks version ${protocolVersion}; update Peer Backup` }),
-  peerId: z.string().max(64),
-  publicKey: z.base64().min(1),
-  addresses: z.array(peerAddressSchema).min(1).max(maxAddresses),
-  time: z.int().positive(),
+  peerId: z.string().check(z.maxLength(64)),
+  publicKey: z.base64().check(z.minLength(1)),
+  addresses: z.array(peerAddressSchema).check(z.minLength(1), z.maxLength(maxAddresses)),
+  time: z.int().check(z.positive()),
 });
 export type AnnouncementPayload = z.infer<typeof announcementPayloadSchema>;
 
@@ -67,8 +67,8 @@ export type AnnouncementPayload = z.infer<typeof announcementPayloadSchema>;
  * bytes, so nothing needs canonicalizing.
  */
 export const signedAnnouncementSchema = z.strictObject({
-  payload: z.base64().min(1),
-  signature: z.base64().min(1),
+  payload: z.base64().check(z.minLength(1)),
+  signature: z.base64().check(z.minLength(1)),
 });
 export type SignedAnnouncement = z.infer<typeof signedAnnouncementSchema>;
 
@@ -77,17 +77,17 @@ export const announceReplySchema = z.object({
   /** The signed addresses, as stored. */
   addresses: z.array(replyAddressSchema),
   /** The unsigned hint look-ups will carry: where this announcement came from, when that is not a signed address. */
-  observed: replyAddressSchema.optional(),
+  observed: z.optional(replyAddressSchema),
   lastSeen: z.int(),
   expiresAt: z.int(),
   /** Seconds until the peer should announce again, well before `expiresAt`. */
-  reannounceAfter: z.int().positive(),
+  reannounceAfter: z.int().check(z.positive()),
   /**
    * Seconds between the peer's look-ups of its own entry: a registry that
    * lost its entries (restarted with an empty database) has each back within
    * that time.
    */
-  checkAfter: z.int().positive(),
+  checkAfter: z.int().check(z.positive()),
 });
 export type AnnounceReply = z.infer<typeof announceReplySchema>;
 
@@ -102,7 +102,7 @@ export const lookupReplySchema = z.object({
    * behind NAT is reachable there, but anyone who relays a captured
    * announcement sets it, so senders try it last.
    */
-  observed: replyAddressSchema.optional(),
+  observed: z.optional(replyAddressSchema),
   lastSeen: z.int(),
   expiresAt: z.int(),
 });
@@ -121,7 +121,7 @@ export const reachabilityReplySchema = z.object({
   address: replyAddressSchema,
   reachable: z.boolean(),
   /** Why not, when not reachable. */
-  reason: z.string().max(500).optional(),
+  reason: z.optional(z.string().check(z.maxLength(500))),
 });
 export type ReachabilityReply = z.infer<typeof reachabilityReplySchema>;
 
@@ -145,6 +145,6 @@ export const errorReplySchema = z.object({ error: z.string(), message: z.string(
 export type ErrorReply = z.infer<typeof errorReplySchema>;
 
 /** zod issues as one line: "addresses.0.port: Too big: expected number to be <=65535; time: ...". */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.core.$ZodError): string {
   return error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`).join('; ');
 }

@@ -11,7 +11,7 @@
  * the peer prove it holds its key before sending anything.
  */
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
-import type { z } from 'zod';
+import type * as z from '../schema';
 import type { Identity } from '../identity/keys';
 import { printable } from '../printable';
 import { openAnnouncement } from './announcement';
@@ -116,7 +116,7 @@ export class RegistryEndpoint {
     }
   }
 
-  private parse<T>(schema: z.ZodType<T>, response: AxiosResponse<string>): T {
+  private parse<T>(schema: z.ZodMiniType<T>, response: AxiosResponse<string>): T {
     const parsed = schema.safeParse(parseJson(response.data));
     if (!parsed.success) throw this.garbage(`answered HTTP ${response.status} with a body that is not a registry reply`);
     return parsed.data;

@@ -8,7 +8,7 @@
  * keys. A line from a store is hostile input: decoding checks every field.
  */
 import { isUtf8 } from 'node:buffer';
-import { z } from 'zod';
+import * as z from '../schema';
 import { chunkIdPattern } from '../wire/chunk-protocol';
 
 /**
@@ -50,21 +50,19 @@ function integerJson(value: number): string {
   return String(Math.trunc(value) || 0);
 }
 
-const bytes = z.string().max(64 * 1024);
-const lineSchema = z
-  .object({
-    p: bytes.optional(),
-    pb: z.string().base64().max(64 * 1024).optional(),
-    t: z.enum(['f', 'd', 'l']),
-    m: z.number().int().min(0).max(0o7777),
-    mt: z.number().int().min(-8.64e15).max(8.64e15),
-    s: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
-    c: z.array(z.string().regex(chunkIdPattern)).max(1_000_000).optional(),
-    o: z.number().int().nonnegative().max(maxSharedChunkBytes).optional(),
-    l: bytes.optional(),
-    lb: z.string().base64().max(64 * 1024).optional(),
-  })
-  .strict();
+const bytes = z.string().check(z.maxLength(64 * 1024));
+const lineSchema = z.strictObject({
+  p: z.optional(bytes),
+  pb: z.optional(z.base64().check(z.maxLength(64 * 1024))),
+  t: z.enum(['f', 'd', 'l']),
+  m: z.int().check(z.minimum(0), z.maximum(0o7777)),
+  mt: z.int().check(z.minimum(-8.64e15), z.maximum(8.64e15)),
+  s: z.optional(z.int().check(z.nonnegative(), z.maximum(Number.MAX_SAFE_INTEGER))),
+  c: z.optional(z.array(z.string().check(z.regex(chunkIdPattern))).check(z.maxLength(1_000_000))),
+  o: z.optional(z.int().check(z.nonnegative(), z.maximum(maxSharedChunkBytes))),
+  l: z.optional(bytes),
+  lb: z.optional(z.base64().check(z.maxLength(64 * 1024))),
+});
 
 /** Parses one line (without its newline); TreeFormatError says what is wrong with it. */
 export function decodeTreeLine(text: string): TreeEntry {

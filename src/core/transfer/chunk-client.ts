@@ -19,7 +19,7 @@ import { kitOpenAnswerSchema, type KitUpload } from '../recovery/kit-protocol';
 import type { SealedKit } from '../recovery/kit-seal';
 import { printable } from '../printable';
 import type { ChunkSource, StoredChunk } from '../restore/chunk-source';
-import { z } from 'zod';
+import * as z from '../schema';
 import {
   chunkIdPattern,
   maxBytesPerRead,
@@ -51,14 +51,14 @@ const maxManifestListingBytes = 128 * 1024 * 1024;
 /** Small JSON answers (missing IDs, a receipt, a refusal). */
 const maxAnswerBytes = 2 * maxJsonBodyBytes;
 
-const deletedAnswerSchema = z.object({ freedBytes: z.number().int().nonnegative(), removedPacks: z.number().int().nonnegative() });
+const deletedAnswerSchema = z.object({ freedBytes: z.int().check(z.nonnegative()), removedPacks: z.int().check(z.nonnegative()) });
 
 const scrubAnswerSchema = z.object({
-  packsChecked: z.number().int().nonnegative(),
-  damagedPacks: z.array(z.string().regex(chunkIdPattern)).max(maxListedReceipts * 100),
+  packsChecked: z.int().check(z.nonnegative()),
+  damagedPacks: z.array(z.string().check(z.regex(chunkIdPattern))).check(z.maxLength(maxListedReceipts * 100)),
   snapshots: z
-    .array(z.object({ snapshotId: z.string().max(128), damagedPacks: z.array(z.string().regex(chunkIdPattern)), problem: z.string().max(2000).optional() }))
-    .max(maxListedReceipts),
+    .array(z.object({ snapshotId: z.string().check(z.maxLength(128)), damagedPacks: z.array(z.string().check(z.regex(chunkIdPattern))), problem: z.optional(z.string().check(z.maxLength(2000))) }))
+    .check(z.maxLength(maxListedReceipts)),
 });
 export type ScrubAnswer = z.infer<typeof scrubAnswerSchema>;
 

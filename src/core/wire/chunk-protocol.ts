@@ -5,11 +5,11 @@
  * manifest the sender signs; the receiver commits it only when every chunk it
  * references is stored. docs/PROTOCOL.md describes the bytes.
  */
-import { z } from 'zod';
+import * as z from '../schema';
 
 /** Sealed chunks and tree chunks are named by their keyed ID; reference chunks by the SHA-256 of their bytes. Both are 64 lowercase hex digits. */
 export const chunkIdPattern = /^[0-9a-f]{64}$/;
-const chunkId = z.string().regex(chunkIdPattern);
+const chunkId = z.string().check(z.regex(chunkIdPattern));
 
 /** The suffix of a reference chunk's entry name in a pack: `<sha256>.r`. A sealed chunk's entry is named by its ID alone. */
 export const referenceEntrySuffix = '.r';
@@ -28,14 +28,14 @@ export const maxIdsPerReferenceChunk = 65_536;
 export const maxJsonBodyBytes = 2 * 1024 * 1024;
 
 /** POST /v2/chunks/missing: which of these does the receiver not hold for me? */
-export const missingQuestionSchema = z.object({ ids: z.array(chunkId).max(maxIdsPerQuestion) });
-export const missingAnswerSchema = z.object({ missing: z.array(chunkId).max(maxIdsPerQuestion) });
+export const missingQuestionSchema = z.object({ ids: z.array(chunkId).check(z.maxLength(maxIdsPerQuestion)) });
+export const missingAnswerSchema = z.object({ missing: z.array(chunkId).check(z.maxLength(maxIdsPerQuestion)) });
 
 /** PUT /v2/packs/{packId}: the body is the pack; its ID is the SHA-256 of its bytes. */
-export const packAnswerSchema = z.object({ packId: chunkId, chunks: z.number().int().nonnegative() });
+export const packAnswerSchema = z.object({ packId: chunkId, chunks: z.int().check(z.nonnegative()) });
 
 /** POST /v2/chunks/read: the receiver answers with a tar stream of these entries, in this order. */
-export const readQuestionSchema = z.object({ ids: z.array(chunkId).min(1).max(maxIdsPerRead) });
+export const readQuestionSchema = z.object({ ids: z.array(chunkId).check(z.minLength(1), z.maxLength(maxIdsPerRead)) });
 
 /**
  * The statement a sender signs for each snapshot. `tree` lists the sealed
@@ -45,16 +45,16 @@ export const readQuestionSchema = z.object({ ids: z.array(chunkId).min(1).max(ma
  */
 export const manifestSchema = z.object({
   version: z.literal(2),
-  snapshotId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
-  plan: z.string().min(1).max(128),
+  snapshotId: z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/)),
+  plan: z.string().check(z.minLength(1), z.maxLength(128)),
   sender: z.string(),
   receiver: z.string(),
-  createdAt: z.number().int(),
-  files: z.number().int().nonnegative(),
+  createdAt: z.int(),
+  files: z.int().check(z.nonnegative()),
   /** The plaintext bytes of every file in the tree: restore refuses to write more. */
-  contentBytes: z.number().int().nonnegative(),
-  tree: z.array(chunkId).min(1).max(10_000),
-  references: z.array(chunkId).max(10_000),
+  contentBytes: z.int().check(z.nonnegative()),
+  tree: z.array(chunkId).check(z.minLength(1), z.maxLength(10_000)),
+  references: z.array(chunkId).check(z.maxLength(10_000)),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 
@@ -62,7 +62,7 @@ export type Manifest = z.infer<typeof manifestSchema>;
 export const commitRequestSchema = z.object({ manifest: z.object({ statement: z.string(), signature: z.string() }) });
 
 /** The 409 answer to a commit that references chunks the receiver does not hold. */
-export const missingChunksRefusalSchema = z.object({ error: z.literal('missing-chunks'), message: z.string(), missing: z.array(chunkId).max(maxIdsPerQuestion) });
+export const missingChunksRefusalSchema = z.object({ error: z.literal('missing-chunks'), message: z.string(), missing: z.array(chunkId).check(z.maxLength(maxIdsPerQuestion)) });
 
 /** GET /v2/snapshots: each committed snapshot, the sender's signed manifest and the receiver's signed receipt. */
 export const snapshotListingSchema = z.object({

@@ -3,18 +3,18 @@
  * is left?". Who the receiver is has already been proven by then, in the
  * TLS handshake of the connection the hello travels on (tls-certificate.ts).
  */
-import { z } from 'zod';
+import * as z from '../schema';
 
 export const helloRequestSchema = z.object({
   /** Bytes the sender intends to store, so the answer can say whether they fit. */
-  size: z.number().int().nonnegative().optional(),
+  size: z.optional(z.int().check(z.nonnegative())),
 });
 
 export const helloReplySchema = z.object({
-  version: z.number().int(),
+  version: z.int(),
   allowed: z.boolean(),
-  quotaBytes: z.number().int().nullable(),
-  usedBytes: z.number().int().nullable(),
+  quotaBytes: z.nullable(z.int()),
+  usedBytes: z.nullable(z.int()),
 });
 
 export type HelloRequest = z.infer<typeof helloRequestSchema>;

@@ -4,7 +4,7 @@
  * archive); version 2 a chunked one (size: the stored bytes of every chunk it
  * references; sha256: of its signed manifest's statement bytes).
  */
-import { z } from 'zod';
+import * as z from '../schema';
 
 export const receiptSchema = z.object({
   version: z.union([z.literal(1), z.literal(2)]),
@@ -12,9 +12,9 @@ export const receiptSchema = z.object({
   plan: z.string(),
   sender: z.string(),
   receiver: z.string(),
-  size: z.number().int().nonnegative(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  storedAt: z.number().int(),
+  size: z.int().check(z.nonnegative()),
+  sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  storedAt: z.int(),
 });
 
 export type Receipt = z.infer<typeof receiptSchema>;

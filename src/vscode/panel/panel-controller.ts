@@ -4,8 +4,7 @@
  * the webview is ready, checks every incoming message's shape, dispatches
  * requests, and answers each with one reply under the same request id.
  */
-import { z } from 'zod';
-import { UserError } from '../../core/app';
+import { UserError, z } from '../../core/app';
 import { InvalidFields } from './field-checks';
 import type { PanelRequests, PanelState, Reply, RequestMethod, RevealTarget, ToWebview } from './protocol';
 
@@ -16,14 +15,14 @@ export interface WebviewPort {
 export type RequestHandlers = { [M in RequestMethod]: (params: PanelRequests[M]['params']) => Promise<PanelRequests[M]['result']> };
 
 // Text fields are bounded so a runaway message cannot make the host parse megabytes.
-const text = z.string().max(4096);
+const text = z.string().check(z.maxLength(4096));
 const none = z.strictObject({});
 
 const paramSchemas = {
   refresh: none,
   previewSchedule: z.strictObject({ schedule: text }),
   createPlan: z.strictObject({ name: text }),
-  savePlan: z.strictObject({ plan: text, destination: text, schedule: text, excludes: z.string().max(65536) }),
+  savePlan: z.strictObject({ plan: text, destination: text, schedule: text, excludes: z.string().check(z.maxLength(65536)) }),
   setPlanEnabled: z.strictObject({ plan: text, enabled: z.boolean() }),
   addPaths: z.strictObject({ plan: text, kind: z.enum(['files', 'folders']) }),
   removePath: z.strictObject({ plan: text, sourcePath: text }),
@@ -41,13 +40,13 @@ const paramSchemas = {
   hostRegistry: none,
   stopHostingRegistry: none,
   teammateFigures: z.strictObject({ peerId: text }),
-} satisfies { [M in RequestMethod]: z.ZodType<PanelRequests[M]['params']> };
+} satisfies { [M in RequestMethod]: z.ZodMiniType<PanelRequests[M]['params']> };
 
 const messageSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('ready') }),
   z.strictObject({
     kind: z.literal('request'),
-    requestId: z.int().nonnegative(),
+    requestId: z.int().check(z.nonnegative()),
     method: z.enum(Object.keys(paramSchemas) as [RequestMethod, ...RequestMethod[]]),
     params: z.unknown(),
   }),

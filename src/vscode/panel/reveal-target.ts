@@ -3,13 +3,13 @@
  * from our views' items, but any extension may run the command: anything
  * that is not a target opens the panel as it is.
  */
-import { z } from 'zod';
+import { z } from '../../core/app';
 import type { RevealTarget } from './protocol';
 
 const revealTargetSchema = z.union([
-  z.object({ plan: z.string().min(1) }).strict(),
-  z.object({ teammate: z.string().min(1) }).strict(),
-  z.object({ receiving: z.literal(true) }).strict(),
+  z.strictObject({ plan: z.string().check(z.minLength(1)) }),
+  z.strictObject({ teammate: z.string().check(z.minLength(1)) }),
+  z.strictObject({ receiving: z.literal(true) }),
 ]);
 
 export function revealTargetOf(value: unknown): RevealTarget | undefined {

@@ -1,14 +1,14 @@
 /** A pack's index file: one JSON line per entry ({id, kind, offset, length}), written before the pack is published. */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from '../../schema';
 import { chunkIdPattern } from '../../wire/chunk-protocol';
 import type { PackEntry } from './pack-entries';
 
 const lineSchema = z.object({
-  id: z.string().regex(chunkIdPattern),
+  id: z.string().check(z.regex(chunkIdPattern)),
   kind: z.enum(['sealed', 'reference']),
-  offset: z.number().int().nonnegative(),
-  length: z.number().int().nonnegative(),
+  offset: z.int().check(z.nonnegative()),
+  length: z.int().check(z.nonnegative()),
 });
 
 export function indexFileText(entries: PackEntry[]): string {

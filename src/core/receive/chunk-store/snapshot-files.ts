@@ -1,6 +1,6 @@
 /** A committed snapshot's file, `snapshots/<id>.json`: the sender's signed manifest and the receipt this receiver signed for it. */
 import { readdir, readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from '../../schema';
 import { receiptSchema, type Receipt } from '../../wire/receipt';
 import { openStatement, type SignedStatement } from '../../wire/signing';
 import { snapshotSuffix, type StoreLayout } from './store-layout';
