@@ -9,6 +9,7 @@
  * same certificate.
  */
 import { createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { printable } from '../printable';
 
 const tags = { integer: 0x02, bitString: 0x03, oid: 0x06, printableString: 0x13, utcTime: 0x17, generalizedTime: 0x18, sequence: 0x30, set: 0x31, version: 0xa0 };
 
@@ -17,12 +18,12 @@ const ed25519Algorithm = der(tags.sequence, der(tags.oid, Buffer.from([0x2b, 0x6
 /** 2.5.4.3, id-at-commonName. */
 const commonNameOid = der(tags.oid, Buffer.from([0x55, 0x04, 0x03]));
 const validity = der(tags.sequence, der(tags.utcTime, Buffer.from('000101000000Z')), der(tags.generalizedTime, Buffer.from('99991231235959Z')));
-const printable = /^[A-Za-z0-9 '()+,./:=?-]+$/;
+const printableStringCharacters = /^[A-Za-z0-9 '()+,./:=?-]+$/;
 
 /** The PEM of the certificate of `privateKey`'s own public key, named `commonName` (PrintableString characters only) and signed by that key. */
 export function selfSignedCertificatePem(privateKey: KeyObject, commonName: string): string {
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`a certificate needs an Ed25519 key, not ${privateKey.asymmetricKeyType}`);
-  if (!printable.test(commonName)) throw new Error(`"${commonName}" is not a PrintableString`);
+  if (!printableStringCharacters.test(commonName)) throw new Error(`"${printable(commonName)}" is not a PrintableString`);
   const name = der(tags.sequence, der(tags.set, der(tags.sequence, commonNameOid, der(tags.printableString, Buffer.from(commonName)))));
   const publicKeyInfo = createPublicKey(privateKey).export({ format: 'der', type: 'spki' });
   const toBeSigned = der(
