@@ -74,7 +74,7 @@ async function serveAsTeammate(
   identity: Identity,
   handle: (request: IncomingMessage, response: ServerResponse, sender: string) => Promise<void>,
 ): Promise<{ port: number }> {
-  const tls = { ...(tlsCredentialsOf(identity)), minVersion: tlsMinVersion, requestCert: true, rejectUnauthorized: false } as const;
+  const tls = { ...tlsCredentialsOf(identity), minVersion: tlsMinVersion, requestCert: true, rejectUnauthorized: false } as const;
   const server = createServer(tls, (request, response) => {
     const sender = String(request.headers[headers.peer] ?? '');
     if (request.method === 'POST' && request.url === '/v1/hello') {

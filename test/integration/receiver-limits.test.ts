@@ -25,10 +25,10 @@ test('strangers trickling hello bodies lose their connections at the request dea
   const receiver = await makeHome(t);
   const running = await startReceiverWith(t, receiver.home, registry.url, { env: { PEER_BACKUP_RECEIVER_REQUEST_TIMEOUT: '1' } });
   const bodyBytes = 4096;
-  const strangers = await Promise.all(Array.from({ length: 100 }, async () => {
+  const strangers = Array.from({ length: 100 }, () => {
     const identity = generateIdentity();
     return { identity, credentials: tlsCredentialsOf(identity) };
-  }));
+  });
   const clients = strangers.map(({ identity, credentials }) => {
     const body = Buffer.alloc(bodyBytes, 0x20);
     const headers = { 'content-type': 'application/json', 'content-length': String(bodyBytes), host: '127.0.0.1', ...signedHeaders(identity, receiver.peerId, 'POST', '/v1/hello', body) };
