@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openStore, type CachedFile, type FileCacheMap } from '../../src/core/store';
+import { openStore, type CachedFile, type FileCacheMap, type Store } from '../../src/core/store';
 import { Database } from '../../src/core/store/database';
 import { tempDir } from '../helpers/temp';
 
@@ -10,6 +10,13 @@ const id = (byte: number) => Buffer.alloc(32, byte).toString('hex');
 function file(size: number, chunks: string[]): CachedFile {
   // Nanosecond times and inodes past 2^53 must come back exact.
   return { size, mtimeNs: 1_760_000_000_123_456_789n, ctimeNs: 1_760_000_001_987_654_321n, inode: 2n ** 60n + 7n, chunks };
+}
+
+/** What a run that found `files`, in this order, leaves as the plan's cache once its snapshot is committed. */
+async function saveFiles(store: Store, planId: number, destination: string, files: FileCacheMap): Promise<void> {
+  const writer = await store.fileCache.writer(planId);
+  for (const [key, file] of files) writer.add(key, file);
+  await store.fileCache.save(planId, destination, await writer.finish());
 }
 
 async function storeWithPlan(t: Parameters<typeof tempDir>[0]) {
@@ -26,7 +33,7 @@ test('a plan’s file cache comes back as saved: byte paths, exact nanosecond ti
     [Buffer.from([0x2f, 0x77, 0x2f, 0xff, 0xfe]).toString('latin1'), file(9_000_000, [id(2), id(3), id(2)])],
     [Buffer.from('/w/empty').toString('latin1'), file(0, [])],
   ]);
-  await store.fileCache.save(plan.id, 'PEER-A', current);
+  await saveFiles(store, plan.id, 'PEER-A', current);
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), current);
 });
 
@@ -34,22 +41,22 @@ test('saving drops vanished files and other destinations’ rows; clearing and d
   const { store, plan } = await storeWithPlan(t);
   const a = Buffer.from('/w/a').toString('latin1');
   const b = Buffer.from('/w/b').toString('latin1');
-  await store.fileCache.save(plan.id, 'PEER-OLD', new Map([[a, file(1, [id(9)])]]));
+  await saveFiles(store, plan.id, 'PEER-OLD', new Map([[a, file(1, [id(9)])]]));
   const first: FileCacheMap = new Map([
     [a, file(1, [id(1)])],
     [b, file(2, [id(2)])],
   ]);
-  await store.fileCache.save(plan.id, 'PEER-A', first);
+  await saveFiles(store, plan.id, 'PEER-A', first);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-OLD')).size, 0);
 
   const second: FileCacheMap = new Map([[a, file(5, [id(5)])]]);
-  await store.fileCache.save(plan.id, 'PEER-A', second);
+  await saveFiles(store, plan.id, 'PEER-A', second);
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), second);
 
   await store.fileCache.clear(plan.id);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
 
-  await store.fileCache.save(plan.id, 'PEER-A', second);
+  await saveFiles(store, plan.id, 'PEER-A', second);
   await store.plans.remove(plan.name);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
 });
@@ -58,11 +65,11 @@ test('a file stored as a slice of a shared chunk keeps its offset, and a new off
   const { store, plan } = await storeWithPlan(t);
   const key = Buffer.from('/w/small.txt').toString('latin1');
   const first: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 1_000 }]]);
-  await store.fileCache.save(plan.id, 'PEER-A', first);
+  await saveFiles(store, plan.id, 'PEER-A', first);
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), first);
 
   const moved: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 2_000 }]]);
-  await store.fileCache.save(plan.id, 'PEER-A', moved);
+  await saveFiles(store, plan.id, 'PEER-A', moved);
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), moved);
 });
 
@@ -75,12 +82,12 @@ test('files are kept in pages cut by path, so one changed and one added file rew
   const files: FileCacheMap = new Map();
   for (let index = 0; index < 20_000; index++) files.set(keyOf(index), { ...file(index, [id(index % 256)]), offset: index % 7 === 0 ? index : undefined });
   for (const entry of files.values()) if (entry.offset === undefined) delete entry.offset;
-  await store.fileCache.save(plan.id, 'PEER-A', files);
+  await saveFiles(store, plan.id, 'PEER-A', files);
   const before = await digests();
   assert.ok(before.size >= 10, `${before.size} pages`);
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), files);
 
-  await store.fileCache.save(plan.id, 'PEER-A', files);
+  await saveFiles(store, plan.id, 'PEER-A', files);
   assert.deepEqual(await digests(), before, 'saving the same files again changes no page');
 
   const changed: FileCacheMap = new Map();
@@ -88,7 +95,7 @@ test('files are kept in pages cut by path, so one changed and one added file rew
     changed.set(key, key === keyOf(5_000) ? file(1, [id(1)]) : entry);
     if (key === keyOf(12_000)) changed.set(`${key}.new`, file(2, [id(2)]));
   }
-  await store.fileCache.save(plan.id, 'PEER-A', changed);
+  await saveFiles(store, plan.id, 'PEER-A', changed);
   const after = await digests();
   const gone = [...before].filter((digest) => !after.has(digest));
   assert.ok(gone.length >= 2 && gone.length <= 4, `${gone.length} of ${before.size} pages rewritten`);
@@ -103,7 +110,7 @@ test('saving what was loaded, with some files changed, added and removed, stores
   const keyOf = (index: number) => Buffer.from(`/w/dir-${Math.floor(index / 100)}/file-${index}.txt`).toString('latin1');
   const files: FileCacheMap = new Map();
   for (let index = 0; index < 20_000; index++) files.set(keyOf(index), file(index, [id(Math.floor(index / 50) % 256)]));
-  await store.fileCache.save(plan.id, 'PEER-A', files);
+  await saveFiles(store, plan.id, 'PEER-A', files);
 
   const loaded = await store.fileCache.load(plan.id, 'PEER-A');
   const loadedInWalkOrder = [...files.keys()].map((key) => [key, loaded.get(key)!] as const);
@@ -113,7 +120,7 @@ test('saving what was loaded, with some files changed, added and removed, stores
     next.set(key, key === keyOf(7_000) ? file(1, [id(1)]) : entry);
     if (key === keyOf(15_000)) next.set(`${key}.new`, file(2, [id(2)]));
   }
-  await store.fileCache.save(plan.id, 'PEER-A', next);
+  await saveFiles(store, plan.id, 'PEER-A', next);
   const kept = await digests();
   assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), next);
 
@@ -121,17 +128,71 @@ test('saving what was loaded, with some files changed, added and removed, stores
   const fresh = await openStore(store.file);
   t.after(() => fresh.close());
   await fresh.fileCache.clear(plan.id);
-  await fresh.fileCache.save(plan.id, 'PEER-A', next);
+  await saveFiles(fresh, plan.id, 'PEER-A', next);
   assert.deepEqual(await digests(), kept);
 });
 
-test('a loaded page whose row was dropped meanwhile is written again when its files come back unchanged', async (t) => {
+test('a cache cleared during a run stays cleared: saving brings back neither the loaded pages nor those staged before', async (t) => {
   const { store, plan } = await storeWithPlan(t);
   const files: FileCacheMap = new Map();
   for (let index = 0; index < 5_000; index++) files.set(Buffer.from(`/w/file-${index}`).toString('latin1'), file(index, [id(index % 256)]));
-  await store.fileCache.save(plan.id, 'PEER-A', files);
+  await saveFiles(store, plan.id, 'PEER-A', files);
   const loaded = await store.fileCache.load(plan.id, 'PEER-A');
+  const writer = await store.fileCache.writer(plan.id);
+  for (const [key, entry] of loaded) writer.add(key, entry);
+  writer.add(Buffer.from('/w/new').toString('latin1'), file(1, [id(1)]));
+  const staged = await writer.finish();
   await store.fileCache.clear(plan.id);
-  await store.fileCache.save(plan.id, 'PEER-A', loaded);
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), files);
+  await store.fileCache.save(plan.id, 'PEER-A', staged);
+  assert.ok(staged.keptDigests.length > 0, 'the loaded pages came back whole');
+  assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
+});
+
+test('files whose chunks come later keep their place in walk order, so the pages are those of the files in order', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const keyOf = (index: number) => Buffer.from(`/w/file-${index}`).toString('latin1');
+  const files: FileCacheMap = new Map();
+  for (let index = 0; index < 3_000; index++) files.set(keyOf(index), file(index, [id(index % 256)]));
+  await saveFiles(store, plan.id, 'PEER-A', files);
+  const inOrder = await store.fileCache.load(plan.id, 'PEER-A');
+
+  // The same files, every third one filled only after the files behind it, one left out.
+  const other = await openStore(store.file);
+  t.after(() => other.close());
+  await other.fileCache.clear(plan.id);
+  const writer = await other.fileCache.writer(plan.id);
+  const fills: (() => void)[] = [];
+  for (const [key, entry] of files) {
+    if (entry.size % 3 !== 0) writer.add(key, entry);
+    else {
+      const fill = writer.reserve(key);
+      fills.push(() => fill(key === keyOf(1_500) ? undefined : entry));
+    }
+  }
+  await assert.rejects(writer.finish(), /never filled/);
+  for (const fill of fills.reverse()) fill();
+  await other.fileCache.save(plan.id, 'PEER-A', await writer.finish());
+  const expected = new Map([...inOrder].filter(([key]) => key !== keyOf(1_500)));
+  assert.deepEqual(await other.fileCache.load(plan.id, 'PEER-A'), expected);
+});
+
+test('pages a run staged become the cache only when saved; the next run drops those of one that was never saved', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const db = await Database.open(store.file);
+  t.after(() => db.close());
+  const stagedRows = async () => (await db.get<{ count: number }>('SELECT count(*) AS count FROM file_cache_staged_pages'))!.count;
+  const before: FileCacheMap = new Map([[Buffer.from('/w/a').toString('latin1'), file(1, [id(1)])]]);
+  await saveFiles(store, plan.id, 'PEER-A', before);
+
+  const failed = await store.fileCache.writer(plan.id);
+  for (let index = 0; index < 2_000; index++) failed.add(Buffer.from(`/w/failed-${index}`).toString('latin1'), file(index, [id(2)]));
+  await failed.finish();
+  assert.ok((await stagedRows()) > 0, 'pages are staged as the run goes');
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), before, 'a run never saved leaves the cache as it was');
+
+  await store.fileCache.writer(plan.id);
+  assert.equal(await stagedRows(), 0, 'the next run starts with nothing staged');
+  await saveFiles(store, plan.id, 'PEER-A', before);
+  assert.equal(await stagedRows(), 0, 'saving leaves nothing staged');
+  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), before);
 });

@@ -5,7 +5,7 @@
 import type { ChunkKeys } from '../chunk/chunk-keys';
 import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
-import type { FileCacheMap, Plan, SkippedPath, Store } from '../store';
+import type { Plan, SkippedPath, Store } from '../store';
 import type { Receipt } from '../wire/receipt';
 import type { SignedStatement } from '../wire/signing';
 import { BackupProgress, type BackupFigures } from './backup-progress';
@@ -41,14 +41,14 @@ export async function runChunkedBackup(options: ChunkedBackupOptions): Promise<C
   const { store, plan } = options;
   const progress = new BackupProgress(options.onProgress, options.now);
   const cached = await store.fileCache.load(plan.id, plan.destination);
-  let pass = await sendSnapshotPass({ ...options, cache: cached, progress });
+  let pass = await sendSnapshotPass({ ...options, cache: cached, nextCache: await store.fileCache.writer(plan.id), progress });
   if (!pass.commit.committed) {
     // The destination lacks chunks this machine's cache said it holds (it lost them, or collected them as
     // garbage): the cache cannot be trusted, so forget it and send the snapshot once more reading every file,
     // which asks the destination about every chunk again.
     await store.fileCache.clear(plan.id);
     progress.startOver();
-    pass = await sendSnapshotPass({ ...options, packPathPrefix: `${options.packPathPrefix}full-`, cache: new Map(), progress });
+    pass = await sendSnapshotPass({ ...options, packPathPrefix: `${options.packPathPrefix}full-`, cache: new Map(), nextCache: await store.fileCache.writer(plan.id), progress });
   }
   const { commit } = pass;
   if (!commit.committed) {
@@ -57,7 +57,7 @@ export async function runChunkedBackup(options: ChunkedBackupOptions): Promise<C
       { code: 'transfer-failed', retryable: false },
     );
   }
-  await store.fileCache.save(plan.id, plan.destination, pass.cache satisfies FileCacheMap);
+  await store.fileCache.save(plan.id, plan.destination, pass.nextCache);
   progress.changed(true);
   return { receipt: commit.receipt, signed: commit.signed, files: pass.files, contentBytes: pass.contentBytes, figures: progress.figures, skipped: pass.skipped };
 }

@@ -7,9 +7,10 @@
  * keeps its cached chunk IDs (or slice) and is not opened; a small file is
  * read whole there and put into a bundle it shares with other small files
  * (small-file-bundle.ts); anything larger is read here, cut, named and
- * queued (chunk-sender.ts). Tree lines and the reference list are cut into
- * chunks as the walk goes, so memory holds the file cache and the set of
- * chunk IDs of this run, never the tree or a file's content.
+ * queued (chunk-sender.ts). Tree lines, the reference list and the next
+ * file cache are written as the walk goes, so memory holds the loaded file
+ * cache and the set of chunk IDs of this run, never the tree, the next
+ * cache or a file's content.
  *
  * The walk's rules are the archive packer's: paths are bytes, symlinks are
  * stored and never followed, special files are skipped with a reason, a
@@ -25,7 +26,7 @@ import { Exclusion } from '../pack/exclusion';
 import { walkBatches } from '../pack/source-walk';
 import { signManifest } from '../snapshot/manifest';
 import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
-import type { CachedFile, FileCacheMap, FileStamp, Plan, SkippedPath } from '../store';
+import type { CachedFile, FileCacheMap, FileCacheWriter, FileStamp, Plan, SkippedPath, StagedCache } from '../store';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
@@ -49,6 +50,8 @@ export interface PassOptions {
   destination: ChunkDestination;
   /** The plan's cached files at this destination; empty for a pass that reads everything. */
   cache: FileCacheMap;
+  /** Takes the file cache of this pass: every file read or reused, unless it changed while read. */
+  nextCache: FileCacheWriter;
   /** Pack files are named this followed by a number and `.tar`. */
   packPathPrefix: string;
   progress: BackupProgress;
@@ -61,8 +64,8 @@ export interface PassResult {
   files: number;
   contentBytes: number;
   skipped: SkippedPath[];
-  /** What the file cache should hold if the commit took: every file read or reused, unless it changed while read. */
-  cache: FileCacheMap;
+  /** The file cache to save if the commit took. */
+  nextCache: StagedCache;
 }
 
 /** A file's cache entry, made field by field: every entry then has one shape, whatever made it. */
@@ -71,7 +74,7 @@ function cachedFileOf({ size, mtimeNs, ctimeNs, inode }: FileStamp, chunks: stri
 }
 
 export async function sendSnapshotPass(options: PassOptions): Promise<PassResult> {
-  const { plan, progress, signal } = options;
+  const { plan, progress, signal, nextCache } = options;
   const figures = progress.figures;
   const shipper = new PackShipper(options.destination, options.packPathPrefix, signal, (count) => {
     figures.sentBytes += count;
@@ -106,7 +109,6 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
 
   const skipped: SkippedPath[] = [];
   const changed: SkippedPath[] = [];
-  const cache: FileCacheMap = new Map();
   const chunker = new FastCdcChunker();
   const buffer = Buffer.allocUnsafe(readBufferBytes);
   const exclusion = new Exclusion(plan.excludes, plan.respectGitignore, (path, reason) => skipped.push({ path, reason }));
@@ -145,7 +147,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
             if ('unchanged' in look) {
               size = cached!.size;
               waiting = bundle.add(entryOf({ size, chunks: cached!.chunks, mtimeNs: cached!.mtimeNs, mode: look.mode, offset: cached!.offset }));
-              cache.set(key, cached!);
+              nextCache.add(key, cached!);
               figures.unchangedFiles++;
               figures.unchangedBytes += size;
               figures.bytes += size;
@@ -156,14 +158,15 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
               figures.bytes += size;
               if (look.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: look.changed });
               const entry = entryOf({ size, chunks: [], mtimeNs: stamp.mtimeNs, mode: look.mode });
-              // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it: the entry
-              // is replaced in its place once the bundle is cut, which is before the cache is saved.
-              if (look.changed === undefined) cache.set(key, cachedFileOf(stamp, []));
-              const remember = (named: { chunks: string[]; offset?: number }) => {
-                if (look.changed !== undefined) return;
-                cache.set(key, cachedFileOf(stamp, named.chunks, named.offset));
-              };
-              waiting = size === 0 ? bundle.add(entry) : bundle.addFile(entry, content, remember);
+              if (size === 0) {
+                if (look.changed === undefined) nextCache.add(key, cachedFileOf(stamp, []));
+                waiting = bundle.add(entry);
+              } else {
+                // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it: its
+                // place is kept until the bundle is cut and names its chunk.
+                const remember = look.changed === undefined ? nextCache.reserve(key) : undefined;
+                waiting = bundle.addFile(entry, content, (named) => remember?.(cachedFileOf(stamp, named.chunks, named.offset)));
+              }
             } else {
               const opening = await openRegularFile(found.sourcePath);
               if ('skipped' in opening) {
@@ -185,7 +188,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
               );
               size = read.size;
               if (read.changed !== undefined) changed.push({ path: displayName(found.sourcePath), reason: read.changed });
-              else cache.set(key, cachedFileOf(read.stamp, read.chunks));
+              else nextCache.add(key, cachedFileOf(read.stamp, read.chunks));
               waiting = bundle.add(entryOf({ size, chunks: read.chunks, mtimeNs: read.stamp.mtimeNs, mode: Number(opening.stats.mode) }));
             }
             files++;
@@ -213,6 +216,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     await addReferences([]);
     await sender.finish();
     await shipper.finish();
+    const staged = await nextCache.finish();
     const manifest: Manifest = {
       version: 2,
       snapshotId: options.snapshotId,
@@ -226,7 +230,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
       references: referenceIds,
     };
     const commit = await options.destination.commit(options.snapshotId, signManifest(options.identity, manifest), signal);
-    return { commit, files, contentBytes, skipped: [...skipped, ...changed], cache };
+    return { commit, files, contentBytes, skipped: [...skipped, ...changed], nextCache: staged };
   } finally {
     await looker.close();
     // A batch still being sealed when the pass failed would add to a pack; let it end before the packs are removed.

@@ -171,6 +171,16 @@ const steps: string[] = [
   `
   ALTER TABLE runs ADD COLUMN warning TEXT;
   `,
+  // 14: file cache pages a run writes as it goes, made the plan's cache once its snapshot is committed, so that a
+  // run need not hold every file's entry until it ends.
+  `
+  CREATE TABLE file_cache_staged_pages (
+    plan_id      INTEGER NOT NULL REFERENCES plans(id) ON DELETE CASCADE,
+    digest       BLOB    NOT NULL,   -- SHA-256 of entries
+    entries      BLOB    NOT NULL,   -- as in file_cache_pages
+    PRIMARY KEY (plan_id, digest)
+  );
+  `,
 ];
 
 export const schemaVersion = steps.length;

@@ -1,0 +1,115 @@
+/**
+ * Writes a run's file cache as the run goes. Files come in walk order; a
+ * small file's chunk is named only once its bundle is cut, so it reserves
+ * its place and the files after it wait until it is filled. Files are cut
+ * into pages from the front as soon as they are known, and each new page is
+ * staged in the database at once, so memory holds the files waiting on an
+ * open bundle and the pages being written, never the whole tree's files.
+ *
+ * Pages are staged in one transaction while the one before is being
+ * written, so a run makes few commits however many pages it cuts. A loaded
+ * page that came back as it was is not staged: its digest is kept, and
+ * saving (file-cache.ts) keeps its stored row.
+ */
+import { digestOf, PageCutter, type CachedFile, type CutPage, type LoadedPage } from './file-cache-pages';
+
+export interface StagedPage {
+  digest: string;
+  entries: Buffer;
+}
+
+/** What a finished writer leaves for saving: the new pages are staged; these loaded ones are kept as stored. */
+export interface StagedCache {
+  keptDigests: readonly string[];
+}
+
+interface Place {
+  key: string;
+  /** Undefined until filled, or for a file not to be cached. */
+  file: CachedFile | undefined;
+  filled: boolean;
+}
+
+export class FileCacheWriter {
+  private readonly cutter: PageCutter;
+  /** Files not yet cut, in walk order, from `first` on: the first waits to be filled. */
+  private readonly places: (Place | undefined)[] = [];
+  private first = 0;
+  private readonly keptDigests: string[] = [];
+  private toStage: StagedPage[] = [];
+  private staging: Promise<void> | undefined;
+  private failure: unknown;
+
+  constructor(
+    /** Writes pages to the run's staging area, in one transaction. */
+    private readonly stage: (pages: readonly StagedPage[]) => Promise<void>,
+    loadedPageStartingWith: (file: CachedFile) => LoadedPage | undefined,
+  ) {
+    this.cutter = new PageCutter(loadedPageStartingWith, (page) => this.onPage(page));
+  }
+
+  /** A file whose chunks are known. */
+  add(key: string, file: CachedFile): void {
+    if (this.first === this.places.length) this.cutter.add(key, file);
+    else this.places.push({ key, file, filled: true });
+  }
+
+  /** Keeps the file's place in walk order; the function returned fills it once the chunks are known, or with undefined leaves the file out. */
+  reserve(key: string): (file: CachedFile | undefined) => void {
+    const place: Place = { key, file: undefined, filled: false };
+    this.places.push(place);
+    return (file) => {
+      place.file = file;
+      place.filled = true;
+      this.cutFilledPlaces();
+    };
+  }
+
+  /** Cuts the last page and waits until every new page is staged. */
+  async finish(): Promise<StagedCache> {
+    if (this.first < this.places.length) throw new Error(`the file cache's entry for ${this.places.length - this.first} files was never filled`);
+    this.cutter.end();
+    this.stageWaiting();
+    while (this.staging !== undefined) await this.staging;
+    if (this.failure !== undefined) throw this.failure;
+    return { keptDigests: this.keptDigests };
+  }
+
+  private cutFilledPlaces(): void {
+    while (this.first < this.places.length && this.places[this.first]!.filled) {
+      const { key, file } = this.places[this.first]!;
+      this.places[this.first++] = undefined;
+      if (file !== undefined) this.cutter.add(key, file);
+    }
+    if (this.first === this.places.length) {
+      this.places.length = 0;
+      this.first = 0;
+    }
+  }
+
+  private onPage(page: CutPage): void {
+    if ('loaded' in page) {
+      this.keptDigests.push(page.loaded.digest);
+      return;
+    }
+    this.toStage.push({ digest: digestOf(page.entries), entries: page.entries });
+    this.stageWaiting();
+  }
+
+  /** Stages the pages cut so far, unless a staging is under way: its end starts the next. */
+  private stageWaiting(): void {
+    if (this.staging !== undefined || this.toStage.length === 0 || this.failure !== undefined) return;
+    const pages = this.toStage;
+    this.toStage = [];
+    this.staging = this.stage(pages).then(
+      () => {
+        this.staging = undefined;
+        this.stageWaiting();
+      },
+      (err: unknown) => {
+        this.failure = err;
+        this.staging = undefined;
+      },
+    );
+  }
+}
