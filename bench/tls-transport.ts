@@ -15,6 +15,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { startUntilReady, type ReadyProcess } from '../scripts/lib/start-until-ready';
+import { cliArgs } from '../scripts/lib/cli-args';
 
 const root = resolve(__dirname, '..');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -60,15 +61,15 @@ async function prepareSide(name: string, cli: string, work: string, tree: string
   const senderHome = join(work, `${name}-sender`);
   for (const home of [registryHome, receiverHome, senderHome]) mkdirSync(home);
   // The registry only introduces the peers; it is not on the timed path beyond one look-up per run.
-  const registry = await startUntilReady(process.execPath, [cli, '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
+  const registry = await startUntilReady(process.execPath, [...cliArgs(cli), '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
   services.push(registry);
   const registryUrl = registry.ready;
-  const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [cli, '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree) }).trim();
+  const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [...cliArgs(cli), '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree) }).trim();
   const receiverId = peer(receiverHome, 'id');
   peer(receiverHome, 'allow', peer(senderHome, 'id'), '--quota', '1TB');
   const receiver = await startUntilReady(
     process.execPath,
-    [cli, '--home', receiverHome, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registryUrl],
+    [...cliArgs(cli), '--home', receiverHome, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registryUrl],
     /"event":"announced".*"port":(\d+)/,
   );
   services.push(receiver);
@@ -78,7 +79,7 @@ async function prepareSide(name: string, cli: string, work: string, tree: string
 
 function timeRun(side: Side): void {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, [side.cli, '--home', side.senderHome, 'run', 'bench', '--registry', side.registryUrl, '--no-retry'], {
+  const result = spawnSync(process.execPath, [...cliArgs(side.cli), '--home', side.senderHome, 'run', 'bench', '--registry', side.registryUrl, '--no-retry'], {
     encoding: 'utf8',
     timeout: runTimeoutMs,
   });

@@ -6,7 +6,7 @@
 // else) right after. The sealing thread is started from a file beside the
 // bundle that starts it. The webview script runs in the panel's browser
 // frame and gets everything (the UI toolkit included) in one file.
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
 /**
@@ -73,8 +73,10 @@ await Promise.all([
     ...common,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
-    banner: { js: '#!/usr/bin/env node' },
-  }),
+    // V8's young generation grows to 16 MB semi-spaces in any busy process; held at 1 MB, a receiver taking a
+    // 2 GiB backup peaked about 45 MB lower and used less CPU, and a sender 10 to 30 MB lower in the same time.
+    banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=1' },
+  }).then(() => chmod('dist/cli.js', 0o755)),
   build({
     bundle: true,
     platform: 'browser',

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startUntilReady, type ReadyProcess } from '../../scripts/lib/start-until-ready';
+import { cliArgs } from '../../scripts/lib/cli-args';
 
 export const cliPath = resolve(__dirname, '../../dist/cli.js');
 
@@ -16,7 +17,7 @@ export interface CliResult {
 
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], {
+    const child = spawn(process.execPath, [...cliArgs(cliPath), ...args], {
       cwd: options.cwd,
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -42,5 +43,5 @@ export type LongRunning = ReadyProcess;
 
 /** Starts a long-running CLI command and waits until a line of its output matches `readyPattern`. */
 export function startCli(args: string[], readyPattern: RegExp, options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<LongRunning> {
-  return startUntilReady(process.execPath, [cliPath, ...args], readyPattern, { ...options, env: { ...process.env, ...options.env } });
+  return startUntilReady(process.execPath, [...cliArgs(cliPath), ...args], readyPattern, { ...options, env: { ...process.env, ...options.env } });
 }
