@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { openStore, type CachedFile, type FileCacheMap, type Store } from '../../src/core/store';
+import { LoadedFileCache, openStore, type CachedFile, type Store } from '../../src/core/store';
 import { Database } from '../../src/core/store/database';
 import { tempDir } from '../helpers/temp';
 
@@ -12,11 +12,21 @@ function file(size: number, chunks: string[]): CachedFile {
   return { size, mtimeNs: 1_760_000_000_123_456_789n, ctimeNs: 1_760_000_001_987_654_321n, inode: 2n ** 60n + 7n, chunks };
 }
 
-/** What a run that found `files`, in this order, leaves as the plan's cache once its snapshot is committed. */
-async function saveFiles(store: Store, planId: number, destination: string, files: FileCacheMap): Promise<void> {
-  const writer = await store.fileCache.writer(planId);
+/** Cached files by key, in walk order. */
+type FileCacheMap = Map<string, CachedFile>;
+
+/** What a run that started from `loaded` and found `files`, in this order, leaves as the plan's cache once its snapshot is committed. */
+async function saveFiles(store: Store, planId: number, destination: string, files: FileCacheMap, loaded = new LoadedFileCache([])): Promise<void> {
+  const writer = await store.fileCache.writer(planId, loaded);
   for (const [key, file] of files) writer.add(key, file);
   await store.fileCache.save(planId, destination, await writer.finish());
+}
+
+/** The plan's cache at `destination` holds exactly `files`. */
+async function assertCacheHolds(store: Store, planId: number, destination: string, files: FileCacheMap): Promise<void> {
+  const loaded = await store.fileCache.load(planId, destination);
+  assert.equal(loaded.size, files.size);
+  for (const [key, file] of files) assert.deepEqual(loaded.get(key), file, key);
 }
 
 async function storeWithPlan(t: Parameters<typeof tempDir>[0]) {
@@ -34,7 +44,9 @@ test('a plan’s file cache comes back as saved: byte paths, exact nanosecond ti
     [Buffer.from('/w/empty').toString('latin1'), file(0, [])],
   ]);
   await saveFiles(store, plan.id, 'PEER-A', current);
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), current);
+  await assertCacheHolds(store, plan.id, 'PEER-A', current);
+  const loaded = await store.fileCache.load(plan.id, 'PEER-A');
+  for (const absent of ['/w/a.tx', '/w/a.txt/', '', Buffer.from([0x2f, 0x77, 0x2f, 0xff]).toString('latin1')]) assert.equal(loaded.get(absent), undefined, absent);
 });
 
 test('saving drops vanished files and other destinations’ rows; clearing and deleting the plan drop the rest', async (t) => {
@@ -51,7 +63,7 @@ test('saving drops vanished files and other destinations’ rows; clearing and d
 
   const second: FileCacheMap = new Map([[a, file(5, [id(5)])]]);
   await saveFiles(store, plan.id, 'PEER-A', second);
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), second);
+  await assertCacheHolds(store, plan.id, 'PEER-A', second);
 
   await store.fileCache.clear(plan.id);
   assert.equal((await store.fileCache.load(plan.id, 'PEER-A')).size, 0);
@@ -66,11 +78,11 @@ test('a file stored as a slice of a shared chunk keeps its offset, and a new off
   const key = Buffer.from('/w/small.txt').toString('latin1');
   const first: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 1_000 }]]);
   await saveFiles(store, plan.id, 'PEER-A', first);
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), first);
+  await assertCacheHolds(store, plan.id, 'PEER-A', first);
 
   const moved: FileCacheMap = new Map([[key, { ...file(40, [id(4)]), offset: 2_000 }]]);
   await saveFiles(store, plan.id, 'PEER-A', moved);
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), moved);
+  await assertCacheHolds(store, plan.id, 'PEER-A', moved);
 });
 
 test('files are kept in pages cut by path, so one changed and one added file rewrite a page or two, not all after them', async (t) => {
@@ -85,7 +97,7 @@ test('files are kept in pages cut by path, so one changed and one added file rew
   await saveFiles(store, plan.id, 'PEER-A', files);
   const before = await digests();
   assert.ok(before.size >= 10, `${before.size} pages`);
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), files);
+  await assertCacheHolds(store, plan.id, 'PEER-A', files);
 
   await saveFiles(store, plan.id, 'PEER-A', files);
   assert.deepEqual(await digests(), before, 'saving the same files again changes no page');
@@ -99,7 +111,7 @@ test('files are kept in pages cut by path, so one changed and one added file rew
   const after = await digests();
   const gone = [...before].filter((digest) => !after.has(digest));
   assert.ok(gone.length >= 2 && gone.length <= 4, `${gone.length} of ${before.size} pages rewritten`);
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), changed);
+  await assertCacheHolds(store, plan.id, 'PEER-A', changed);
 });
 
 test('saving what was loaded, with some files changed, added and removed, stores exactly the pages a save from scratch would', async (t) => {
@@ -120,9 +132,9 @@ test('saving what was loaded, with some files changed, added and removed, stores
     next.set(key, key === keyOf(7_000) ? file(1, [id(1)]) : entry);
     if (key === keyOf(15_000)) next.set(`${key}.new`, file(2, [id(2)]));
   }
-  await saveFiles(store, plan.id, 'PEER-A', next);
+  await saveFiles(store, plan.id, 'PEER-A', next, loaded);
   const kept = await digests();
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), next);
+  await assertCacheHolds(store, plan.id, 'PEER-A', next);
 
   // The same files saved by a store that never loaded them: every page encoded afresh.
   const fresh = await openStore(store.file);
@@ -138,8 +150,8 @@ test('a cache cleared during a run stays cleared: saving brings back neither the
   for (let index = 0; index < 5_000; index++) files.set(Buffer.from(`/w/file-${index}`).toString('latin1'), file(index, [id(index % 256)]));
   await saveFiles(store, plan.id, 'PEER-A', files);
   const loaded = await store.fileCache.load(plan.id, 'PEER-A');
-  const writer = await store.fileCache.writer(plan.id);
-  for (const [key, entry] of loaded) writer.add(key, entry);
+  const writer = await store.fileCache.writer(plan.id, loaded);
+  for (const key of files.keys()) writer.add(key, loaded.get(key)!);
   writer.add(Buffer.from('/w/new').toString('latin1'), file(1, [id(1)]));
   const staged = await writer.finish();
   await store.fileCache.clear(plan.id);
@@ -154,13 +166,12 @@ test('files whose chunks come later keep their place in walk order, so the pages
   const files: FileCacheMap = new Map();
   for (let index = 0; index < 3_000; index++) files.set(keyOf(index), file(index, [id(index % 256)]));
   await saveFiles(store, plan.id, 'PEER-A', files);
-  const inOrder = await store.fileCache.load(plan.id, 'PEER-A');
 
   // The same files, every third one filled only after the files behind it, one left out.
   const other = await openStore(store.file);
   t.after(() => other.close());
   await other.fileCache.clear(plan.id);
-  const writer = await other.fileCache.writer(plan.id);
+  const writer = await other.fileCache.writer(plan.id, new LoadedFileCache([]));
   const fills: (() => void)[] = [];
   for (const [key, entry] of files) {
     if (entry.size % 3 !== 0) writer.add(key, entry);
@@ -172,8 +183,8 @@ test('files whose chunks come later keep their place in walk order, so the pages
   await assert.rejects(writer.finish(), /never filled/);
   for (const fill of fills.reverse()) fill();
   await other.fileCache.save(plan.id, 'PEER-A', await writer.finish());
-  const expected = new Map([...inOrder].filter(([key]) => key !== keyOf(1_500)));
-  assert.deepEqual(await other.fileCache.load(plan.id, 'PEER-A'), expected);
+  const expected = new Map([...files].filter(([key]) => key !== keyOf(1_500)));
+  await assertCacheHolds(other, plan.id, 'PEER-A', expected);
 });
 
 test('pages a run staged become the cache only when saved; the next run drops those of one that was never saved', async (t) => {
@@ -184,15 +195,53 @@ test('pages a run staged become the cache only when saved; the next run drops th
   const before: FileCacheMap = new Map([[Buffer.from('/w/a').toString('latin1'), file(1, [id(1)])]]);
   await saveFiles(store, plan.id, 'PEER-A', before);
 
-  const failed = await store.fileCache.writer(plan.id);
+  const failed = await store.fileCache.writer(plan.id, new LoadedFileCache([]));
   for (let index = 0; index < 2_000; index++) failed.add(Buffer.from(`/w/failed-${index}`).toString('latin1'), file(index, [id(2)]));
   await failed.finish();
   assert.ok((await stagedRows()) > 0, 'pages are staged as the run goes');
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), before, 'a run never saved leaves the cache as it was');
+  // A run never saved leaves the cache as it was.
+  await assertCacheHolds(store, plan.id, 'PEER-A', before);
 
-  await store.fileCache.writer(plan.id);
+  await store.fileCache.writer(plan.id, new LoadedFileCache([]));
   assert.equal(await stagedRows(), 0, 'the next run starts with nothing staged');
   await saveFiles(store, plan.id, 'PEER-A', before);
   assert.equal(await stagedRows(), 0, 'saving leaves nothing staged');
-  assert.deepEqual(await store.fileCache.load(plan.id, 'PEER-A'), before);
+  await assertCacheHolds(store, plan.id, 'PEER-A', before);
+});
+
+test('a run that hands back every loaded file as it was keeps every page and stages none; a changed file re-encodes its page alone', async (t) => {
+  const { store, plan } = await storeWithPlan(t);
+  const db = await Database.open(store.file);
+  t.after(() => db.close());
+  const stagedRows = async () => (await db.get<{ count: number }>('SELECT count(*) AS count FROM file_cache_staged_pages'))!.count;
+  const storedPages = async () => (await db.get<{ count: number }>('SELECT count(*) AS count FROM file_cache_pages'))!.count;
+  const files: FileCacheMap = new Map();
+  for (let index = 0; index < 10_000; index++) files.set(Buffer.from(`/w/file-${index}`).toString('latin1'), file(index, [id(index % 256)]));
+  await saveFiles(store, plan.id, 'PEER-A', files);
+  const pages = await storedPages();
+  assert.ok(pages >= 5, `${pages} pages`);
+
+  const loaded = await store.fileCache.load(plan.id, 'PEER-A');
+  const unchanged = await store.fileCache.writer(plan.id, loaded);
+  for (const key of files.keys()) unchanged.add(key, loaded.get(key)!);
+  const staged = await unchanged.finish();
+  assert.equal(staged.keptDigests.length, pages);
+  assert.equal(await stagedRows(), 0);
+
+  // The same values in new objects are not the loaded files: their pages are encoded again, to the same bytes.
+  const again = await store.fileCache.load(plan.id, 'PEER-A');
+  const copied = await store.fileCache.writer(plan.id, again);
+  for (const key of files.keys()) copied.add(key, { ...again.get(key)! });
+  assert.equal((await copied.finish()).keptDigests.length, 0);
+  assert.equal(await stagedRows(), pages);
+
+  const oneChanged = await store.fileCache.load(plan.id, 'PEER-A');
+  const writer = await store.fileCache.writer(plan.id, oneChanged);
+  const changedKey = Buffer.from('/w/file-5000').toString('latin1');
+  for (const key of files.keys()) writer.add(key, key === changedKey ? file(1, [id(1)]) : oneChanged.get(key)!);
+  const result = await writer.finish();
+  assert.equal(result.keptDigests.length, pages - 1);
+  assert.equal(await stagedRows(), 1);
+  await store.fileCache.save(plan.id, 'PEER-A', result);
+  await assertCacheHolds(store, plan.id, 'PEER-A', new Map([...files].map(([key, entry]) => [key, key === changedKey ? file(1, [id(1)]) : entry])));
 });

@@ -5,7 +5,7 @@
 import type { ChunkKeys } from '../chunk/chunk-keys';
 import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
-import type { Plan, SkippedPath, Store } from '../store';
+import { LoadedFileCache, type Plan, type SkippedPath, type Store } from '../store';
 import type { Receipt } from '../wire/receipt';
 import type { SignedStatement } from '../wire/signing';
 import { BackupProgress, type BackupFigures } from './backup-progress';
@@ -41,14 +41,15 @@ export async function runChunkedBackup(options: ChunkedBackupOptions): Promise<C
   const { store, plan } = options;
   const progress = new BackupProgress(options.onProgress, options.now);
   const cached = await store.fileCache.load(plan.id, plan.destination);
-  let pass = await sendSnapshotPass({ ...options, cache: cached, nextCache: await store.fileCache.writer(plan.id), progress });
+  let pass = await sendSnapshotPass({ ...options, cache: cached, nextCache: await store.fileCache.writer(plan.id, cached), progress });
   if (!pass.commit.committed) {
     // The destination lacks chunks this machine's cache said it holds (it lost them, or collected them as
     // garbage): the cache cannot be trusted, so forget it and send the snapshot once more reading every file,
     // which asks the destination about every chunk again.
     await store.fileCache.clear(plan.id);
     progress.startOver();
-    pass = await sendSnapshotPass({ ...options, packPathPrefix: `${options.packPathPrefix}full-`, cache: new Map(), nextCache: await store.fileCache.writer(plan.id), progress });
+    const none = new LoadedFileCache([]);
+    pass = await sendSnapshotPass({ ...options, packPathPrefix: `${options.packPathPrefix}full-`, cache: none, nextCache: await store.fileCache.writer(plan.id, none), progress });
   }
   const { commit } = pass;
   if (!commit.committed) {

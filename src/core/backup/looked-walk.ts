@@ -6,7 +6,7 @@
  * holds at most those groups' small-file content.
  */
 import type { FoundEntry } from '../pack/source-walk';
-import { cacheKey, type CachedFile, type FileCacheMap } from '../store';
+import { cacheKey, type CachedFile } from '../store';
 import type { FileLook, FileLooker, FileToLook } from './file-looker';
 
 type FileFound = Extract<FoundEntry, { kind: 'file' }>;
@@ -21,10 +21,15 @@ export interface LookedFile {
 
 export type LookedEntry = { found: Exclude<FoundEntry, FileFound> } | LookedFile;
 
+/** Where the walk finds what the file cache holds for a file (LoadedFileCache). */
+export interface CachedFiles {
+  get(key: string): CachedFile | undefined;
+}
+
 const groupEntries = 128;
 const groupsAhead = 2;
 
-export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: FileCacheMap, looker: FileLooker): AsyncGenerator<LookedEntry[]> {
+export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: CachedFiles, looker: FileLooker): AsyncGenerator<LookedEntry[]> {
   const ahead: Promise<LookedEntry[]>[] = [];
   const batches = walk[Symbol.asyncIterator]();
   // The walk goes on to its next batch at once, so its folder listings are not waited for once a batch is used up.
@@ -53,7 +58,7 @@ export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: Fi
   }
 }
 
-async function lookAtGroup(group: readonly FoundEntry[], cache: FileCacheMap, looker: FileLooker): Promise<LookedEntry[]> {
+async function lookAtGroup(group: readonly FoundEntry[], cache: CachedFiles, looker: FileLooker): Promise<LookedEntry[]> {
   const files: Omit<LookedFile, 'look'>[] = [];
   const toLook: FileToLook[] = [];
   for (const found of group) {

@@ -26,7 +26,7 @@ import { Exclusion } from '../pack/exclusion';
 import { walkBatches } from '../pack/source-walk';
 import { signManifest } from '../snapshot/manifest';
 import { ReferenceListWriter, type ReferenceChunk } from '../snapshot/reference-chunks';
-import type { CachedFile, FileCacheMap, FileCacheWriter, FileStamp, Plan, SkippedPath, StagedCache } from '../store';
+import type { CachedFile, FileCacheWriter, FileStamp, LoadedFileCache, Plan, SkippedPath, StagedCache } from '../store';
 import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
@@ -49,7 +49,7 @@ export interface PassOptions {
   keys: ChunkKeys;
   destination: ChunkDestination;
   /** The plan's cached files at this destination; empty for a pass that reads everything. */
-  cache: FileCacheMap;
+  cache: LoadedFileCache;
   /** Takes the file cache of this pass: every file read or reused, unless it changed while read. */
   nextCache: FileCacheWriter;
   /** Pack files are named this followed by a number and `.tar`. */

@@ -37,18 +37,22 @@ export interface CachedFile extends FileStamp {
   offset?: number;
 }
 
-/** A plan's cached files, keyed by the source path's bytes as a latin1 string (one character per byte). */
-export type FileCacheMap = Map<string, CachedFile>;
+/** A page cut from a run's files: encoded, or the digest of a loaded page none of whose files changed. */
+export type CutPage = { entries: Buffer } | { kept: string };
 
-/** A page as loaded: its files in order, so a run can tell it came back unchanged without encoding it again. */
-export interface LoadedPage {
+/** A loaded page: its digest, and the numbers of its first entry and of the entry after its last. */
+export interface LoadedPageRange {
   digest: string;
-  keys: string[];
-  files: CachedFile[];
+  first: number;
+  end: number;
 }
 
-/** A page cut from a run's files: encoded, or a loaded page none of whose files changed. */
-export type CutPage = { entries: Buffer } | { loaded: LoadedPage };
+/** What cutting needs to know of the loaded cache, whose entries are numbered page after page. */
+export interface LoadedEntries {
+  /** The number of the loaded entry this very object was read from, if it was read from one found by `key`. */
+  entryOf(key: string, file: CachedFile): number | undefined;
+  pageOf(entry: number): LoadedPageRange;
+}
 
 export function digestOf(entries: Buffer): string {
   return createHash('sha256').update(entries).digest('hex');
@@ -56,39 +60,41 @@ export function digestOf(entries: Buffer): string {
 
 /**
  * Cuts files, handed over in walk order, into pages. A loaded page whose
- * files all come back as the very objects it was loaded as, in the same
- * order, is handed on as it was, not encoded again.
+ * files all come back as the very objects read from it, in the same order,
+ * is handed on by its digest, not encoded again.
  */
 export class PageCutter {
   private readonly encoder = new PageEncoder();
-  /** A loaded page whose first `matched` files came back as they were. */
-  private matching: LoadedPage | undefined;
-  private matched = 0;
+  /** A loaded page whose files have come back as they were so far: these. */
+  private matching: LoadedPageRange | undefined;
+  private readonly matched: [string, CachedFile][] = [];
 
   constructor(
-    /** The loaded page that starts with this very file, if any. */
-    private readonly loadedPageStartingWith: (file: CachedFile) => LoadedPage | undefined,
+    private readonly loaded: LoadedEntries,
     private readonly onPage: (page: CutPage) => void,
   ) {}
 
   add(key: string, file: CachedFile): void {
+    const entry = this.loaded.entryOf(key, file);
     if (this.matching !== undefined) {
-      if (this.matching.files[this.matched] === file && this.matching.keys[this.matched] === key) {
-        if (++this.matched === this.matching.files.length) {
-          this.onPage({ loaded: this.matching });
+      if (entry === this.matching.first + this.matched.length) {
+        this.matched.push([key, file]);
+        if (entry + 1 === this.matching.end) {
+          this.onPage({ kept: this.matching.digest });
           this.matching = undefined;
+          this.matched.length = 0;
         }
         return;
       }
       this.encodeMatched();
-    } else if (this.encoder.isEmpty) {
-      const loaded = this.loadedPageStartingWith(file);
-      if (loaded !== undefined && loaded.keys[0] === key) {
-        if (loaded.files.length === 1) {
-          this.onPage({ loaded });
+    } else if (this.encoder.isEmpty && entry !== undefined) {
+      const page = this.loaded.pageOf(entry);
+      if (entry === page.first) {
+        if (page.end === entry + 1) {
+          this.onPage({ kept: page.digest });
         } else {
-          this.matching = loaded;
-          this.matched = 1;
+          this.matching = page;
+          this.matched.push([key, file]);
         }
         return;
       }
@@ -106,9 +112,9 @@ export class PageCutter {
 
   /** The loaded page diverged: the files matched so far are encoded like any others. */
   private encodeMatched(): void {
-    const { keys, files } = this.matching!;
     this.matching = undefined;
-    for (let index = 0; index < this.matched; index++) this.encode(keys[index]!, files[index]!);
+    for (const [key, file] of this.matched) this.encode(key, file);
+    this.matched.length = 0;
   }
 
   private encode(key: string, file: CachedFile): void {
@@ -163,48 +169,53 @@ class PageEncoder {
   }
 }
 
-/** Whether the file keyed `key` ends its page: FNV-1a of the path, so the choice depends on the path alone. */
+/** Whether the file keyed `key` ends its page: the choice depends on the path alone. */
 function endsPage(key: string): boolean {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
-  return (hash >>> 0) % filesPerPageOnAverage === 0;
+  return hashOfKey(key) % filesPerPageOnAverage === 0;
 }
 
-/** Adds a page's files to `into`, and to `loaded` in order. */
-export function readPage(page: Buffer, loaded: LoadedPage, into: FileCacheMap): void {
-  // DataView reads the 64-bit fields at any alignment without the BigInt arithmetic of Buffer's readers.
-  const view = new DataView(page.buffer, page.byteOffset, page.length);
-  // Small files share chunks, so a run of files often names the same one: its ID and array are made once.
-  let lastChunks: string[] = [];
-  let lastChunkAt = -1;
-  let at = 0;
-  while (at < page.length) {
-    const pathBytes = view.getUint32(at, true);
-    const key = page.toString('latin1', at + 4, at + 4 + pathBytes);
-    at += 4 + pathBytes;
-    const size = view.getFloat64(at, true);
-    const mtimeNs = view.getBigInt64(at + 8, true);
-    const ctimeNs = view.getBigInt64(at + 16, true);
-    const inode = view.getBigUint64(at + 24, true);
-    const offset = view.getUint32(at + 32, true);
-    const count = view.getUint32(at + 36, true);
-    at += 40;
-    let chunks: string[];
-    if (count === 1 && lastChunkAt >= 0 && page.compare(page, lastChunkAt, lastChunkAt + idBytes, at, at + idBytes) === 0) {
-      chunks = lastChunks;
-    } else {
-      // Made at its exact length: an array grown by push keeps room for more, which across 100,000 files costs megabytes.
-      chunks = new Array<string>(count);
-      for (let index = 0; index < count; index++) chunks[index] = page.toString('hex', at + index * idBytes, at + (index + 1) * idBytes);
-      if (count === 1) {
-        lastChunks = chunks;
-        lastChunkAt = at;
-      }
-    }
-    at += count * idBytes;
-    const file: CachedFile = offset === noOffset ? { size, mtimeNs, ctimeNs, inode, chunks } : { size, mtimeNs, ctimeNs, inode, chunks, offset };
-    into.set(key, file);
-    loaded.keys.push(key);
-    loaded.files.push(file);
-  }
+/** FNV-1a of a key's characters, which are its path's bytes. */
+export function hashOfKey(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) hash = Math.imul(hash ^ key.charCodeAt(index), 0x01000193);
+  return hash >>> 0;
+}
+
+/** hashOfKey of the key of the entry at `at`, from its path's bytes. */
+export function hashOfPathAt(page: Buffer, at: number): number {
+  let hash = 0x811c9dc5;
+  const end = at + 4 + pathBytesAt(page, at);
+  for (let index = at + 4; index < end; index++) hash = Math.imul(hash ^ page[index]!, 0x01000193);
+  return hash >>> 0;
+}
+
+/** The length of the path of the entry at `at`; the path's bytes follow. */
+export function pathBytesAt(page: Buffer, at: number): number {
+  return page.readUInt32LE(at);
+}
+
+/** Where the entry at `at` ends, and the next one starts. */
+export function nextEntryAt(page: Buffer, at: number): number {
+  const fieldsAt = at + 4 + page.readUInt32LE(at);
+  return fieldsAt + 40 + page.readUInt32LE(fieldsAt + 36) * idBytes;
+}
+
+/**
+ * The file of the entry at `at`. `view` is a DataView of the page: it reads
+ * the 64-bit fields at any alignment without the BigInt arithmetic of
+ * Buffer's readers.
+ */
+export function fileAt(page: Buffer, view: DataView, at: number): CachedFile {
+  const fieldsAt = at + 4 + view.getUint32(at, true);
+  const size = view.getFloat64(fieldsAt, true);
+  const mtimeNs = view.getBigInt64(fieldsAt + 8, true);
+  const ctimeNs = view.getBigInt64(fieldsAt + 16, true);
+  const inode = view.getBigUint64(fieldsAt + 24, true);
+  const offset = view.getUint32(fieldsAt + 32, true);
+  const count = view.getUint32(fieldsAt + 36, true);
+  const idsAt = fieldsAt + 40;
+  // Made at its exact length: an array grown by push keeps room for more.
+  const chunks = new Array<string>(count);
+  for (let index = 0; index < count; index++) chunks[index] = page.toString('hex', idsAt + index * idBytes, idsAt + (index + 1) * idBytes);
+  return offset === noOffset ? { size, mtimeNs, ctimeNs, inode, chunks } : { size, mtimeNs, ctimeNs, inode, chunks, offset };
 }

@@ -11,7 +11,7 @@
  * page that came back as it was is not staged: its digest is kept, and
  * saving (file-cache.ts) keeps its stored row.
  */
-import { digestOf, PageCutter, type CachedFile, type CutPage, type LoadedPage } from './file-cache-pages';
+import { digestOf, PageCutter, type CachedFile, type CutPage, type LoadedEntries } from './file-cache-pages';
 
 export interface StagedPage {
   digest: string;
@@ -43,9 +43,10 @@ export class FileCacheWriter {
   constructor(
     /** Writes pages to the run's staging area, in one transaction. */
     private readonly stage: (pages: readonly StagedPage[]) => Promise<void>,
-    loadedPageStartingWith: (file: CachedFile) => LoadedPage | undefined,
+    /** The cache the run loaded: a page of it whose files all come back unchanged is kept, not staged. */
+    loaded: LoadedEntries,
   ) {
-    this.cutter = new PageCutter(loadedPageStartingWith, (page) => this.onPage(page));
+    this.cutter = new PageCutter(loaded, (page) => this.onPage(page));
   }
 
   /** A file whose chunks are known. */
@@ -88,8 +89,8 @@ export class FileCacheWriter {
   }
 
   private onPage(page: CutPage): void {
-    if ('loaded' in page) {
-      this.keptDigests.push(page.loaded.digest);
+    if ('kept' in page) {
+      this.keptDigests.push(page.kept);
       return;
     }
     this.toStage.push({ digest: digestOf(page.entries), entries: page.entries });

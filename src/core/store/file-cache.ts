@@ -16,6 +16,9 @@
  * changed nothing writes nothing. A page whose loaded files all come back
  * as they were is not even encoded again: saving knows it by its digest.
  *
+ * A run loads the pages as the bytes they are stored as, and reads a file
+ * out of them only when the walk asks for it (loaded-file-cache.ts).
+ *
  * Staged pages become the plan's cache only when saved, once the run's
  * snapshot is committed; a run that fails leaves the cache as it was, and
  * the next run drops what it staged.
@@ -27,45 +30,34 @@
  * only one teammate's are kept per plan.
  */
 import type { Database } from './database';
-import { readPage, type CachedFile, type FileCacheMap, type LoadedPage } from './file-cache-pages';
 import { FileCacheWriter, type StagedCache, type StagedPage } from './file-cache-writer';
+import { LoadedFileCache } from './loaded-file-cache';
 
-export type { CachedFile, FileCacheMap, FileStamp } from './file-cache-pages';
+export type { CachedFile, FileStamp } from './file-cache-pages';
 export type { FileCacheWriter, StagedCache } from './file-cache-writer';
+export { LoadedFileCache } from './loaded-file-cache';
 
 export function cacheKey(sourcePath: Buffer): string {
   return sourcePath.toString('latin1');
 }
 
 export class FileCacheStore {
-  /**
-   * Each loaded page by its first file (the very object load returned):
-   * files are never changed once made, so a run that hands back the same
-   * objects in the same order hands back the page as it was loaded.
-   */
-  private readonly pageStartingWith = new WeakMap<CachedFile, LoadedPage>();
-
   constructor(private readonly db: Database) {}
 
-  /** Every cached file of the plan at this destination. */
-  async load(planId: number, destination: string): Promise<FileCacheMap> {
-    const files: FileCacheMap = new Map();
-    const pages = await this.db.all<{ digest: Buffer; entries: Buffer }>('SELECT digest, entries FROM file_cache_pages WHERE plan_id = ? AND destination = ?', [planId, destination]);
-    for (const { digest, entries } of pages) {
-      const loaded: LoadedPage = { digest: digest.toString('hex'), keys: [], files: [] };
-      readPage(entries, loaded, files);
-      if (loaded.files.length > 0) this.pageStartingWith.set(loaded.files[0]!, loaded);
-    }
-    return files;
+  /** The plan's cached files at this destination. */
+  async load(planId: number, destination: string): Promise<LoadedFileCache> {
+    const rows = await this.db.all<{ digest: Buffer; entries: Buffer }>('SELECT digest, entries FROM file_cache_pages WHERE plan_id = ? AND destination = ?', [planId, destination]);
+    return new LoadedFileCache(rows.map(({ digest, entries }) => ({ digest: digest.toString('hex'), entries })));
   }
 
-  /** A writer for a run of the plan, staging its files' pages; what an earlier run staged and never saved is dropped. */
-  async writer(planId: number): Promise<FileCacheWriter> {
+  /**
+   * A writer for a run of the plan, staging its files' pages; `loaded` is
+   * the cache the run started from. What an earlier run staged and never
+   * saved is dropped.
+   */
+  async writer(planId: number, loaded: LoadedFileCache): Promise<FileCacheWriter> {
     await this.db.run('DELETE FROM file_cache_staged_pages WHERE plan_id = ?', [planId]);
-    return new FileCacheWriter(
-      (pages) => this.stage(planId, pages),
-      (file) => this.pageStartingWith.get(file),
-    );
+    return new FileCacheWriter((pages) => this.stage(planId, pages), loaded);
   }
 
   /**

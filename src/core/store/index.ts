@@ -67,4 +67,4 @@ export type { Destination } from './destinations';
 export type { Lease } from './leases';
 export type { AllowedSender } from './allowed-senders';
 export type { DamagedSnapshot, Verification, VerificationStatus } from './verifications';
-export { cacheKey, type CachedFile, type FileCacheMap, type FileCacheWriter, type FileStamp, type StagedCache } from './file-cache';
+export { cacheKey, LoadedFileCache, type CachedFile, type FileCacheWriter, type FileStamp, type StagedCache } from './file-cache';
