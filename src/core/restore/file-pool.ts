@@ -11,6 +11,8 @@ export class FilePool {
   private readonly inFlight = new Set<Promise<void>>();
   private heldBytes = 0;
   private failure: { error: unknown } | undefined;
+  /** Wakes the hand-over waiting for room, once a file in flight ends. */
+  private roomMade: (() => void) | undefined;
 
   constructor(
     private readonly sink: EntrySink,
@@ -18,9 +20,17 @@ export class FilePool {
     private readonly maxBytes: number,
   ) {}
 
-  /** Starts writing `entry` with `content` (its pieces in order, `entry.size` bytes in all) once there is room. */
+  /**
+   * Starts writing `entry` with `content` (its pieces in order, `entry.size`
+   * bytes in all) once there is room. One hand-over at a time: each call is
+   * awaited before the next. It waits to be woken by the file that ends
+   * next, not on every file in flight: Promise.race would add a reaction to
+   * each of up to maxFiles promises for every file handed over.
+   */
   async add(entry: FileEntry, content: Buffer[]): Promise<void> {
-    while (this.inFlight.size > 0 && (this.inFlight.size >= this.maxFiles || this.heldBytes + entry.size > this.maxBytes)) await Promise.race(this.inFlight);
+    while (this.inFlight.size > 0 && (this.inFlight.size >= this.maxFiles || this.heldBytes + entry.size > this.maxBytes)) {
+      await new Promise<void>((resolve) => (this.roomMade = resolve));
+    }
     this.throwIfFailed();
     this.heldBytes += entry.size;
     const job = this.write(entry, content).then(
@@ -32,6 +42,8 @@ export class FilePool {
     const tracked = job.finally(() => {
       this.heldBytes -= entry.size;
       this.inFlight.delete(tracked);
+      this.roomMade?.();
+      this.roomMade = undefined;
     });
     this.inFlight.add(tracked);
   }
