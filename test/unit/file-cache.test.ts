@@ -204,6 +204,17 @@ test('pages a run staged become the cache only when saved; the next run drops th
 
   await store.fileCache.writer(plan.id, new LoadedFileCache([]));
   assert.equal(await stagedRows(), 0, 'the next run starts with nothing staged');
+
+  // A run that failed stops its writer: the pages it cuts after that are never staged.
+  const stopped = await store.fileCache.writer(plan.id, new LoadedFileCache([]));
+  for (let index = 0; index < 2_000; index++) stopped.add(Buffer.from(`/w/early-${index}`).toString('latin1'), file(index, [id(3)]));
+  await stopped.stop();
+  const stagedBeforeStop = await stagedRows();
+  for (let index = 0; index < 2_000; index++) stopped.add(Buffer.from(`/w/late-${index}`).toString('latin1'), file(index, [id(4)]));
+  // Queued behind any staging those adds started, on the store's own connection.
+  await store.fileCache.load(plan.id, 'PEER-A');
+  assert.equal(await stagedRows(), stagedBeforeStop);
+  await store.fileCache.writer(plan.id, new LoadedFileCache([]));
   await saveFiles(store, plan.id, 'PEER-A', before);
   assert.equal(await stagedRows(), 0, 'saving leaves nothing staged');
   await assertCacheHolds(store, plan.id, 'PEER-A', before);

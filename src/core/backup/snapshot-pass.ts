@@ -236,5 +236,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     // A batch still being sealed when the pass failed would add to a pack; let it end before the packs are removed.
     await sender.settle();
     await shipper.close();
+    // After a failure, nothing of this pass's cache may be staged once the run has ended.
+    await nextCache.stop();
   }
 }

@@ -39,6 +39,7 @@ export class FileCacheWriter {
   private toStage: StagedPage[] = [];
   private staging: Promise<void> | undefined;
   private failure: unknown;
+  private stopped = false;
 
   constructor(
     /** Writes pages to the run's staging area, in one transaction. */
@@ -76,6 +77,12 @@ export class FileCacheWriter {
     return { keptDigests: this.keptDigests };
   }
 
+  /** Stages nothing more and waits for the staging under way: for a run that failed, so nothing it cut is staged after it. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    while (this.staging !== undefined) await this.staging;
+  }
+
   private cutFilledPlaces(): void {
     while (this.first < this.places.length && this.places[this.first]!.filled) {
       const { key, file } = this.places[this.first]!;
@@ -99,7 +106,7 @@ export class FileCacheWriter {
 
   /** Stages the pages cut so far, unless a staging is under way: its end starts the next. */
   private stageWaiting(): void {
-    if (this.staging !== undefined || this.toStage.length === 0 || this.failure !== undefined) return;
+    if (this.staging !== undefined || this.toStage.length === 0 || this.failure !== undefined || this.stopped) return;
     const pages = this.toStage;
     this.toStage = [];
     this.staging = this.stage(pages).then(
