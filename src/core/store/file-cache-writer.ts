@@ -6,8 +6,8 @@
  * staged in the database at once, so memory holds the files waiting on an
  * open bundle and the pages being written, never the whole tree's files.
  *
- * Pages are staged in one transaction while the one before is being
- * written, so a run makes few commits however many pages it cuts. A loaded
+ * Pages cut while one transaction is being written wait and go together
+ * in the next, so a run makes few commits however many pages it cuts. A loaded
  * page that came back as it was is not staged: its digest is kept, and
  * saving (file-cache.ts) keeps its stored row.
  */
