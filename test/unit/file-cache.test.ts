@@ -29,6 +29,18 @@ async function assertCacheHolds(store: Store, planId: number, destination: strin
   for (const [key, file] of files) assert.deepEqual(loaded.get(key), file, key);
 }
 
+/** The store's tables as they are on disk, read through a connection of the test's own. */
+async function tablesOf(t: Parameters<typeof tempDir>[0], store: Store) {
+  const db = await Database.open(store.file);
+  t.after(() => db.close());
+  const count = async (table: 'file_cache_pages' | 'file_cache_staged_pages') => (await db.get<{ count: number }>(`SELECT count(*) AS count FROM ${table}`))!.count;
+  return {
+    digests: async () => new Set((await db.all<{ digest: Buffer }>('SELECT digest FROM file_cache_pages')).map((row) => row.digest.toString('hex'))),
+    stagedRows: () => count('file_cache_staged_pages'),
+    storedPages: () => count('file_cache_pages'),
+  };
+}
+
 async function storeWithPlan(t: Parameters<typeof tempDir>[0]) {
   const store = await openStore(join(tempDir(t), 'peer-backup.db'));
   t.after(() => store.close());
@@ -87,9 +99,7 @@ test('a file stored as a slice of a shared chunk keeps its offset, and a new off
 
 test('files are kept in pages cut by path, so one changed and one added file rewrite a page or two, not all after them', async (t) => {
   const { store, plan } = await storeWithPlan(t);
-  const db = await Database.open(store.file);
-  t.after(() => db.close());
-  const digests = async () => new Set((await db.all<{ digest: Buffer }>('SELECT digest FROM file_cache_pages')).map((row) => row.digest.toString('hex')));
+  const { digests } = await tablesOf(t, store);
   const keyOf = (index: number) => Buffer.from(`/w/dir-${Math.floor(index / 100)}/file-${index}.txt`).toString('latin1');
   const files: FileCacheMap = new Map();
   for (let index = 0; index < 20_000; index++) files.set(keyOf(index), { ...file(index, [id(index % 256)]), offset: index % 7 === 0 ? index : undefined });
@@ -116,9 +126,7 @@ test('files are kept in pages cut by path, so one changed and one added file rew
 
 test('saving what was loaded, with some files changed, added and removed, stores exactly the pages a save from scratch would', async (t) => {
   const { store, plan } = await storeWithPlan(t);
-  const db = await Database.open(store.file);
-  t.after(() => db.close());
-  const digests = async () => new Set((await db.all<{ digest: Buffer }>('SELECT digest FROM file_cache_pages')).map((row) => row.digest.toString('hex')));
+  const { digests } = await tablesOf(t, store);
   const keyOf = (index: number) => Buffer.from(`/w/dir-${Math.floor(index / 100)}/file-${index}.txt`).toString('latin1');
   const files: FileCacheMap = new Map();
   for (let index = 0; index < 20_000; index++) files.set(keyOf(index), file(index, [id(Math.floor(index / 50) % 256)]));
@@ -189,9 +197,7 @@ test('files whose chunks come later keep their place in walk order, so the pages
 
 test('pages a run staged become the cache only when saved; the next run drops those of one that was never saved', async (t) => {
   const { store, plan } = await storeWithPlan(t);
-  const db = await Database.open(store.file);
-  t.after(() => db.close());
-  const stagedRows = async () => (await db.get<{ count: number }>('SELECT count(*) AS count FROM file_cache_staged_pages'))!.count;
+  const { stagedRows } = await tablesOf(t, store);
   const before: FileCacheMap = new Map([[Buffer.from('/w/a').toString('latin1'), file(1, [id(1)])]]);
   await saveFiles(store, plan.id, 'PEER-A', before);
 
@@ -222,10 +228,7 @@ test('pages a run staged become the cache only when saved; the next run drops th
 
 test('a run that hands back every loaded file as it was keeps every page and stages none; a changed file re-encodes its page alone', async (t) => {
   const { store, plan } = await storeWithPlan(t);
-  const db = await Database.open(store.file);
-  t.after(() => db.close());
-  const stagedRows = async () => (await db.get<{ count: number }>('SELECT count(*) AS count FROM file_cache_staged_pages'))!.count;
-  const storedPages = async () => (await db.get<{ count: number }>('SELECT count(*) AS count FROM file_cache_pages'))!.count;
+  const { stagedRows, storedPages } = await tablesOf(t, store);
   const files: FileCacheMap = new Map();
   for (let index = 0; index < 10_000; index++) files.set(Buffer.from(`/w/file-${index}`).toString('latin1'), file(index, [id(index % 256)]));
   await saveFiles(store, plan.id, 'PEER-A', files);
