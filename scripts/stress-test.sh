@@ -29,7 +29,7 @@ run_round() {
   if (($# == 0)); then
     npm run --silent test:node
   else
-    node --import tsx --test --test-timeout=600000 --test-reporter=spec "$@"
+    node --harmony-rab-gsab-transfer --import tsx --test --test-timeout=600000 --test-reporter=spec "$@"
   fi
 }
 

@@ -44,19 +44,21 @@ test('packs close past the target size, and while two are being sent the third w
   const destination = new HeldUploads(spool);
   const shipper = new PackShipper(destination, join(spool, 'run-1-pack-'), undefined, () => undefined);
   t.after(() => shipper.close());
-  const entry = Buffer.alloc(12 * 1024 * 1024, 7);
+  const entryBytes = 12 * 1024 * 1024;
+  // A buffer per entry: the shipper is handed each one and releases it once it is written.
+  const entry = () => Buffer.alloc(entryBytes, 7);
   const name = (index: number) => index.toString(16).padStart(64, '0');
 
   // Three 12 MiB entries pass the 32 MiB target: packs 1 and 2 go out and are held.
-  for (let index = 0; index < 6; index++) await shipper.add(name(index), [entry]);
+  for (let index = 0; index < 6; index++) await shipper.add(name(index), [entry()]);
   await destination.startedCount(2);
   // Pack 3 fills, and adding the entry that closes it cannot finish until an upload ends.
-  for (let index = 6; index < 8; index++) await shipper.add(name(index), [entry]);
+  for (let index = 6; index < 8; index++) await shipper.add(name(index), [entry()]);
   let closedThird = false;
-  const closing = shipper.add(name(8), [entry]).then(() => (closedThird = true));
+  const closing = shipper.add(name(8), [entry()]).then(() => (closedThird = true));
   // Wait until pack 3 is written whole (three entries and the end blocks): from then on only a free place is missing.
   const third = join(spool, 'run-1-pack-3.tar');
-  while (!existsSync(third) || statSync(third).size < 3 * (512 + entry.length) + 1024) await new Promise((resolve) => setTimeout(resolve, 5));
+  while (!existsSync(third) || statSync(third).size < 3 * (512 + entryBytes) + 1024) await new Promise((resolve) => setTimeout(resolve, 5));
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(closedThird, false);
   assert.equal(destination.started.length, 2);

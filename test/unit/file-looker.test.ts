@@ -40,7 +40,7 @@ test('each file is unchanged, read whole, large or skipped, with the reason the 
   const looker = new FileLooker(100);
   t.after(() => looker.close());
   const names = ['kept', 'touched', 'small', 'large', 'gone', 'folder', 'link', 'pipe'];
-  const looks = await looker.look(names.map((name) => ({ path: Buffer.from(at(name)), stamp: name === 'kept' ? keptStamp : name === 'touched' ? touchedStamp : undefined })));
+  const { looks } = await looker.look(names.map((name) => ({ path: Buffer.from(at(name)), stamp: name === 'kept' ? keptStamp : name === 'touched' ? touchedStamp : undefined })));
   const byName = Object.fromEntries(names.map((name, index) => [name, looks[index]!]));
 
   assert.deepEqual(byName.kept, { unchanged: true, mode: Number(lstatSync(at('kept')).mode) });
@@ -75,7 +75,13 @@ test('the walk comes back in its order, over many groups, each file with its loo
     expected.push(...batch.map((found) => found.archivePath.toString()));
   }
   const seen: string[] = [];
+  let previousContent: Buffer[] = [];
+  let releasedContent = 0;
   for await (const group of lookedAtWalk(walkBatches('p', [{ sourcePath: root, archivePath: 'tree' }], new Exclusion([], false, () => undefined)), cache, looker)) {
+    // Asking for this group released the content of the one before.
+    assert.ok(previousContent.every((content) => content.length === 0));
+    releasedContent += previousContent.length;
+    previousContent = [];
     for (const looked of group) {
       seen.push(looked.found.archivePath.toString());
       if (!('look' in looked)) continue;
@@ -84,10 +90,12 @@ test('the walk comes back in its order, over many groups, each file with its loo
         assert.ok(looked.cached !== undefined);
       } else {
         assert.ok('content' in looked.look, looked.found.archivePath.toString());
+        previousContent.push(looked.look.content);
         assert.equal(`tree/${looked.look.content.toString().replace('/', '/f')}`.replace(/^tree\/(\d)/, 'tree/d$1'), looked.found.archivePath.toString());
       }
     }
   }
   assert.equal(seen.length, 1 + 5 + 5 * 300);
+  assert.ok(releasedContent > 1000, `${releasedContent} files' content released as the walk went on`);
   assert.deepEqual(seen, expected);
 });

@@ -19,6 +19,7 @@ import { chunkIdOf } from '../chunk/chunk-id';
 import type { ChunkKeys } from '../chunk/chunk-keys';
 import { ChunkSealer } from '../chunk/chunk-sealer';
 import type { ReferenceChunk } from '../snapshot/reference-chunks';
+import { releaseBuffer } from '../util/release-buffer';
 import { maxIdsPerQuestion, referenceEntrySuffix } from '../wire/chunk-protocol';
 import type { ChunkDestination } from './chunk-destination';
 import type { PackShipper } from './pack-shipper';
@@ -54,13 +55,14 @@ export class ChunkSender {
     this.sealer = new ChunkSealer(keys);
   }
 
-  /** Queues a data or tree chunk; returns its ID. */
+  /** Queues a data or tree chunk; returns its ID. `plaintext` is handed over: the caller must not use it again. */
   async addSealed(plaintext: Buffer): Promise<string> {
     const id = chunkIdOf(this.keys.chunkIdKey, plaintext);
     await this.enqueue({ id, bytes: plaintext, sealed: true });
     return id;
   }
 
+  /** Queues a reference chunk; its bytes are handed over as addSealed's are. */
   async addReference(chunk: ReferenceChunk): Promise<void> {
     await this.enqueue({ id: chunk.id, bytes: chunk.bytes, sealed: false });
   }
@@ -78,7 +80,10 @@ export class ChunkSender {
   }
 
   private async enqueue(chunk: Queued): Promise<void> {
-    if (this.queuedIds.has(chunk.id)) return;
+    if (this.queuedIds.has(chunk.id)) {
+      releaseBuffer(chunk.bytes);
+      return;
+    }
     this.queuedIds.add(chunk.id);
     this.batch.push(chunk);
     this.batchSize += chunk.bytes.length;
@@ -109,7 +114,10 @@ export class ChunkSender {
         const chunk = batch[index]!;
         // The batch does not keep a chunk's plaintext once it is handed on, so memory falls as the batch drains.
         batch[index] = undefined;
-        if (!missing.has(chunk.id)) continue;
+        if (!missing.has(chunk.id)) {
+          releaseBuffer(chunk.bytes);
+          continue;
+        }
         this.onNewBytes(chunk.bytes.length);
         this.signal?.throwIfAborted();
         const content = chunk.sealed ? this.sealer.seal(chunk.id, chunk.bytes) : Promise.resolve([chunk.bytes]);

@@ -46,8 +46,9 @@ export class FileLooker {
   /** `smallBytes`: files under this size are read whole. */
   constructor(private readonly smallBytes: number) {}
 
-  async look(files: readonly FileToLook[]): Promise<FileLook[]> {
-    if (files.length === 0) return [];
+  /** One look per file; the content of small files is in `blocks`, for the caller to release once it is used. */
+  async look(files: readonly FileToLook[]): Promise<{ looks: FileLook[]; blocks: ArrayBuffer[] }> {
+    if (files.length === 0) return { looks: [], blocks: [] };
     // Paths in one buffer of their own: a path may be a view into a larger buffer, which would be copied whole.
     const paths = Buffer.allocUnsafeSlow(files.reduce((sum, file) => sum + file.path.length, 0));
     const layout: number[] = [];
@@ -58,7 +59,7 @@ export class FileLooker {
     }
     const stamps = files.map(({ stamp }) => stamp ?? null);
     const reply = await this.thread.request({ paths: paths.buffer, layout, stamps, smallBytes: this.smallBytes }, [paths.buffer]);
-    return reply.looks.map((look) => lookOf(look, reply.blocks));
+    return { looks: reply.looks.map((look) => lookOf(look, reply.blocks)), blocks: reply.blocks };
   }
 
   /** Stops the thread; call once every look has settled. */

@@ -3,10 +3,13 @@
  * entries come in groups of at most `groupEntries`, and the files of the
  * next `groupsAhead` groups are being looked at while a group is used, so
  * the looking thread and the backup's own thread work side by side. Memory
- * holds at most those groups' small-file content.
+ * holds at most those groups' small-file content: a group's content is
+ * released (release-buffer.ts) when the next group is asked for, so the
+ * caller copies what it keeps before.
  */
 import type { FoundEntry } from '../pack/source-walk';
 import { cacheKey, type CachedFile } from '../store';
+import { releaseBuffer } from '../util/release-buffer';
 import type { FileLook, FileLooker, FileToLook } from './file-looker';
 
 type FileFound = Extract<FoundEntry, { kind: 'file' }>;
@@ -30,7 +33,7 @@ const groupEntries = 128;
 const groupsAhead = 2;
 
 export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: CachedFiles, looker: FileLooker): AsyncGenerator<LookedEntry[]> {
-  const ahead: Promise<LookedEntry[]>[] = [];
+  const ahead: Promise<LookedGroup>[] = [];
   const batches = walk[Symbol.asyncIterator]();
   // The walk goes on to its next batch at once, so its folder listings are not waited for once a batch is used up.
   let nextBatch = batches.next();
@@ -47,10 +50,10 @@ export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: Ca
         // Awaited in its turn below; until then a failure must not count as unhandled.
         group.catch(() => undefined);
         ahead.push(group);
-        if (ahead.length > groupsAhead) yield await ahead.shift()!;
+        if (ahead.length > groupsAhead) yield* used(await ahead.shift()!);
       }
     }
-    while (ahead.length > 0) yield await ahead.shift()!;
+    while (ahead.length > 0) yield* used(await ahead.shift()!);
   } finally {
     // Nothing is left being looked at, so the caller may stop the looking thread.
     await Promise.allSettled(ahead);
@@ -58,7 +61,19 @@ export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: Ca
   }
 }
 
-async function lookAtGroup(group: readonly FoundEntry[], cache: CachedFiles, looker: FileLooker): Promise<LookedEntry[]> {
+interface LookedGroup {
+  entries: LookedEntry[];
+  /** The content of its small files. */
+  blocks: ArrayBuffer[];
+}
+
+/** Yields the group's entries, then, once the caller asks for more, releases their content. */
+function* used({ entries, blocks }: LookedGroup): Generator<LookedEntry[]> {
+  yield entries;
+  for (const block of blocks) releaseBuffer(new Uint8Array(block));
+}
+
+async function lookAtGroup(group: readonly FoundEntry[], cache: CachedFiles, looker: FileLooker): Promise<LookedGroup> {
   const files: Omit<LookedFile, 'look'>[] = [];
   const toLook: FileToLook[] = [];
   for (const found of group) {
@@ -69,11 +84,12 @@ async function lookAtGroup(group: readonly FoundEntry[], cache: CachedFiles, loo
     // The stamp alone goes to the thread: a cached file's chunk IDs would only be copied there for nothing.
     toLook.push({ path: found.sourcePath, stamp: cached && { size: cached.size, mtimeNs: cached.mtimeNs, ctimeNs: cached.ctimeNs, inode: cached.inode } });
   }
-  const looks = await looker.look(toLook);
+  const { looks, blocks } = await looker.look(toLook);
   let next = 0;
-  return group.map((found): LookedEntry => {
+  const entries = group.map((found): LookedEntry => {
     if (found.kind !== 'file') return { found };
     const { key, cached } = files[next]!;
     return { found, key, cached, look: looks[next++]! };
   });
+  return { entries, blocks };
 }

@@ -20,6 +20,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { brotliDecompressSync } from 'node:zlib';
 import { UserError } from '../errors';
 import { printable } from '../printable';
+import { releaseBuffer } from '../util/release-buffer';
 import { chunkIdOf, isChunkId } from './chunk-id';
 import type { ChunkKeys } from './chunk-keys';
 import { zstdCompressToScratch, zstdDecompress } from './zstd';
@@ -116,6 +117,8 @@ export function openChunk(keys: ChunkKeys, chunkId: string, sealed: Buffer): Buf
     );
   }
   const plaintext = decode(chunkId, header[1]!, body);
+  // The compressed bytes are of no use once unpacked; released now, they are not left for the collector.
+  if (plaintext !== body) releaseBuffer(body);
   if (chunkIdOf(keys.chunkIdKey, plaintext) !== chunkId) {
     throw new UserError(`Chunk ${chunkId} opens to data whose ID is another: it was sealed under the wrong ID by software holding this storage key.`, { code: 'damaged' });
   }

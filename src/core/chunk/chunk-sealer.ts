@@ -6,6 +6,7 @@
  * makes, to be written one after another rather than joined.
  */
 import { ownedBuffer } from '../util/owned-buffer';
+import { releaseBuffer } from '../util/release-buffer';
 import { RequestThread, threadFile } from '../util/request-thread';
 import type { ChunkKeys } from './chunk-keys';
 import type { SealReply, SealRequest } from './chunk-seal-thread';
@@ -23,6 +24,7 @@ export class ChunkSealer {
     const request: Omit<SealRequest, 'id'> = { chunkId, plaintext: owned };
     const reply = await this.thread.request(request, [owned.buffer]);
     if ('failure' in reply) throw new Error(reply.failure);
+    releaseBuffer(reply.plaintext);
     return reply.pieces.map((piece) => Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
   }
 

@@ -9,6 +9,7 @@
  */
 import { openChunk } from '../chunk/chunk-seal';
 import { UserError } from '../errors';
+import { releaseBuffer } from '../util/release-buffer';
 import type { StoredChunk } from './chunk-source';
 import type { ReadableSnapshot } from './readable-snapshot';
 import { damagedSnapshot, unreadableChunk } from './snapshot-errors';
@@ -51,9 +52,12 @@ export function distinct(uses: readonly string[]): string[] {
   return [...new Set(uses)];
 }
 
+/** Opens a stored chunk, whose bytes are the caller's to hand over: once opened, they are released. */
 function open(snapshot: ReadableSnapshot, id: string, sealed: Buffer): Buffer {
   try {
-    return openChunk(snapshot.keys, id, sealed);
+    const plaintext = openChunk(snapshot.keys, id, sealed);
+    releaseBuffer(sealed);
+    return plaintext;
   } catch (err) {
     if (err instanceof UserError) throw unreadableChunk(snapshot.manifest, err);
     throw err;
