@@ -18,10 +18,15 @@ export class LineSplitter {
     const lines: string[] = [];
     let start = 0;
     for (let end = data.indexOf(newline); end !== -1; end = data.indexOf(newline, start)) {
-      this.pieces.push(data.subarray(start, end));
-      lines.push(Buffer.concat(this.pieces).toString('utf8'));
-      this.pieces = [];
-      this.pending = 0;
+      if (this.pieces.length === 0) {
+        // Most lines lie within one read: decoded where they are, with no copy.
+        lines.push(data.toString('utf8', start, end));
+      } else {
+        this.pieces.push(data.subarray(start, end));
+        lines.push(Buffer.concat(this.pieces).toString('utf8'));
+        this.pieces = [];
+        this.pending = 0;
+      }
       start = end + 1;
     }
     if (start < data.length) {
