@@ -11,6 +11,9 @@ test('a buffer that is the whole of its memory is emptied at once', () => {
   releaseBuffer(whole);
   assert.equal(whole.length, 0);
   assert.equal(whole.buffer.byteLength, 0);
+  // Its memory is already gone (detached): a second release, or one of an empty buffer, does nothing.
+  releaseBuffer(whole);
+  releaseBuffer(Buffer.alloc(0));
 });
 
 test('a slice of shared memory is left alone, and so is everything else in it', () => {

@@ -19,10 +19,11 @@ interface Transferable {
 /**
  * Frees `bytes` now, if it is the whole of an ArrayBuffer of its own (a small
  * Buffer is a slice of Node's shared pool, which is left alone). Only for a
- * buffer that no one reads again: every view of that memory is emptied.
+ * buffer that no one reads again: every view of that memory is emptied. An
+ * empty buffer holds nothing to free, so releasing one twice does nothing.
  */
 export function releaseBuffer(bytes: Uint8Array): void {
   const memory = bytes.buffer as ArrayBuffer & Transferable;
-  if (bytes.byteOffset !== 0 || bytes.byteLength !== memory.byteLength || memory.transfer === undefined) return;
+  if (bytes.byteLength === 0 || bytes.byteOffset !== 0 || bytes.byteLength !== memory.byteLength || memory.transfer === undefined) return;
   memory.transfer(0);
 }
