@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { test } from 'node:test';
 import { generateIdentity, identityFromPem, verifySignature } from '../../src/core/identity/keys';
 import { parsePeerId, peerIdOf } from '../../src/core/identity/peer-id';
@@ -43,4 +44,11 @@ test('signatures verify only for the signed bytes and the signing key', () => {
   assert.equal(verifySignature(bob.publicKey, data, signature), false);
   assert.equal(verifySignature(alice.publicKey, Buffer.from('announce 2'), signature), false);
   assert.equal(verifySignature(alice.publicKey, data, signature.subarray(1)), false);
+});
+
+test("a new identity's key is a standard PKCS#8 Ed25519 key, whose public key in SPKI DER is the identity's", () => {
+  const identity = generateIdentity();
+  const key = createPrivateKey(identity.privateKeyPem);
+  assert.equal(key.asymmetricKeyType, 'ed25519');
+  assert.ok(createPublicKey(key).export({ format: 'der', type: 'spki' }).subarray(-32).equals(identity.publicKey));
 });

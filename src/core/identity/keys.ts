@@ -3,7 +3,7 @@
  * ID derived from its public key. Where the private key is kept is the front
  * end's business (a 0600 file for the CLI, SecretStorage in the editor).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { peerIdOf } from './peer-id';
 
 export interface Identity {
@@ -15,8 +15,18 @@ export interface Identity {
   sign(data: Buffer): Buffer;
 }
 
+/** The PKCS#8 DER of an Ed25519 private key up to its 32-byte seed (RFC 8410). */
+const ed25519Pkcs8Prefix = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/**
+ * An Ed25519 private key is 32 random bytes (RFC 8032), so the key is made
+ * from them rather than by generateKeyPairSync: in Node 20, a collection that
+ * finds the finished key-generation job while the new key is being exported
+ * deadlocks the process (the job's destructor waits for the lock the export
+ * holds), and `peer-backup id` once hung that way.
+ */
 export function generateIdentity(): Identity {
-  const { privateKey } = generateKeyPairSync('ed25519');
+  const privateKey = createPrivateKey({ key: Buffer.concat([ed25519Pkcs8Prefix, randomBytes(32)]), format: 'der', type: 'pkcs8' });
   return identityFromKey(privateKey);
 }
 
