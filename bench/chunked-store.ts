@@ -36,7 +36,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startUntilReady, type ReadyProcess } from '../scripts/lib/start-until-ready';
 import { makeMixedTree, makeRandomFile, makeTinyTree } from './lib/generated-trees';
-import { cliArgs } from '../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../scripts/lib/cli-args';
 
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -104,10 +104,10 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'peer-backup-bench-'));
   const services: ReadyProcess[] = [];
   try {
-    const cliIn = (home: string, args: string[], cwd = work) => execFileSync(process.execPath, [...cliArgs(cli), '--home', home, ...args], { encoding: 'utf8', cwd, maxBuffer: 64 * 1024 * 1024 }).trim();
+    const cliIn = (home: string, args: string[], cwd = work) => execFileSync(process.execPath, [...cliArgs(cli), '--home', home, ...args], { encoding: 'utf8', cwd, maxBuffer: 64 * 1024 * 1024, env: cliEnv(cli) }).trim();
     const registryHome = join(work, 'registry');
     mkdirSync(registryHome);
-    const registry = await startUntilReady(process.execPath, [...cliArgs(cli), '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
+    const registry = await startUntilReady(process.execPath, [...cliArgs(cli), '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/, { env: cliEnv(cli) });
     services.push(registry);
     const startReceiver = async (name: string) => {
       const home = join(work, name);
@@ -117,7 +117,7 @@ async function main(): Promise<void> {
         process.execPath,
         [...cliArgs(cli), '--home', home, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registry.ready],
         /"event":"announced".*"port":(\d+)/,
-        { timeoutMs: 60_000 },
+        { env: cliEnv(cli), timeoutMs: 60_000 },
       );
       services.push(process_);
       return { home, id, process: process_, storageOf: (senderId: string) => join(home, 'storage', senderId) };
@@ -127,17 +127,17 @@ async function main(): Promise<void> {
     const newSender = (receiver: { home: string; id: string }, tree: string, plan: string, senderCli = cli) => {
       const home = join(work, `sender-${++senders}`);
       mkdirSync(home);
-      const senderIn = (args: string[]) => execFileSync(process.execPath, [...cliArgs(senderCli), '--home', home, ...args], { encoding: 'utf8', cwd: work }).trim();
+      const senderIn = (args: string[]) => execFileSync(process.execPath, [...cliArgs(senderCli), '--home', home, ...args], { encoding: 'utf8', cwd: work, env: cliEnv(senderCli) }).trim();
       const id = senderIn(['id']);
       cliIn(receiver.home, ['allow', id, '--quota', '1TB']);
       senderIn(['plan', 'add', plan, tree, '--no-default-excludes', '--dest', receiver.id]);
       const run = () => {
-        const measured = timed([process.execPath, ...cliArgs(senderCli), '--home', home, '--json', 'run', plan, '--registry', registry.ready, '--no-retry']);
+        const measured = timed([process.execPath, ...cliArgs(senderCli), '--home', home, '--json', 'run', plan, '--registry', registry.ready, '--no-retry'], { env: cliEnv(senderCli) });
         const done = JSON.parse(measured.stdout) as { bytes: number; snapshotId: string };
         return { ...measured, sent: done.bytes, snapshotId: done.snapshotId };
       };
       const restore = (snapshotId: string, to: string, path?: string, restoreCli = cli) => {
-        const measured = timed([process.execPath, ...cliArgs(restoreCli), '--home', home, '--json', 'restore', snapshotId, '--to', to, '--registry', registry.ready, ...(path ? ['--path', path] : [])]);
+        const measured = timed([process.execPath, ...cliArgs(restoreCli), '--home', home, '--json', 'restore', snapshotId, '--to', to, '--registry', registry.ready, ...(path ? ['--path', path] : [])], { env: cliEnv(restoreCli) });
         return { ...measured, result: JSON.parse(measured.stdout) as { fetchedBytes: number } };
       };
       return { home, id, run, restore };

@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { cliArgs } from '../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../scripts/lib/cli-args';
 
 const root = resolve(__dirname, '..');
 const tree = resolve(process.argv[2] ?? join(root, 'node_modules'));
@@ -30,9 +30,9 @@ interface Measure {
 }
 
 /** Runs `command` under /usr/bin/time; its last stderr line is "<seconds> <max RSS in KB>". */
-function timed(command: string[], archive: string): Measure {
+function timed(command: string[], archive: string, env: NodeJS.ProcessEnv = process.env): Measure {
   rmSync(archive, { force: true });
-  const result = spawnSync(timeBinary, ['-f', '%e %M', ...command], { encoding: 'utf8', timeout: runTimeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  const result = spawnSync(timeBinary, ['-f', '%e %M', ...command], { encoding: 'utf8', env, timeout: runTimeoutMs, maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`${command.join(' ')} failed (${result.status ?? result.signal}):\n${result.stderr}`);
   const [seconds, maxRssKb] = result.stderr.trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number];
   return { seconds, maxRssKb, archiveBytes: statSync(archive).size, stdout: result.stdout };
@@ -49,7 +49,7 @@ function main(): void {
     mkdirSync(home);
     const cli = join(root, 'dist', 'cli.js');
     // From the tree's parent, so the archive holds the tree under its own name, as tar -C parent does.
-    execFileSync(process.execPath, [...cliArgs(cli), '--home', home, 'plan', 'add', 'bench', basename(tree), '--no-default-excludes'], { cwd: dirname(tree), stdio: 'ignore' });
+    execFileSync(process.execPath, [...cliArgs(cli), '--home', home, 'plan', 'add', 'bench', basename(tree), '--no-default-excludes'], { cwd: dirname(tree), stdio: 'ignore', env: cliEnv(cli) });
 
     const ourArchive = join(work, 'ours.tar.gz');
     const tarArchive = join(work, 'gnu.tar.gz');
@@ -58,7 +58,7 @@ function main(): void {
     const started = Date.now();
     // Another round only if, at the pace so far, it ends within the budget.
     for (let round = 1; round <= rounds && (Date.now() - started) * (round / Math.max(round - 1, 1)) < budgetMs; round++) {
-      ours.push(timed([process.execPath, ...cliArgs(cli), '--home', home, '--json', 'pack', 'bench', '--out', ourArchive, '--force'], ourArchive));
+      ours.push(timed([process.execPath, ...cliArgs(cli), '--home', home, '--json', 'pack', 'bench', '--out', ourArchive, '--force'], ourArchive, cliEnv(cli)));
       gnu.push(timed(['tar', '-czf', tarArchive, '-C', dirname(tree), basename(tree)], tarArchive));
       process.stdout.write(`round ${round}: peer-backup ${ours.at(-1)!.seconds} s, GNU tar ${gnu.at(-1)!.seconds} s\n`);
     }

@@ -15,7 +15,7 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { startUntilReady, type ReadyProcess } from '../scripts/lib/start-until-ready';
-import { cliArgs } from '../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../scripts/lib/cli-args';
 
 const root = resolve(__dirname, '..');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -61,16 +61,17 @@ async function prepareSide(name: string, cli: string, work: string, tree: string
   const senderHome = join(work, `${name}-sender`);
   for (const home of [registryHome, receiverHome, senderHome]) mkdirSync(home);
   // The registry only introduces the peers; it is not on the timed path beyond one look-up per run.
-  const registry = await startUntilReady(process.execPath, [...cliArgs(cli), '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
+  const registry = await startUntilReady(process.execPath, [...cliArgs(cli), '--home', registryHome, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/, { env: cliEnv(cli) });
   services.push(registry);
   const registryUrl = registry.ready;
-  const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [...cliArgs(cli), '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree) }).trim();
+  const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [...cliArgs(cli), '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree), env: cliEnv(cli) }).trim();
   const receiverId = peer(receiverHome, 'id');
   peer(receiverHome, 'allow', peer(senderHome, 'id'), '--quota', '1TB');
   const receiver = await startUntilReady(
     process.execPath,
     [...cliArgs(cli), '--home', receiverHome, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registryUrl],
     /"event":"announced".*"port":(\d+)/,
+    { env: cliEnv(cli) },
   );
   services.push(receiver);
   peer(senderHome, 'plan', 'add', 'bench', basename(tree), '--no-default-excludes', '--dest', receiverId);
@@ -81,6 +82,7 @@ function timeRun(side: Side): void {
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, [...cliArgs(side.cli), '--home', side.senderHome, 'run', 'bench', '--registry', side.registryUrl, '--no-retry'], {
     encoding: 'utf8',
+    env: cliEnv(side.cli),
     timeout: runTimeoutMs,
   });
   if (result.status !== 0) throw new Error(`${side.name}: peer-backup run failed (${result.status ?? result.signal}):\n${result.stderr}`);

@@ -13,7 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { startUntilReady, type ReadyProcess } from '../scripts/lib/start-until-ready';
-import { cliArgs } from '../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../scripts/lib/cli-args';
 
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -56,9 +56,9 @@ async function main(): Promise<void> {
   try {
     const homes = { registry: join(work, 'registry'), receiver: join(work, 'receiver'), sender: join(work, 'sender') };
     for (const home of Object.values(homes)) mkdirSync(home);
-    const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [...cliArgs(cli), '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree) }).trim();
+    const peer = (home: string, ...args: string[]) => execFileSync(process.execPath, [...cliArgs(cli), '--home', home, ...args], { encoding: 'utf8', cwd: dirname(tree), env: cliEnv(cli) }).trim();
 
-    const registry = await startUntilReady(process.execPath, [...cliArgs(cli), '--home', homes.registry, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/);
+    const registry = await startUntilReady(process.execPath, [...cliArgs(cli), '--home', homes.registry, 'registry', '--host', '127.0.0.1', '--port', '0', '--rate-limit', '0'], /registry listening on (\S+)/, { env: cliEnv(cli) });
     services.push(registry);
     const receiverId = peer(homes.receiver, 'id');
     const senderId = peer(homes.sender, 'id');
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
       process.execPath,
       [...cliArgs(cli), '--home', homes.receiver, 'receive', '--host', '127.0.0.1', '--port', '0', '--registry', registry.ready],
       /"event":"announced".*"port":(\d+)/,
+      { env: cliEnv(cli) },
     );
     services.push(receiver);
     peer(homes.sender, 'plan', 'add', 'bench', basename(tree), '--no-default-excludes', '--dest', receiverId);
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     const ours: { seconds: number; maxRssKb: number }[] = [];
     const baseline: { seconds: number }[] = [];
     for (let round = 0; round < rounds; round++) {
-      ours.push(timed([process.execPath, ...cliArgs(cli), '--home', homes.sender, 'run', 'bench', '--registry', registry.ready, '--no-retry']));
+      ours.push(timed([process.execPath, ...cliArgs(cli), '--home', homes.sender, 'run', 'bench', '--registry', registry.ready, '--no-retry'], cliEnv(cli)));
       baseline.push(
         timed(['bash', '-o', 'pipefail', '-c', `tar -czf - -C "${dirname(tree)}" "${basename(tree)}" | curl -sS --fail -T - http://127.0.0.1:${sink.ready}/sink -o /dev/null`]),
       );

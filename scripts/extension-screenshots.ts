@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clickMenuItem, packagedVsixPath, startEditor, type Editor } from '../test/e2e/harness';
 import { startUntilReady } from './lib/start-until-ready';
-import { cliArgs } from './lib/cli-args';
+import { cliArgs, cliEnv } from './lib/cli-args';
 
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -147,10 +147,10 @@ async function capture(theme: (typeof themes)[number], registryUrl: string, team
 async function main(): Promise<void> {
   mkdirSync(imagesDir, { recursive: true });
   const base = mkdtempSync(join(tmpdir(), 'peer-backup-shots-'));
-  const registry = await startUntilReady(process.execPath, [...cliArgs(cli), 'registry', '--port', '0', '--host', '127.0.0.1', '--home', base], /registry listening on (http:\/\/\S+)/);
+  const registry = await startUntilReady(process.execPath, [...cliArgs(cli), 'registry', '--port', '0', '--host', '127.0.0.1', '--home', base], /registry listening on (http:\/\/\S+)/, { env: cliEnv(cli) });
   try {
     mkdirSync(join(base, 'teammate'));
-    const { peerId } = JSON.parse(execFileSync(process.execPath, [...cliArgs(cli), 'id', '--home', join(base, 'teammate'), '--json'], { encoding: 'utf8' })) as { peerId: string };
+    const { peerId } = JSON.parse(execFileSync(process.execPath, [...cliArgs(cli), 'id', '--home', join(base, 'teammate'), '--json'], { encoding: 'utf8', env: cliEnv(cli) })) as { peerId: string };
     for (const theme of process.argv[2] ? themes.filter((each) => each.name === process.argv[2]) : themes) {
       await capture(theme, registry.ready, peerId);
       process.stdout.write(`${theme.name}: done\n`);

@@ -11,18 +11,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createProfile, installExtension, startCodeServer, writeMachineSettings } from './lib/code-server';
 import { startUntilReady, type ReadyProcess } from './lib/start-until-ready';
-import { cliArgs } from './lib/cli-args';
+import { cliArgs, cliEnv } from './lib/cli-args';
 
 const root = resolve(__dirname, '..');
 const cli = join(root, 'dist', 'cli.js');
 
 function peerBackup(...args: string[]): string {
-  return execFileSync(process.execPath, [...cliArgs(cli), ...args], { encoding: 'utf8' }).trim();
+  return execFileSync(process.execPath, [...cliArgs(cli), ...args], { encoding: 'utf8', env: cliEnv(cli) }).trim();
 }
 
 /** Starts a long-running CLI command and waits for its ready line. */
 function startService(args: string[], ready: RegExp): Promise<ReadyProcess> {
-  return startUntilReady(process.execPath, [...cliArgs(cli), ...args], ready);
+  return startUntilReady(process.execPath, [...cliArgs(cli), ...args], ready, { env: cliEnv(cli) });
 }
 
 function writeSampleWorkspace(dir: string): void {

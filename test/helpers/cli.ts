@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { startUntilReady, type ReadyProcess } from '../../scripts/lib/start-until-ready';
-import { cliArgs } from '../../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../../scripts/lib/cli-args';
 
 export const cliPath = resolve(__dirname, '../../dist/cli.js');
 
@@ -19,7 +19,7 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...cliArgs(cliPath), ...args], {
       cwd: options.cwd,
-      env: { ...process.env, ...options.env },
+      env: cliEnv(cliPath, { ...process.env, ...options.env }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -43,5 +43,5 @@ export type LongRunning = ReadyProcess;
 
 /** Starts a long-running CLI command and waits until a line of its output matches `readyPattern`. */
 export function startCli(args: string[], readyPattern: RegExp, options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<LongRunning> {
-  return startUntilReady(process.execPath, [...cliArgs(cliPath), ...args], readyPattern, { ...options, env: { ...process.env, ...options.env } });
+  return startUntilReady(process.execPath, [...cliArgs(cliPath), ...args], readyPattern, { ...options, env: cliEnv(cliPath, { ...process.env, ...options.env }) });
 }

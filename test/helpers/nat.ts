@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { startUntilReady, type ReadyProcess } from '../../scripts/lib/start-until-ready';
 import { cliPath } from './cli';
-import { cliArgs } from '../../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../../scripts/lib/cli-args';
 
 export const run = promisify(execFile);
 
@@ -85,7 +85,7 @@ export function inNamespace(name: string, program: string, ...args: string[]): P
 /** Runs the built CLI inside namespace `name`. */
 export function cliIn(name: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', name, process.execPath, ...cliArgs(cliPath), ...args], { env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+    execFile('ip', ['netns', 'exec', name, process.execPath, ...cliArgs(cliPath), ...args], { env: cliEnv(cliPath, { ...process.env, ...env }) }, (err, stdout, stderr) =>
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
@@ -94,7 +94,7 @@ export function cliIn(name: string, args: string[], env: NodeJS.ProcessEnv = {})
 /** Starts the built CLI inside namespace `name` until it prints `ready`; killed when the test ends. */
 export async function startCliIn(t: AfterContext, name: string, args: string[], ready: RegExp): Promise<ReadyProcess> {
   // `ip netns exec` replaces itself with the program, so stopping it stops the CLI.
-  const started = await startUntilReady('ip', ['netns', 'exec', name, process.execPath, ...cliArgs(cliPath), ...args], ready, { timeoutMs: 30_000 });
+  const started = await startUntilReady('ip', ['netns', 'exec', name, process.execPath, ...cliArgs(cliPath), ...args], ready, { env: cliEnv(cliPath), timeoutMs: 30_000 });
   t.after(() => started.stop('SIGKILL'));
   return started;
 }

@@ -16,7 +16,7 @@ import { cliPath, runCli, runCliJson, startCli, type LongRunning } from '../help
 import { writeFixtureTree } from '../helpers/fixture-tree';
 import { allow, announceAt, holdingLink, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
-import { cliArgs } from '../../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../../scripts/lib/cli-args';
 
 /** Polls until `probe` answers true; the bound is generous, for a busy machine. */
 async function waitFor(what: string, probe: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
@@ -86,7 +86,7 @@ test('a sender killed mid-run leaves neither its plan lease nor its pack behind'
       return [];
     }
   };
-  const running = spawn(process.execPath, [...cliArgs(cliPath), 'run', 'work'], { env, stdio: 'ignore' });
+  const running = spawn(process.execPath, [...cliArgs(cliPath), 'run', 'work'], { env: cliEnv(cliPath, env), stdio: 'ignore' });
   const exited = new Promise((resolve) => running.on('exit', resolve));
   t.after(() => running.kill('SIGKILL'));
   await link.held;

@@ -20,7 +20,7 @@ import { cliPath, runCli, runCliJson } from '../helpers/cli';
 import { writeFixtureTree } from '../helpers/fixture-tree';
 import { allow, makeHome, startReceiver, startRegistry } from '../helpers/peers';
 import { tempDir } from '../helpers/temp';
-import { cliArgs } from '../../scripts/lib/cli-args';
+import { cliArgs, cliEnv } from '../../scripts/lib/cli-args';
 
 const kills = Number(process.env.PEER_BACKUP_KILLS ?? 30);
 const bigBytes = 48 * 1024 * 1024;
@@ -53,7 +53,7 @@ function bytesInFlight(storage: string): number {
 }
 
 function startRun(env: NodeJS.ProcessEnv): { child: ChildProcess; result: Promise<{ code: number | null; stdout: string }> } {
-  const child = spawn(process.execPath, [...cliArgs(cliPath), 'run', 'nightly', '--no-retry', '--json'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgs(cliPath), 'run', 'nightly', '--no-retry', '--json'], { env: cliEnv(cliPath, { ...process.env, ...env }), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   child.stdout?.on('data', (chunk) => (stdout += chunk));
   child.stderr?.resume();
