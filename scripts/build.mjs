@@ -1,9 +1,9 @@
-// Bundles the extension, the CLI, the thread that seals chunks and the
+// Bundles the extension, the CLI, the backup's thread and the
 // settings panel's webview script. `vscode` is provided by the editor, and
 // `sqlite3` and `zstd-napi` are native addons, so all three stay outside the
 // Node bundles. The extension is two bundles: extension.js, the entry point,
 // is tiny so that activation is quick, and loads activate.js (everything
-// else) right after. The sealing thread is started from a file beside the
+// else) right after. The backup's thread is started from a file beside the
 // bundle that starts it. The webview script runs in the panel's browser
 // frame and gets everything (the UI toolkit included) in one file.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
@@ -67,8 +67,8 @@ await Promise.all([
     supported: { 'dynamic-import': false },
   }),
   build({ ...common, entryPoints: ['src/vscode/activate.ts'], outfile: 'dist/activate.js' }),
-  // The thread that seals a backup's chunks: a file of its own beside the bundles that start it.
-  build({ ...common, entryPoints: ['src/core/chunk/chunk-seal-thread.ts'], outfile: 'dist/chunk-seal-thread.js' }),
+  // The thread that looks at a backup's files and seals its chunks: a file of its own beside the bundles that start it.
+  build({ ...common, entryPoints: ['src/core/backup/backup-thread-main.ts'], outfile: 'dist/backup-thread-main.js' }),
   build({
     ...common,
     entryPoints: ['src/cli/main.ts'],

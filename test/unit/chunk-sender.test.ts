@@ -8,11 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ChunkDestination, PackFile } from '../../src/core/backup/chunk-destination';
+import { backupThread } from '../../src/core/backup/backup-thread';
 import { ChunkSender } from '../../src/core/backup/chunk-sender';
 import { PackShipper } from '../../src/core/backup/pack-shipper';
 import { chunkIdOf } from '../../src/core/chunk/chunk-id';
 import { deriveChunkKeys, generateStorageSecret } from '../../src/core/chunk/chunk-keys';
 import { openChunk } from '../../src/core/chunk/chunk-seal';
+import { ChunkSealer } from '../../src/core/chunk/chunk-sealer';
 import { tempDir } from '../helpers/temp';
 
 const keys = deriveChunkKeys(generateStorageSecret());
@@ -45,9 +47,11 @@ test('a chunk the destination holds is released unsealed; one it lacks is sealed
   const heldId = chunkIdOf(keys.chunkIdKey, held);
   const destination = new Destination(new Set([heldId]));
   const shipper = new PackShipper(destination, join(tempDir(t), 'pack-'), undefined, () => undefined);
-  const sender = new ChunkSender(keys, destination, shipper, undefined, () => undefined);
+  const thread = backupThread(keys);
+  const sender = new ChunkSender(keys, new ChunkSealer(thread), destination, shipper, undefined, () => undefined);
   t.after(async () => {
     await sender.settle();
+    await thread.close();
     await shipper.close();
   });
 

@@ -1,5 +1,5 @@
 /**
- * Looking at a backup's files on their own thread: a file whose stamp still
+ * Looking at a backup's files on the backup's thread: a file whose stamp still
  * holds is unchanged, others are read whole when small, said to be large
  * otherwise, and anything that is not a readable regular file is skipped
  * with the reason the packer gives. The walk's entries come back in walk
@@ -10,12 +10,16 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { backupThread } from '../../src/core/backup/backup-thread';
 import { FileLooker } from '../../src/core/backup/file-looker';
 import { lookedAtWalk } from '../../src/core/backup/looked-walk';
+import { deriveChunkKeys, generateStorageSecret } from '../../src/core/chunk/chunk-keys';
 import { Exclusion } from '../../src/core/pack/exclusion';
 import { walkBatches } from '../../src/core/pack/source-walk';
 import { cacheKey, type FileStamp } from '../../src/core/store';
 import { tempDir } from '../helpers/temp';
+
+const keys = deriveChunkKeys(generateStorageSecret());
 
 function stampOf(path: string): FileStamp {
   const stats = lstatSync(path, { bigint: true });
@@ -37,8 +41,9 @@ test('each file is unchanged, read whole, large or skipped, with the reason the 
   writeFileSync(at('touched'), 'new');
   utimesSync(at('touched'), 1_000, 1_000);
 
-  const looker = new FileLooker(100);
-  t.after(() => looker.close());
+  const thread = backupThread(keys);
+  t.after(() => thread.close());
+  const looker = new FileLooker(thread, 100);
   const names = ['kept', 'touched', 'small', 'large', 'gone', 'folder', 'link', 'pipe'];
   const { looks } = await looker.look(names.map((name) => ({ path: Buffer.from(at(name)), stamp: name === 'kept' ? keptStamp : name === 'touched' ? touchedStamp : undefined })));
   const byName = Object.fromEntries(names.map((name, index) => [name, looks[index]!]));
@@ -67,8 +72,9 @@ test('the walk comes back in its order, over many groups, each file with its loo
   }
   const cachedPath = join(root, 'd3', 'f7');
   const cache = new Map([[cacheKey(Buffer.from(cachedPath)), { ...stampOf(cachedPath), chunks: ['c'.repeat(64)] }]]);
-  const looker = new FileLooker(64 * 1024);
-  t.after(() => looker.close());
+  const thread = backupThread(keys);
+  t.after(() => thread.close());
+  const looker = new FileLooker(thread, 64 * 1024);
 
   const expected: string[] = [];
   for await (const batch of walkBatches('p', [{ sourcePath: root, archivePath: 'tree' }], new Exclusion([], false, () => undefined))) {

@@ -9,7 +9,7 @@
  *
  * One batch is asked about while the next one fills, so reading and
  * chunking overlap with the question's round trip. Missing chunks are sealed
- * on a thread of their own (chunk-sealer.ts), up to sealsAhead at a time, and
+ * on the backup's thread (chunk-sealer.ts), up to sealsAhead at a time, and
  * packed in order as each is done. Memory is bounded by two batches
  * (2 × batchBytes of plaintext), sealsAhead sealed chunks and the pack being
  * written. Within a run, each ID is queued once, so each chunk is sent at
@@ -17,7 +17,7 @@
  */
 import { chunkIdOf } from '../chunk/chunk-id';
 import type { ChunkKeys } from '../chunk/chunk-keys';
-import { ChunkSealer } from '../chunk/chunk-sealer';
+import type { ChunkSealer } from '../chunk/chunk-sealer';
 import type { ReferenceChunk } from '../snapshot/reference-chunks';
 import { releaseBuffer } from '../util/release-buffer';
 import { maxIdsPerQuestion, referenceEntrySuffix } from '../wire/chunk-protocol';
@@ -42,18 +42,16 @@ export class ChunkSender {
   private batch: Queued[] = [];
   private batchSize = 0;
   private inFlight: Promise<void> | undefined;
-  private readonly sealer: ChunkSealer;
 
   constructor(
     private readonly keys: ChunkKeys,
+    private readonly sealer: ChunkSealer,
     private readonly destination: ChunkDestination,
     private readonly shipper: PackShipper,
     private readonly signal: AbortSignal | undefined,
     /** Called with the plaintext length of each chunk the destination lacked. */
     private readonly onNewBytes: (count: number) => void,
-  ) {
-    this.sealer = new ChunkSealer(keys);
-  }
+  ) {}
 
   /** Queues a data or tree chunk; returns its ID. `plaintext` is handed over: the caller must not use it again. */
   async addSealed(plaintext: Buffer): Promise<string> {
@@ -73,10 +71,9 @@ export class ChunkSender {
     await this.inFlight;
   }
 
-  /** Waits for the batch in flight, if any, to end, however it ends, and stops the sealing thread: for clean-up after the run. */
+  /** Waits for the batch in flight, if any, to end, however it ends: for clean-up after the run, before the sealer's thread stops. */
   async settle(): Promise<void> {
     await this.inFlight?.catch(() => undefined);
-    await this.sealer.close();
   }
 
   private async enqueue(chunk: Queued): Promise<void> {

@@ -1,15 +1,15 @@
 /**
- * Looks at a backup's files on a thread of their own (file-look-worker.ts),
- * a group at a time: whether each is unchanged since the file cache's stamp
+ * Looks at a backup's files on the backup's thread (backup-thread.ts, which
+ * runs file-look.ts), a group at a time: whether each is unchanged since the file cache's stamp
  * (one lstat, the file not opened), and otherwise, for a small regular file,
  * its whole content, stamp and mode. So the calls of a tree of small files,
  * nearly all of a backup's time when little changed, run beside the work of
  * the backup's own thread instead of in it.
  */
-import { errorReason, specialFileReason, type SpecialKind } from '../pack/skip-reasons';
+import { errorReason, specialFileReason } from '../pack/skip-reasons';
 import type { FileStamp } from '../store';
-import { RequestThread } from '../util/request-thread';
-import { fileLookWorkerSource } from './file-look-worker';
+import type { RequestThread } from '../util/request-thread';
+import type { LookReply, LookRequest, RawLook } from './file-look';
 
 export type FileLook =
   /** The file cache's stamp still holds: the file was not opened. */
@@ -26,25 +26,12 @@ export interface FileToLook {
   stamp: FileStamp | undefined;
 }
 
-/** A look as the thread sends it (file-look-worker.ts). */
-type RawLook =
-  | { unchanged: true; mode: number }
-  | { error: string }
-  | { special: SpecialKind | 'directory' }
-  | { large: true }
-  | { stamp: FileStamp; mode: number; block: number; start: number; length: number; readError?: string; shrank?: true; modified?: true };
-
-interface Reply {
-  id: number;
-  looks: RawLook[];
-  blocks: ArrayBuffer[];
-}
-
 export class FileLooker {
-  private readonly thread = new RequestThread<Reply>({ source: fileLookWorkerSource }, 'the thread reading files');
-
-  /** `smallBytes`: files under this size are read whole. */
-  constructor(private readonly smallBytes: number) {}
+  /** `smallBytes`: files under this size are read whole. The caller closes `thread`. */
+  constructor(
+    private readonly thread: RequestThread,
+    private readonly smallBytes: number,
+  ) {}
 
   /** One look per file; the content of small files is in `blocks`, for the caller to release once it is used. */
   async look(files: readonly FileToLook[]): Promise<{ looks: FileLook[]; blocks: ArrayBuffer[] }> {
@@ -58,13 +45,9 @@ export class FileLooker {
       at += path.copy(paths, at);
     }
     const stamps = files.map(({ stamp }) => stamp ?? null);
-    const reply = await this.thread.request({ paths: paths.buffer, layout, stamps, smallBytes: this.smallBytes }, [paths.buffer]);
+    const request: Omit<LookRequest, 'id'> = { kind: 'look', paths: paths.buffer, layout, stamps, smallBytes: this.smallBytes };
+    const reply = await this.thread.request<LookReply>(request, [paths.buffer]);
     return { looks: reply.looks.map((look) => lookOf(look, reply.blocks)), blocks: reply.blocks };
-  }
-
-  /** Stops the thread; call once every look has settled. */
-  async close(): Promise<void> {
-    await this.thread.close();
   }
 }
 

@@ -18,6 +18,7 @@
  * the user's files are only ever opened read-only.
  */
 import type { ChunkKeys } from '../chunk/chunk-keys';
+import { ChunkSealer } from '../chunk/chunk-sealer';
 import { FastCdcChunker } from '../chunk/fastcdc';
 import { UserError } from '../errors';
 import type { Identity } from '../identity/keys';
@@ -31,6 +32,7 @@ import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
 import type { ChunkDestination, CommitResult } from './chunk-destination';
+import { backupThread } from './backup-thread';
 import { ChunkSender } from './chunk-sender';
 import { openRegularFile, readChunks } from './file-chunks';
 import { FileLooker } from './file-looker';
@@ -80,7 +82,9 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     figures.sentBytes += count;
     progress.changed();
   });
-  const sender = new ChunkSender(options.keys, options.destination, shipper, signal, (count) => {
+  // Starts with its first request, inside the try below, whose end closes it.
+  const thread = backupThread(options.keys);
+  const sender = new ChunkSender(options.keys, new ChunkSealer(thread), options.destination, shipper, signal, (count) => {
     figures.newBytes += count;
     progress.changed();
   });
@@ -115,7 +119,7 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
   let files = 0;
   let contentBytes = 0;
 
-  const looker = new FileLooker(smallFileBytes);
+  const looker = new FileLooker(thread, smallFileBytes);
   try {
     for await (const group of lookedAtWalk(walkBatches(plan.name, plan.items, exclusion), options.cache, looker)) {
       for (const looked of group) {
@@ -232,9 +236,10 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     const commit = await options.destination.commit(options.snapshotId, signManifest(options.identity, manifest), signal);
     return { commit, files, contentBytes, skipped: [...skipped, ...changed], nextCache: staged };
   } finally {
-    await looker.close();
     // A batch still being sealed when the pass failed would add to a pack; let it end before the packs are removed.
     await sender.settle();
+    // The walk has ended (its generator waits for every look), and so has sealing.
+    await thread.close();
     await shipper.close();
     // After a failure, nothing of this pass's cache may be staged once the run has ended.
     await nextCache.stop();

@@ -39,7 +39,7 @@ const batchFiles = 512;
 const batchBytes = 2 * 1024 * 1024;
 
 export class SmallFileWriter {
-  private readonly thread = new RequestThread<Reply>({ source: smallFileWorkerSource }, 'the thread writing small files');
+  private readonly thread = new RequestThread({ source: smallFileWorkerSource }, 'the thread writing small files');
   private gathering: Pending[] = [];
   private gatheredBytes = 0;
   private flushQueued = false;
@@ -79,7 +79,7 @@ export class SmallFileWriter {
       layout.push(at, file.content.length, file.mode, file.modeToSet ?? -1, file.mtime);
       at += file.content.copy(data, at);
     }
-    this.thread.request({ data: data.buffer, layout }, [data.buffer]).then(
+    this.thread.request<Reply>({ data: data.buffer, layout }, [data.buffer]).then(
       ({ failure }) => settle(batch, failure),
       (error: Error) => batch.forEach((pending) => pending.reject(error)),
     );

@@ -23,10 +23,10 @@ export function threadFile(sourceDir: string, name: string): string {
   return __filename.endsWith('.ts') ? join(sourceDir, `${name}.ts`) : join(__dirname, `${name}.js`);
 }
 
-export class RequestThread<Reply extends { id: number }> {
+export class RequestThread {
   private worker: Worker | undefined;
   private nextId = 0;
-  private readonly waiting = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (reply: never) => void; reject: (error: Error) => void }>();
 
   /** `what`: the thread in words, for the error when it stops. */
   constructor(
@@ -34,8 +34,8 @@ export class RequestThread<Reply extends { id: number }> {
     private readonly what: string,
   ) {}
 
-  /** Sends `message` with an `id` added, handing over `transfer`; resolves with the reply of that ID. */
-  request(message: object, transfer: readonly TransferListItem[]): Promise<Reply> {
+  /** Sends `message` with an `id` added, handing over `transfer`; resolves with the reply of that ID, of the type the caller names. */
+  request<Reply extends { id: number }>(message: object, transfer: readonly TransferListItem[]): Promise<Reply> {
     const id = this.nextId++;
     return new Promise<Reply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -53,10 +53,10 @@ export class RequestThread<Reply extends { id: number }> {
   private started(): Worker {
     if (this.worker !== undefined) return this.worker;
     const worker = 'source' in this.code ? new Worker(this.code.source, { eval: true }) : new Worker(this.code.file, fileOptions(this.code));
-    worker.on('message', (reply: Reply) => {
+    worker.on('message', (reply: { id: number }) => {
       const waiter = this.waiting.get(reply.id)!;
       this.waiting.delete(reply.id);
-      waiter.resolve(reply);
+      waiter.resolve(reply as never);
     });
     worker.on('error', (err) => this.failAll(err));
     worker.on('exit', (code) => {
