@@ -79,7 +79,7 @@ await Promise.all([
     // (src/core/util/release-buffer.ts). The old generation may double between collections, not grow up to
     // fourfold as V8 lets a large machine's heap: first backups peaked 20 to 35 MB lower, restores 45 MB.
     // glibc gives each thread that allocates an arena of its own, and each arena keeps freed chunk buffers for
-    // reuse; with one arena for all threads, a 2 GiB backup peaked 20 to 30 MB lower in the same time.
+    // reuse; with one arena for all threads, a 2 GiB backup peaked about 20 MB lower in about the same time.
     banner: { js: '#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 --harmony-rab-gsab-transfer --heap-growing-percent=100' },
   }).then(() => chmod('dist/cli.js', 0o755)),
   build({
