@@ -1,10 +1,10 @@
 /**
  * Looks at a backup's files on the backup's thread (backup-thread.ts, which
- * runs file-look.ts), a group at a time: whether each is unchanged since the file cache's stamp
- * (one lstat, the file not opened), and otherwise, for a small regular file,
- * its whole content, stamp and mode. So the calls of a tree of small files,
- * nearly all of a backup's time when little changed, run beside the work of
- * the backup's own thread instead of in it.
+ * runs file-look.ts), a group at a time: whether each is unchanged since the
+ * file cache's stamp (one lstat, the file not opened), and otherwise, for a
+ * small regular file, its whole content, stamp and mode. So the calls of a
+ * tree of small files, nearly all of a backup's time when little changed,
+ * run beside the work of the backup's own thread instead of in it.
  */
 import { errorReason, specialFileReason } from '../pack/skip-reasons';
 import type { FileStamp } from '../store';
