@@ -6,9 +6,13 @@
  * archive is on the wire. An answer that arrives while the body is still
  * being written wins over the write error that follows it (EPIPE,
  * ECONNRESET), so the sender always reads why it was refused.
+ *
+ * The file goes out through two buffers used again and again, not a read
+ * stream's fresh buffer per read: those wait for the collector once written,
+ * and a large backup's sender held tens of MB of them.
  */
-import { createReadStream } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import { open } from 'node:fs/promises';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request as httpsRequest, type Agent } from 'node:https';
 
 export interface PutAnswer {
@@ -31,6 +35,8 @@ export interface PutFileOptions {
 
 /** Answers are small JSON; more than this is not one of ours. */
 const maxAnswerBytes = 64 * 1024;
+/** Each read of the file, and each write to the connection. */
+const pieceBytes = 64 * 1024;
 
 export function putFile(options: PutFileOptions): Promise<PutAnswer> {
   return new Promise((resolve, reject) => {
@@ -38,16 +44,11 @@ export function putFile(options: PutFileOptions): Promise<PutAnswer> {
     let answered = false;
     let sent = 0;
     request.on('continue', () => {
-      const body = createReadStream(options.file);
-      body.on('data', (chunk) => {
-        sent += chunk.length;
+      writeFile(options.file, request, (count) => {
+        sent += count;
         options.onSent(sent);
         options.onProgress();
-      });
-      body.on('error', (err) => request.destroy(err));
-      // The 'data' listener keeps the file flowing after an unpipe: stop reading when the request is over.
-      request.on('close', () => body.destroy());
-      body.pipe(request);
+      }).catch((err: unknown) => request.destroy(err as Error));
     });
     request.on('response', (response) => {
       answered = true;
@@ -62,6 +63,37 @@ export function putFile(options: PutFileOptions): Promise<PutAnswer> {
     });
     request.flushHeaders();
   });
+}
+
+/**
+ * Writes the file to the request and ends it. A buffer is read into again
+ * only once its last write is done, which also holds the reading back to the
+ * connection's pace. Stops early, with the file closed, if the request ends
+ * first (answered, refused or aborted).
+ */
+async function writeFile(file: string, request: ClientRequest, onWritten: (count: number) => void): Promise<void> {
+  const closed = new Promise<void>((resolve) => request.once('close', resolve));
+  const handle = await open(file, 'r');
+  try {
+    const buffers = [Buffer.allocUnsafeSlow(pieceBytes), Buffer.allocUnsafeSlow(pieceBytes)];
+    const writes: (Promise<void> | undefined)[] = [undefined, undefined];
+    for (let turn = 0; ; turn ^= 1) {
+      await Promise.race([writes[turn], closed]);
+      if (request.destroyed) return;
+      const buffer = buffers[turn]!;
+      const { bytesRead } = await handle.read(buffer, 0, pieceBytes, null);
+      if (bytesRead === 0) break;
+      writes[turn] = new Promise<void>((resolve, reject) => {
+        request.write(buffer.subarray(0, bytesRead), (err) => (err ? reject(err) : (onWritten(bytesRead), resolve())));
+      });
+      // A write that fails is reported by the request's own error; here it only ends the loop.
+      writes[turn]!.catch(() => undefined);
+    }
+    await Promise.race([Promise.all(writes), closed]);
+    if (!request.destroyed) request.end();
+  } finally {
+    await handle.close();
+  }
 }
 
 function readAnswer(response: IncomingMessage, onProgress: () => void): Promise<PutAnswer> {
