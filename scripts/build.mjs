@@ -1,7 +1,8 @@
 // Bundles the extension, the CLI, the backup's thread and the
 // settings panel's webview script. `vscode` is provided by the editor, and
 // `sqlite3` and `zstd-napi` are native addons, so all three stay outside the
-// Node bundles. The extension is two bundles: extension.js, the entry point,
+// Node bundles. The libraries only a registry or receiver server uses are
+// bundles of their own beside them (see serverLibrariesApart). The extension is two bundles: extension.js, the entry point,
 // is tiny so that activation is quick, and loads activate.js (everything
 // else) right after. The backup's thread is started from a file beside the
 // bundle that starts it. The webview script runs in the panel's browser
@@ -46,6 +47,22 @@ const asciiOnly = {
   },
 };
 
+/**
+ * The libraries that only the registry and receiver servers use (fastify and
+ * what it brings, the rate limiter, the PostgreSQL client) are half of the
+ * CLI's source, and V8 keeps a script's whole source on the heap of every
+ * process that loads it. Each is a bundle of its own beside the bundles that
+ * use it, required only when a server starts (the servers' modules are
+ * loaded by import()), so a backup or restore never holds them.
+ */
+const serverLibraries = ['fastify', 'rate-limiter-flexible', 'pg'];
+const serverLibrariesApart = {
+  name: 'server-libraries-apart',
+  setup(builder) {
+    builder.onResolve({ filter: new RegExp(`^(${serverLibraries.join('|')})$`) }, ({ path }) => ({ path: `./lib-${path}.js`, external: true }));
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -56,6 +73,7 @@ const common = {
   logLevel: 'warning',
   plugins: [ssdpPackageJson, asciiOnly],
 };
+const withServersApart = { ...common, plugins: [...common.plugins, serverLibrariesApart] };
 
 await Promise.all([
   build({
@@ -66,11 +84,14 @@ await Promise.all([
     // import() becomes require(): the extension host loads extensions as CommonJS.
     supported: { 'dynamic-import': false },
   }),
-  build({ ...common, entryPoints: ['src/vscode/activate.ts'], outfile: 'dist/activate.js' }),
+  build({ ...withServersApart, entryPoints: ['src/vscode/activate.ts'], outfile: 'dist/activate.js' }),
+  ...serverLibraries.map((library) =>
+    build({ ...common, stdin: { contents: `module.exports = require('${library}');`, resolveDir: '.', sourcefile: `lib-${library}.js` }, outfile: `dist/lib-${library}.js` }),
+  ),
   // The thread that looks at a backup's files and seals its chunks: a file of its own beside the bundles that start it.
   build({ ...common, entryPoints: ['src/core/backup/backup-thread-main.ts'], outfile: 'dist/backup-thread-main.js' }),
   build({
-    ...common,
+    ...withServersApart,
     entryPoints: ['src/cli/main.ts'],
     outfile: 'dist/cli.js',
     // V8's young generation grows to 16 MB semi-spaces in any busy process; held at 1 MB, a receiver taking a

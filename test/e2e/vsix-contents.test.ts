@@ -23,7 +23,7 @@ async function installPackagedExtension(t: { after(fn: () => void): void }): Pro
 
 test('the VSIX ships the bundle, the icon and the licence, and no sources, maps or tests', async (t) => {
   const files = readdirSync(await installPackagedExtension(t), { recursive: true, encoding: 'utf8' });
-  for (const expected of ['package.json', 'dist/extension.js', 'media/icon.png', 'LICENSE.txt', 'changelog.md', 'readme.md', 'dist/activate.js', 'dist/backup-thread-main.js', 'media/dist/settings.js']) {
+  for (const expected of ['package.json', 'dist/extension.js', 'media/icon.png', 'LICENSE.txt', 'changelog.md', 'readme.md', 'dist/activate.js', 'dist/backup-thread-main.js', 'dist/lib-fastify.js', 'dist/lib-rate-limiter-flexible.js', 'dist/lib-pg.js', 'media/dist/settings.js']) {
     assert.ok(files.includes(expected), `${expected} is missing from the VSIX`);
   }
   const unwanted = files.filter((file) => /\.(ts|map)$|^(src|test|scripts|bench|docs)\//.test(file));
