@@ -2,11 +2,12 @@
 // settings panel's webview script. `vscode` is provided by the editor, and
 // `sqlite3` and `zstd-napi` are native addons, so all three stay outside the
 // Node bundles. The libraries only a registry or receiver server uses are
-// bundles of their own beside them (see serverLibrariesApart). The extension is two bundles: extension.js, the entry point,
-// is tiny so that activation is quick, and loads activate.js (everything
-// else) right after. The backup's thread is started from a file beside the
-// bundle that starts it. The webview script runs in the panel's browser
-// frame and gets everything (the UI toolkit included) in one file.
+// bundles of their own beside them (see serverLibrariesApart). The extension
+// is two bundles: extension.js, the entry point, is tiny so that activation
+// is quick, and loads activate.js (everything else) right after. The
+// backup's thread is started from a file beside the bundle that starts it.
+// The webview script runs in the panel's browser frame and gets everything
+// (the UI toolkit included) in one file.
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { build } from 'esbuild';
 
