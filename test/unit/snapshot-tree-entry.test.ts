@@ -49,3 +49,21 @@ test('an offset is refused on a file with other than one chunk, on an empty slic
   const lastSlice = `{"p":"a","t":"f","m":420,"mt":0,"s":3,"c":["${idA}"],"o":${maxSharedChunkBytes - 3}}`;
   assert.equal(decodeTreeLine(lastSlice).type, 'file', 'a slice may end at the last byte a shared chunk may hold');
 });
+
+test('every field of a line is checked: unknown keys, types, ranges, base64 and chunk IDs are refused with the field named', () => {
+  const refusals: [string, RegExp][] = [
+    ['[]', /not an object/],
+    [`{"p":"a","t":"f","m":420,"mt":0,"s":1,"c":["${idA}"],"x":1}`, /unknown key "x"/],
+    ['{"p":"a","t":"x","m":420,"mt":0}', /"t"/],
+    ['{"p":"a","t":"d","m":4096,"mt":0}', /"m" is not an integer/],
+    ['{"p":"a","t":"d","m":420.5,"mt":0}', /"m" is not an integer/],
+    ['{"p":"a","t":"d","m":420,"mt":"0"}', /"mt" is not an integer/],
+    ['{"p":"a","t":"f","m":420,"mt":0,"s":-1}', /"s" is not an integer/],
+    ['{"pb":"YQ=","t":"d","m":420,"mt":0}', /"pb" is not base64/],
+    [`{"p":"${'a'.repeat(64 * 1024 + 1)}","t":"d","m":420,"mt":0}`, /"p" is not text of at most/],
+    [`{"p":"a","t":"f","m":420,"mt":0,"s":1,"c":["${idA.toUpperCase()}"]}`, /"c" is not a list/],
+    ['{"p":"a","t":"f","m":420,"mt":0,"s":1,"c":"ab"}', /"c" is not a list/],
+  ];
+  for (const [line, reason] of refusals) assert.throws(() => decodeTreeLine(line), (err: Error) => err instanceof TreeFormatError && reason.test(err.message), line.slice(0, 80));
+  assert.deepEqual(decodeTreeLine('{"pb":"YWI=","t":"d","m":493,"mt":-5}'), { type: 'directory', path: Buffer.from('ab'), mode: 0o755, mtimeMs: -5 });
+});
