@@ -60,6 +60,14 @@ export class FreeSpaceGuard {
     this.claimedSinceCheck += bytes;
   }
 
+  /** Claims `bytes` from what the file system's last answer left, if it may without asking again; false when it must (then call claim). */
+  claimAtOnce(bytes: number): boolean {
+    if (!this.checked || bytes > this.budget || this.claimedSinceCheck + bytes > recheckBytes) return false;
+    this.budget -= bytes;
+    this.claimedSinceCheck += bytes;
+    return true;
+  }
+
   private async check(): Promise<void> {
     const stats = await this.statFs(this.folder);
     const free = stats.bavail * stats.bsize;

@@ -59,10 +59,12 @@ export class FolderWriter implements EntrySink {
   private readonly knownFolders = new Set<string>();
   /** Parent folders being made for the files waiting on them. */
   private readonly foldersBeingMade = new Map<string, Promise<void>>();
-  /** Folders of the snapshot the target does not have: nothing below them can be in the way. */
+  /** Folders of the snapshot the target does not have, and the snapshot's folders below them: nothing in them can be in the way. */
   private readonly absentFromTarget = new Set<string>();
   /** The last claim of free space: claims are taken in turn, each against what the one before left. */
   private lastClaim: Promise<void> = Promise.resolve();
+  /** Claims in that chain not yet settled: while there are any, a new claim waits its turn. */
+  private claimsWaiting = 0;
   private readonly smallFiles = new SmallFileWriter();
   /** Small files whose paths need an anchor are written here, in turn, so they never hold many descriptors at once. */
   private anchoredWrites: Promise<void> = Promise.resolve();
@@ -165,20 +167,22 @@ export class FolderWriter implements EntrySink {
   /** The entry's path as a byte string, once it may be written, its room claimed and its parents made. */
   private async prepare(entry: TreeEntry, contentBytes: number): Promise<string> {
     const path = toByteString(entry.path);
-    if (path.split('/')[0] === reservedArchiveRoot) throw this.damaged(`its tree has "${shown(path)}" under ${reservedArchiveRoot}/, which is reserved`);
+    if (firstPartOf(path) === reservedArchiveRoot) throw this.damaged(`its tree has "${shown(path)}" under ${reservedArchiveRoot}/, which is reserved`);
     const throughLink = this.notRecreated.find((link) => path.startsWith(`${link}/`));
     if (throughLink !== undefined) throw this.damaged(`its tree has "${shown(path)}" below "${shown(throughLink)}", which is a symbolic link`);
-    await this.refuseIfInTheWay(path, entry.type === 'directory');
-    await this.claim(contentBytes + entryOverheadBytes, quoted(displayByteString(path)));
-    await this.makeParents(path);
+    const parent = parentOf(path);
+    if (this.absentFromTarget.has(parent)) {
+      if (entry.type === 'directory') this.absentFromTarget.add(path);
+    } else {
+      await this.refuseIfInTheWay(path, entry.type === 'directory');
+    }
+    await this.claim(contentBytes + entryOverheadBytes, path);
+    if (!this.knownFolders.has(parent)) await this.makeParents(path);
     return path;
   }
 
+  /** Refuses what would land on something the target keeps (unless asked to overwrite); remembers a folder the target does not have. */
   private async refuseIfInTheWay(path: string, isFolder: boolean): Promise<void> {
-    const parts = path.split('/');
-    for (let depth = 1; depth < parts.length; depth++) {
-      if (this.absentFromTarget.has(parts.slice(0, depth).join('/'))) return;
-    }
     if (isFolder && !(await this.inTarget(path))) {
       this.absentFromTarget.add(path);
       return;
@@ -195,10 +199,13 @@ export class FolderWriter implements EntrySink {
     }
   }
 
-  private claim(bytes: number, what: string): Promise<void> {
-    const claimed = this.lastClaim.then(() => this.places.space.claim(bytes, what));
-    this.lastClaim = claimed.catch(() => undefined);
-    return claimed;
+  /** Claims room for the entry at `path`: at once while the last answer of the file system covers it and no claim waits on a new one. */
+  private async claim(bytes: number, path: string): Promise<void> {
+    if (this.claimsWaiting === 0 && this.places.space.claimAtOnce(bytes)) return;
+    this.claimsWaiting++;
+    const claimed = this.lastClaim.then(() => this.places.space.claim(bytes, quoted(displayByteString(path))));
+    this.lastClaim = claimed.catch(() => undefined).finally(() => this.claimsWaiting--);
+    await claimed;
   }
 
   /** Makes the missing parents (a selection's ancestors have no entries of their own) and checks the others are real folders. */
@@ -279,6 +286,17 @@ class StagedFile implements FileWriter {
     await this.handle.utimes(mtime, mtime);
     await this.abandon();
   }
+}
+
+/** The path's folder ('' for a top-level entry). */
+function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash);
+}
+
+function firstPartOf(path: string): string {
+  const slash = path.indexOf('/');
+  return slash === -1 ? path : path.slice(0, slash);
 }
 
 function shown(byteString: string): string {
