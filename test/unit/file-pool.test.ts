@@ -74,3 +74,39 @@ test('a write that failed is thrown at the next hand-over and at the end, and no
   assert.equal(pending.length, 0, 'nothing more was handed to the sink');
   await assert.rejects(pool.finish(), /disk full/);
 });
+
+test('files that share one promise (a batch) hold their room together until it settles, and its failure is kept once', async () => {
+  const batches: { release: (error?: Error) => void; files: string[] }[] = [];
+  let current: Promise<void> | undefined;
+  const sink: EntrySink = {
+    writeWhole: (entry) => {
+      if (current === undefined) {
+        const batch = { release: (_error?: Error) => undefined as void, files: [] as string[] };
+        current = new Promise<void>((resolve, reject) => (batch.release = (error) => (error ? reject(error) : resolve())));
+        batches.push(batch);
+      }
+      batches.at(-1)!.files.push(entry.path.toString());
+      return current;
+    },
+    directory: () => Promise.reject(new Error('not used')),
+    symlink: () => Promise.reject(new Error('not used')),
+    file: () => Promise.reject(new Error('not used')),
+  };
+  const pool = new FilePool(sink, 3, 1_000);
+  let handedOver = 0;
+  const handing = (async () => {
+    for (let index = 0; index < 5; index++) {
+      await pool.add(fileEntry(`f${index}`, 1), [Buffer.from('x')]);
+      handedOver++;
+    }
+  })();
+  await until(() => handedOver === 3);
+  await new Promise(setImmediate);
+  assert.equal(handedOver, 3, 'the fourth file waits while the batch holds three');
+  current = undefined;
+  batches[0]!.release();
+  await handing;
+  assert.deepEqual(batches.map((batch) => batch.files), [['f0', 'f1', 'f2'], ['f3', 'f4']]);
+  batches[1]!.release(new Error('disk full'));
+  await assert.rejects(pool.finish(), /disk full/);
+});

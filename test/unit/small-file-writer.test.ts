@@ -1,18 +1,19 @@
 /**
  * The thread that writes a restore's small files: content, mode, mtime and
  * holes come out as asked, files in one batch and over several; a file that
- * cannot be created fails with its system call's code, the files before it
- * in its batch are written and the ones after it are not.
+ * cannot be created fails its batch with its system call's code, naming
+ * it; the files before it in its batch are written and the ones after it
+ * are not.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { SmallFileWriter, type WholeFile } from '../../src/core/restore/small-file-writer';
+import { SmallFileWriter, type WholeFile, type WholeFileError } from '../../src/core/restore/small-file-writer';
 import { tempDir } from '../helpers/temp';
 
 function wholeFile(path: string, content: Buffer, overrides: Partial<WholeFile> = {}): WholeFile {
-  return { path: Buffer.from(path), content, mode: 0o640, modeToSet: undefined, mtime: 1_700_000_000.25, ...overrides };
+  return { path: Buffer.from(path), content, mode: 0o640, modeToSet: undefined, mtime: 1_700_000_000.25, name: path, ...overrides };
 }
 
 test('small files come out with their content, mode and mtime, over many batches', async (t) => {
@@ -52,18 +53,15 @@ test('a mode the umask would take is set after writing, and whole zero blocks st
   assert.ok(statSync(join(dir, 'holes')).blocks * 512 <= 4 * 4096, `${statSync(join(dir, 'holes')).blocks} blocks for two of data`);
 });
 
-test('a file that cannot be created fails with its code; the files before it are written, the ones after it are not', async (t) => {
+test('a file that cannot be created fails its batch with its code, naming it; the files before it are written, the ones after it are not', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'taken'), 'already here');
   const writer = new SmallFileWriter();
   t.after(() => writer.close());
-  const results = await Promise.allSettled(['before', 'taken', 'after'].map((name) => writer.write(wholeFile(join(dir, name), Buffer.from(name)))));
-  assert.equal(results[0]!.status, 'fulfilled');
+  const written = ['before', 'taken', 'after'].map((name) => writer.write(wholeFile(join(dir, name), Buffer.from(name))));
+  assert.equal(new Set(written).size, 1, 'files handed over together share their batch');
+  await assert.rejects(written[0]!, (err: WholeFileError) => err.code === 'EEXIST' && err.file.name === join(dir, 'taken'));
   assert.equal(readFileSync(join(dir, 'before'), 'utf8'), 'before');
-  for (const rejected of results.slice(1)) {
-    assert.equal(rejected.status, 'rejected');
-    assert.equal(((rejected as PromiseRejectedResult).reason as NodeJS.ErrnoException).code, 'EEXIST');
-  }
   assert.equal(readFileSync(join(dir, 'taken'), 'utf8'), 'already here');
   assert.equal(existsSync(join(dir, 'after')), false);
   // The thread goes on with later batches.

@@ -20,7 +20,7 @@ export interface FileWriter {
 export interface EntrySink {
   /** How many files may be given to writeWhole at once. */
   readonly parallelFiles?: number;
-  /** A small file and its whole content (`size` bytes), instead of file(), write and finish; absent, every file goes through file(). */
+  /** A small file and its whole content (`size` bytes), instead of file(), write and finish; files written together may share one promise. Absent, every file goes through file(). */
   writeWhole?(entry: FileEntry, content: Buffer): Promise<void>;
   directory(entry: Extract<TreeEntry, { type: 'directory' }>): Promise<void>;
   symlink(entry: Extract<TreeEntry, { type: 'symlink' }>): Promise<void>;

@@ -4,14 +4,26 @@
  * wait for the file before it. At most `maxFiles` are in flight and at most
  * `maxBytes` of their content held; the first failure is kept and thrown at
  * the next hand-over or at the end (the sink leaves nothing open behind it).
+ *
+ * Files the sink writes together may share one promise (a folder writes
+ * small files in batches): the pool follows each distinct promise once,
+ * with the files and bytes it answers for, rather than a chain per file.
  */
 import type { EntrySink, FileEntry } from './entry-sink';
 
+interface Share {
+  files: number;
+  bytes: number;
+  /** Settles (never rejects) once the files' writing has ended and their room is given back. */
+  ended: Promise<void>;
+}
+
 export class FilePool {
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Map<Promise<void>, Share>();
+  private files = 0;
   private heldBytes = 0;
   private failure: { error: unknown } | undefined;
-  /** Wakes the hand-over waiting for room, once a file in flight ends. */
+  /** Wakes the hand-over waiting for room, once a write in flight ends. */
   private roomMade: (() => void) | undefined;
 
   constructor(
@@ -23,29 +35,21 @@ export class FilePool {
   /**
    * Starts writing `entry` with `content` (its pieces in order, `entry.size`
    * bytes in all) once there is room. One hand-over at a time: each call is
-   * awaited before the next. It waits to be woken by the file that ends
-   * next, not on every file in flight: Promise.race would add a reaction to
-   * each of up to maxFiles promises for every file handed over.
+   * awaited before the next. It waits to be woken by the write that ends
+   * next, not on every one in flight: Promise.race would add a reaction to
+   * each of them for every file handed over.
    */
   async add(entry: FileEntry, content: Buffer[]): Promise<void> {
-    while (this.inFlight.size > 0 && (this.inFlight.size >= this.maxFiles || this.heldBytes + entry.size > this.maxBytes)) {
+    while (this.files > 0 && (this.files >= this.maxFiles || this.heldBytes + entry.size > this.maxBytes)) {
       await new Promise<void>((resolve) => (this.roomMade = resolve));
     }
     this.throwIfFailed();
+    const written = this.write(entry, content);
+    const share = this.inFlight.get(written) ?? this.follow(written);
+    share.files++;
+    share.bytes += entry.size;
+    this.files++;
     this.heldBytes += entry.size;
-    const job = this.write(entry, content).then(
-      () => undefined,
-      (error: unknown) => {
-        this.failure ??= { error };
-      },
-    );
-    const tracked = job.finally(() => {
-      this.heldBytes -= entry.size;
-      this.inFlight.delete(tracked);
-      this.roomMade?.();
-      this.roomMade = undefined;
-    });
-    this.inFlight.add(tracked);
   }
 
   /** Waits for every file in flight; throws the first failure. */
@@ -56,14 +60,36 @@ export class FilePool {
 
   /** Waits for every file in flight, failed or not: used when the restore fails, before its staging folder is removed. */
   async settle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((share) => share.ended));
+  }
+
+  private follow(written: Promise<void>): Share {
+    const share: Share = { files: 0, bytes: 0, ended: Promise.resolve() };
+    share.ended = written
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .then(() => {
+        this.files -= share.files;
+        this.heldBytes -= share.bytes;
+        this.inFlight.delete(written);
+        this.roomMade?.();
+        this.roomMade = undefined;
+      });
+    this.inFlight.set(written, share);
+    return share;
   }
 
   private throwIfFailed(): void {
     if (this.failure !== undefined) throw this.failure.error;
   }
 
-  private async write(entry: FileEntry, content: Buffer[]): Promise<void> {
-    await this.sink.writeWhole!(entry, content.length === 1 ? content[0]! : Buffer.concat(content, entry.size));
+  /** The sink's promise for the file; a sink that throws at once gives a rejected one. */
+  private write(entry: FileEntry, content: Buffer[]): Promise<void> {
+    try {
+      return this.sink.writeWhole!(entry, content.length === 1 ? content[0]! : Buffer.concat(content, entry.size));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 }

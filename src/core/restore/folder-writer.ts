@@ -32,7 +32,7 @@ import type { TreeEntry } from '../snapshot/tree-entry';
 import type { Manifest } from '../wire/chunk-protocol';
 import type { EntrySink, FileEntry, FileWriter } from './entry-sink';
 import { utimesSecondsOf } from './exact-mtime';
-import { SmallFileWriter } from './small-file-writer';
+import { SmallFileWriter, type WholeFile, type WholeFileError } from './small-file-writer';
 import { damagedSnapshot } from './snapshot-errors';
 
 export interface FolderPlaces {
@@ -66,6 +66,8 @@ export class FolderWriter implements EntrySink {
   /** Claims in that chain not yet settled: while there are any, a new claim waits its turn. */
   private claimsWaiting = 0;
   private readonly smallFiles = new SmallFileWriter();
+  /** The batch the last small file joined, and its promise as writeWhole gives it. */
+  private lastBatch: { written?: Promise<void>; explained: Promise<void> } = { explained: Promise.resolve() };
   /** Small files whose paths need an anchor are written here, in turn, so they never hold many descriptors at once. */
   private anchoredWrites: Promise<void> = Promise.resolve();
 
@@ -114,17 +116,41 @@ export class FolderWriter implements EntrySink {
     return this.create(await this.prepare(entry, entry.size), entry);
   }
 
-  async writeWhole(entry: FileEntry, content: Buffer): Promise<void> {
+  /**
+   * Hands a small file to the writing thread. When nothing about it needs a
+   * wait (its folder is made and new to the target, the free space last
+   * reported covers it, its path needs no anchor), it goes at once and gets
+   * its batch's promise, which many files share; otherwise it is prepared
+   * as any entry is.
+   */
+  writeWhole(entry: FileEntry, content: Buffer): Promise<void> {
+    const path = this.preparedAtOnce(entry);
+    const where = path === undefined ? undefined : this.places.staging.directOf(path);
+    if (where === undefined) return this.writeWholeOncePrepared(entry, content);
+    return this.explained(this.smallFiles.write(this.wholeFile(where, path!, entry, content)));
+  }
+
+  private async writeWholeOncePrepared(entry: FileEntry, content: Buffer): Promise<void> {
     const path = await this.prepare(entry, entry.size);
     const where = this.places.staging.directOf(path);
     if (where === undefined) return this.writeThroughAnchor(path, entry, content);
+    await this.explained(this.smallFiles.write(this.wholeFile(where, path, entry, content)));
+  }
+
+  private wholeFile(where: Buffer, path: string, entry: FileEntry, content: Buffer): WholeFile {
     const mode = entry.mode & 0o777;
-    try {
-      await this.smallFiles.write({ path: where, content, mode, modeToSet: this.modeToSet(mode), mtime: utimesSecondsOf(entry.mtimeMs) });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw this.twice(path);
-      throw err;
+    return { path: where, content, mode, modeToSet: this.modeToSet(mode), mtime: utimesSecondsOf(entry.mtimeMs), name: path };
+  }
+
+  /** The batch's promise, with a file already there told as the tree naming it twice; one per batch, however many files share it. */
+  private explained(written: Promise<void>): Promise<void> {
+    if (written !== this.lastBatch.written) {
+      const explained = written.catch((err: WholeFileError) => {
+        throw err.code === 'EEXIST' ? this.twice(err.file.name) : err;
+      });
+      this.lastBatch = { written, explained };
     }
+    return this.lastBatch.explained;
   }
 
   /** Stops the thread that writes small files, once every file handed over has settled. */
@@ -164,12 +190,23 @@ export class FolderWriter implements EntrySink {
     return (mode & this.places.umask) === 0 ? undefined : mode;
   }
 
+  /**
+   * What prepare gives, when it needs no wait: the entry's folder is made
+   * and new to the target, and the free space last reported covers it.
+   * Undefined otherwise, with nothing claimed.
+   */
+  private preparedAtOnce(entry: FileEntry): string | undefined {
+    const path = toByteString(entry.path);
+    this.refuseForbiddenPath(path);
+    const parent = parentOf(path);
+    if (!this.absentFromTarget.has(parent) || !this.knownFolders.has(parent) || this.claimsWaiting > 0) return undefined;
+    return this.places.space.claimAtOnce(entry.size + entryOverheadBytes) ? path : undefined;
+  }
+
   /** The entry's path as a byte string, once it may be written, its room claimed and its parents made. */
   private async prepare(entry: TreeEntry, contentBytes: number): Promise<string> {
     const path = toByteString(entry.path);
-    if (firstPartOf(path) === reservedArchiveRoot) throw this.damaged(`its tree has "${shown(path)}" under ${reservedArchiveRoot}/, which is reserved`);
-    const throughLink = this.notRecreated.find((link) => path.startsWith(`${link}/`));
-    if (throughLink !== undefined) throw this.damaged(`its tree has "${shown(path)}" below "${shown(throughLink)}", which is a symbolic link`);
+    this.refuseForbiddenPath(path);
     const parent = parentOf(path);
     if (this.absentFromTarget.has(parent)) {
       if (entry.type === 'directory') this.absentFromTarget.add(path);
@@ -179,6 +216,13 @@ export class FolderWriter implements EntrySink {
     await this.claim(contentBytes + entryOverheadBytes, path);
     if (!this.knownFolders.has(parent)) await this.makeParents(path);
     return path;
+  }
+
+  /** Refuses a path under the reserved root, or below a symlink that was not recreated. */
+  private refuseForbiddenPath(path: string): void {
+    if (firstPartOf(path) === reservedArchiveRoot) throw this.damaged(`its tree has "${shown(path)}" under ${reservedArchiveRoot}/, which is reserved`);
+    const throughLink = this.notRecreated.find((link) => path.startsWith(`${link}/`));
+    if (throughLink !== undefined) throw this.damaged(`its tree has "${shown(path)}" below "${shown(throughLink)}", which is a symbolic link`);
   }
 
   /** Refuses what would land on something the target keeps (unless asked to overwrite); remembers a folder the target does not have. */

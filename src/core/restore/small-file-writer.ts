@@ -3,8 +3,9 @@
  * in batches: a file handed over joins the batch being gathered, which goes
  * to the thread once it holds `batchFiles` files or `batchBytes` bytes, or
  * as soon as the restore waits on anything else. The caller bounds how much
- * is in flight (file-pool.ts): each file's promise settles once the thread
- * has written it, or failed on it or on a file before it in its batch.
+ * is in flight (file-pool.ts). Every file of a batch gets the batch's one
+ * promise: a promise per file, kept until its batch is written, was most of
+ * what a restore of many small files left for the collector.
  *
  * Created with O_EXCL | O_NOFOLLOW, as the folder writer's own files are; a
  * failure comes back as the system call's error, with its code.
@@ -22,13 +23,20 @@ export interface WholeFile {
   modeToSet: number | undefined;
   /** Seconds, as fs.futimes takes them. */
   mtime: number;
+  /** What the file is called in messages (the thread is not sent it). */
+  name: string;
 }
 
-interface Pending {
-  file: WholeFile;
+interface Batch {
+  files: WholeFile[];
+  bytes: number;
+  written: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
 }
+
+/** A failure of the thread on one file: the system call's error, and the file. */
+export type WholeFileError = NodeJS.ErrnoException & { file: WholeFile };
 
 interface Reply {
   id: number;
@@ -40,23 +48,20 @@ const batchBytes = 2 * 1024 * 1024;
 
 export class SmallFileWriter {
   private readonly thread = new RequestThread({ source: smallFileWorkerSource }, 'the thread writing small files');
-  private gathering: Pending[] = [];
-  private gatheredBytes = 0;
-  private flushQueued = false;
+  private gathering: Batch | undefined;
 
+  /**
+   * Hands `file` over. The promise is its batch's: it settles once the
+   * thread has written every file of the batch, or rejects with a
+   * WholeFileError for the first one it failed on (the files before it are
+   * written, the ones after it are not).
+   */
   write(file: WholeFile): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.gathering.push({ file, resolve, reject });
-      this.gatheredBytes += file.path.length + file.content.length;
-      if (this.gathering.length >= batchFiles || this.gatheredBytes >= batchBytes) this.flush();
-      else if (!this.flushQueued) {
-        this.flushQueued = true;
-        setImmediate(() => {
-          this.flushQueued = false;
-          this.flush();
-        });
-      }
-    });
+    const batch = this.gathering ?? this.newBatch();
+    batch.files.push(file);
+    batch.bytes += file.path.length + file.content.length;
+    if (batch.files.length >= batchFiles || batch.bytes >= batchBytes) this.flush();
+    return batch.written;
   }
 
   /** Stops the thread; call once every write has settled. */
@@ -64,34 +69,36 @@ export class SmallFileWriter {
     await this.thread.close();
   }
 
+  private newBatch(): Batch {
+    let settle!: Pick<Batch, 'resolve' | 'reject'>;
+    const written = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+    // Unhandled until a caller awaits it, which it may do only after the batch failed.
+    written.catch(() => undefined);
+    const batch: Batch = { files: [], bytes: 0, written, ...settle };
+    this.gathering = batch;
+    setImmediate(() => {
+      if (this.gathering === batch) this.flush();
+    });
+    return batch;
+  }
+
   private flush(): void {
-    if (this.gathering.length === 0) return;
     const batch = this.gathering;
+    if (batch === undefined) return;
+    this.gathering = undefined;
     // A buffer of its own, so transferring it takes nothing from Node's shared pool.
-    const data = Buffer.allocUnsafeSlow(this.gatheredBytes);
-    this.gathering = [];
-    this.gatheredBytes = 0;
+    const data = Buffer.allocUnsafeSlow(batch.bytes);
     const layout: number[] = [];
     let at = 0;
-    for (const { file } of batch) {
+    for (const file of batch.files) {
       layout.push(at, file.path.length);
       at += file.path.copy(data, at);
       layout.push(at, file.content.length, file.mode, file.modeToSet ?? -1, file.mtime);
       at += file.content.copy(data, at);
     }
-    this.thread.request<Reply>({ data: data.buffer, layout }, [data.buffer]).then(
-      ({ failure }) => settle(batch, failure),
-      (error: Error) => batch.forEach((pending) => pending.reject(error)),
-    );
+    this.thread.request<Reply>({ data: data.buffer, layout }, [data.buffer]).then(({ failure }) => {
+      if (failure === undefined) batch.resolve();
+      else batch.reject(Object.assign(new Error(failure.message), { code: failure.code, syscall: failure.syscall, file: batch.files[failure.index]! }));
+    }, batch.reject);
   }
-}
-
-/** Each file of the batch written before the failure, if any, succeeds; it and the ones after it fail with its error. */
-function settle(batch: readonly Pending[], failure: Reply['failure']): void {
-  if (failure === undefined) {
-    for (const pending of batch) pending.resolve();
-    return;
-  }
-  const error = Object.assign(new Error(failure.message), { code: failure.code, syscall: failure.syscall });
-  batch.forEach((pending, index) => (index < failure.index ? pending.resolve() : pending.reject(error)));
 }
