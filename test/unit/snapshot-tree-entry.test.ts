@@ -67,3 +67,11 @@ test('every field of a line is checked: unknown keys, types, ranges, base64 and 
   for (const [line, reason] of refusals) assert.throws(() => decodeTreeLine(line), (err: Error) => err instanceof TreeFormatError && reason.test(err.message), line.slice(0, 80));
   assert.deepEqual(decodeTreeLine('{"pb":"YWI=","t":"d","m":493,"mt":-5}'), { type: 'directory', path: Buffer.from('ab'), mode: 0o755, mtimeMs: -5 });
 });
+
+test('a path must be plain and relative: no empty, "." or ".." part, no NUL; names that only start with dots are fine', () => {
+  const line = (path: string) => JSON.stringify({ p: path, t: 'd', m: 0o755, mt: 0 });
+  for (const path of ['a', 'a/b', '.a', 'a/..b', '...', 'a/.b./c']) assert.equal(decodeTreeLine(line(path)).path.toString(), path);
+  for (const path of ['', '/a', 'a/', 'a//b', '.', '..', 'a/.', 'a/..', './a', '../a', 'a/./b', 'a/../b', 'a\u0000b']) {
+    assert.throws(() => decodeTreeLine(line(path)), TreeFormatError, JSON.stringify(path));
+  }
+});

@@ -22,6 +22,7 @@ const maxAnchors = 32;
 
 const fdFolder = '/proc/self/fd';
 const canAnchor = existsSync(fdFolder);
+const slash = 0x2f;
 
 export class FolderPaths {
   /** Most recently used last. */
@@ -45,8 +46,14 @@ export class FolderPaths {
   /** The path to `relative` as it is, when it is short enough to use without an anchor (or anchors cannot be made). */
   directOf(relative: string): Buffer | undefined {
     if (relative === '') return this.root;
-    const direct = Buffer.concat([this.root, Buffer.from('/'), fromByteString(relative)]);
-    return direct.length <= directLimit || !canAnchor ? direct : undefined;
+    const length = this.root.length + 1 + relative.length;
+    if (length > directLimit && canAnchor) return undefined;
+    // One buffer, written in place: a restore asks this for every file.
+    const direct = Buffer.allocUnsafe(length);
+    this.root.copy(direct);
+    direct[this.root.length] = slash;
+    direct.write(relative, this.root.length + 1, 'latin1');
+    return direct;
   }
 
   async close(): Promise<void> {

@@ -166,7 +166,9 @@ class EntryRestorer {
 }
 
 function chunkIdsOf(steps: readonly Step[]): string[] {
-  return steps.flatMap((step) => ('chunk' in step ? [step.chunk] : []));
+  const ids: string[] = [];
+  for (const step of steps) if ('chunk' in step) ids.push(step.chunk);
+  return ids;
 }
 
 function shown(path: Buffer): string {

@@ -49,6 +49,9 @@ function integerJson(value: number): string {
   return String(Math.trunc(value) || 0);
 }
 
+const slash = 0x2f;
+const dot = 0x2e;
+
 /** The keys a line may have (docs/PROTOCOL.md, "The tree"). */
 const lineKeys = new Set(['p', 'pb', 't', 'm', 'mt', 's', 'c', 'o', 'l', 'lb']);
 const maxBytesFieldLength = 64 * 1024;
@@ -143,10 +146,17 @@ function oneOf(text: string | undefined, base64: string | undefined, what: strin
   return text !== undefined ? Buffer.from(text, 'utf8') : Buffer.from(base64!, 'base64');
 }
 
-/** Relative, '/'-separated, no empty, '.' or '..' parts, no NUL: a path that cannot leave the restore's target. */
+/** Relative, '/'-separated, no empty, '.' or '..' parts, no NUL: a path that cannot leave the restore's target. Read in place, byte by byte: every restored entry passes here. */
 function checkPath(path: Buffer): void {
-  if (path.length === 0 || path.includes(0)) throw new TreeFormatError('a tree path is empty or holds a NUL byte');
-  for (const part of path.toString('latin1').split('/')) {
-    if (part === '' || part === '.' || part === '..') throw new TreeFormatError(`the tree path "${path.toString('utf8').slice(0, 200)}" is not a plain relative path`);
+  if (path.length === 0) throw new TreeFormatError('a tree path is empty or holds a NUL byte');
+  let partStart = 0;
+  for (let at = 0; at <= path.length; at++) {
+    const byte = at < path.length ? path[at]! : slash;
+    if (byte === 0) throw new TreeFormatError('a tree path is empty or holds a NUL byte');
+    if (byte !== slash) continue;
+    const partLength = at - partStart;
+    const dots = partLength <= 2 && path[partStart] === dot && (partLength === 1 || path[partStart + 1] === dot);
+    if (partLength === 0 || dots) throw new TreeFormatError(`the tree path "${path.toString('utf8').slice(0, 200)}" is not a plain relative path`);
+    partStart = at + 1;
   }
 }
