@@ -25,9 +25,10 @@ function sliceEntry(bundle: number, index: number): TreeEntry & { type: 'file' }
   };
 }
 
-async function* slicesOfBundles(bundles: number): AsyncIterable<TreeEntry> {
+/** One group per bundle, as the tree reader would give them. */
+async function* slicesOfBundles(bundles: number): AsyncIterable<TreeEntry[]> {
   for (let bundle = 0; bundle < bundles; bundle++) {
-    for (let index = 0; index < filesPerBundle; index++) yield sliceEntry(bundle, index);
+    yield Array.from({ length: filesPerBundle }, (_, index) => sliceEntry(bundle, index));
   }
 }
 

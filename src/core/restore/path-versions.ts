@@ -23,8 +23,9 @@ export interface PathVersion {
 /** The entry `path` names in the snapshot; undefined when the snapshot does not hold it. */
 export async function findPathVersion(snapshot: ReadableSnapshot, path: NonNullable<Selection>, signal?: AbortSignal): Promise<PathVersion | undefined> {
   const wanted = withoutTrailingSlashes(path);
-  for await (const entry of readTree(snapshot, signal)) {
-    if (entry.path.equals(wanted)) return versionOf(entry);
+  for await (const entries of readTree(snapshot, signal)) {
+    const entry = entries.find((each) => each.path.equals(wanted));
+    if (entry !== undefined) return versionOf(entry);
   }
   return undefined;
 }

@@ -49,26 +49,29 @@ class Batch {
   }
 }
 
-export async function* readBatches(entries: AsyncIterable<TreeEntry>, limits: ReadLimits): AsyncGenerator<Step[]> {
+/** `groups`: the entries in tree order, in groups of any size (tree-reader.ts). */
+export async function* readBatches(groups: AsyncIterable<readonly TreeEntry[]>, limits: ReadLimits): AsyncGenerator<Step[]> {
   let batch = new Batch(limits);
-  for await (const entry of entries) {
-    if (batch.full) {
-      yield batch.steps;
-      batch = new Batch(limits);
-    }
-    batch.steps.push({ entry });
-    if (entry.type !== 'file') continue;
-    let chunksOfFile = 0;
-    const fileSize = storedBytesBound(entry);
-    for (const id of entry.chunks) {
-      let outcome = batch.tryAddChunk(id, fileSize, chunksOfFile);
-      if (outcome === 'full') {
+  for await (const entries of groups) {
+    for (const entry of entries) {
+      if (batch.full) {
         yield batch.steps;
         batch = new Batch(limits);
-        chunksOfFile = 0;
-        outcome = batch.tryAddChunk(id, fileSize, chunksOfFile);
       }
-      if (outcome === 'added') chunksOfFile++;
+      batch.steps.push({ entry });
+      if (entry.type !== 'file') continue;
+      let chunksOfFile = 0;
+      const fileSize = storedBytesBound(entry);
+      for (const id of entry.chunks) {
+        let outcome = batch.tryAddChunk(id, fileSize, chunksOfFile);
+        if (outcome === 'full') {
+          yield batch.steps;
+          batch = new Batch(limits);
+          chunksOfFile = 0;
+          outcome = batch.tryAddChunk(id, fileSize, chunksOfFile);
+        }
+        if (outcome === 'added') chunksOfFile++;
+      }
     }
   }
   if (batch.steps.length > 0) yield batch.steps;

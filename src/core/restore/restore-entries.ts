@@ -97,15 +97,22 @@ class EntryRestorer {
   /** One batch, its chunks read ahead by `fetch`; each is written as it is opened. */
   async run(steps: readonly Step[], fetch: FetchAhead): Promise<void> {
     const content = openInOrder(this.snapshot, chunkIdsOf(steps), fetch.chunks());
+    let ready: Buffer[] = [];
+    let taken = 0;
     try {
       for (const step of steps) {
         if ('entry' in step) {
           await this.begin(step.entry);
           continue;
         }
-        const next = await content.next();
-        if (next.done) throw damagedSnapshot(this.snapshot.manifest, 'the store answered with fewer chunks than asked for');
-        await this.write(next.value);
+        if (taken === ready.length) {
+          const next = await content.next();
+          if (next.done) throw damagedSnapshot(this.snapshot.manifest, 'the store answered with fewer chunks than asked for');
+          ready = next.value;
+          taken = 0;
+        }
+        const writing = this.write(ready[taken++]!);
+        if (writing !== undefined) await writing;
       }
     } finally {
       await content.return(undefined);
@@ -149,14 +156,16 @@ class EntryRestorer {
     }
   }
 
-  private async write(chunk: Buffer): Promise<void> {
+  /** Adds a chunk's part of the current file: gathered at once for the pool, else written, and the promise of that given. */
+  private write(chunk: Buffer): Promise<void> | undefined {
     const file = this.current!;
     const data = sliceOf(file.entry, chunk);
     if (data === undefined) throw damagedSnapshot(this.snapshot.manifest, `the shared chunk of "${shown(file.entry.path)}" is too short for the slice its tree line records, or longer than a shared chunk may be`);
     if (file.written + data.length > file.entry.size) throw this.sizeMismatch(file.entry, file.written + data.length);
     file.written += data.length;
-    if (file.gathered !== undefined) file.gathered.push(data);
-    else await file.writer!.write(data);
+    if (file.gathered === undefined) return file.writer!.write(data);
+    file.gathered.push(data);
+    return undefined;
   }
 
   private sizeMismatch(entry: FileEntry, bytes: number) {

@@ -21,19 +21,28 @@ export function isSelected(path: Buffer, selection: Selection): boolean {
   return path.length === selection.length || path[selection.length] === slash;
 }
 
-/** The selected entries in tree order; a selection that matches nothing is a UserError 'not-found'. */
-export async function* selectedEntries(entries: AsyncIterable<TreeEntry>, given: Selection, manifest: Manifest): AsyncGenerator<TreeEntry> {
-  const selection = given === undefined ? undefined : withoutTrailingSlashes(given);
-  let found = false;
-  for await (const entry of entries) {
-    if (isSelected(entry.path, selection)) {
-      found = true;
-      yield entry;
-    } else if (found) {
-      return;
-    }
+/** The selected entries in tree order, in the groups they came in; a selection that matches nothing is a UserError 'not-found'. */
+export async function* selectedEntries(groups: AsyncIterable<TreeEntry[]>, given: Selection, manifest: Manifest): AsyncGenerator<TreeEntry[]> {
+  if (given === undefined) {
+    yield* groups;
+    return;
   }
-  if (!found && selection !== undefined) {
+  const selection = withoutTrailingSlashes(given);
+  let found = false;
+  for await (const entries of groups) {
+    const selected: TreeEntry[] = [];
+    for (const entry of entries) {
+      if (isSelected(entry.path, selection)) {
+        found = true;
+        selected.push(entry);
+      } else if (found) {
+        if (selected.length > 0) yield selected;
+        return;
+      }
+    }
+    if (selected.length > 0) yield selected;
+  }
+  if (!found) {
     throw new UserError(
       `Snapshot ${printable(manifest.snapshotId)} holds no file or folder "${printable(selection.toString('utf8'))}": give its path as the snapshot lists it, e.g. "project/src/main.ts".`,
       { code: 'not-found' },

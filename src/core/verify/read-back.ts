@@ -30,12 +30,14 @@ export async function readBack(manifests: Manifest[], keys: ChunkKeys, source: C
   let chunksRead = 0;
   for (const manifest of manifests) {
     try {
-      for await (const entry of readTree({ manifest, keys, source }, signal)) {
-        if (entry.type !== 'file') continue;
-        for (const id of entry.chunks) {
-          const snapshots = neededBy.get(id);
-          if (!snapshots) neededBy.set(id, [manifest.snapshotId]);
-          else if (snapshots.at(-1) !== manifest.snapshotId) snapshots.push(manifest.snapshotId);
+      for await (const entries of readTree({ manifest, keys, source }, signal)) {
+        for (const entry of entries) {
+          if (entry.type !== 'file') continue;
+          for (const id of entry.chunks) {
+            const snapshots = neededBy.get(id);
+            if (!snapshots) neededBy.set(id, [manifest.snapshotId]);
+            else if (snapshots.at(-1) !== manifest.snapshotId) snapshots.push(manifest.snapshotId);
+          }
         }
       }
       chunksRead += manifest.tree.length;
