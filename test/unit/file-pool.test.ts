@@ -70,7 +70,7 @@ test('a write that failed is thrown at the next hand-over and at the end, and no
   const pool = new FilePool(failing, 4, 1_000);
   await pool.add(fileEntry('bad', 1), [Buffer.from('x')]);
   await pool.settle();
-  await assert.rejects(pool.add(fileEntry('next', 1), [Buffer.from('y')]), /disk full/);
+  await assert.rejects(async () => pool.add(fileEntry('next', 1), [Buffer.from('y')]), /disk full/);
   assert.equal(pending.length, 0, 'nothing more was handed to the sink');
   await assert.rejects(pool.finish(), /disk full/);
 });

@@ -34,22 +34,17 @@ export class FilePool {
 
   /**
    * Starts writing `entry` with `content` (its pieces in order, `entry.size`
-   * bytes in all) once there is room. One hand-over at a time: each call is
-   * awaited before the next. It waits to be woken by the write that ends
-   * next, not on every one in flight: Promise.race would add a reaction to
-   * each of them for every file handed over.
+   * bytes in all) once there is room: at once, giving no promise, when
+   * there is. One hand-over at a time: each call's promise, if any, is
+   * awaited before the next call. It waits to be woken by the write that
+   * ends next, not on every one in flight: Promise.race would add a
+   * reaction to each of them for every file handed over.
    */
-  async add(entry: FileEntry, content: Buffer[]): Promise<void> {
-    while (this.files > 0 && (this.files >= this.maxFiles || this.heldBytes + entry.size > this.maxBytes)) {
-      await new Promise<void>((resolve) => (this.roomMade = resolve));
-    }
-    this.throwIfFailed();
-    const written = this.write(entry, content);
-    const share = this.inFlight.get(written) ?? this.follow(written);
-    share.files++;
-    share.bytes += entry.size;
-    this.files++;
-    this.heldBytes += entry.size;
+  add(entry: FileEntry, content: Buffer[]): Promise<void> | undefined {
+    if (this.mustWait(entry.size)) return this.addOnceThereIsRoom(entry, content);
+    if (this.failure !== undefined) return Promise.reject(this.failure.error);
+    this.start(entry, content);
+    return undefined;
   }
 
   /** Waits for every file in flight; throws the first failure. */
@@ -61,6 +56,25 @@ export class FilePool {
   /** Waits for every file in flight, failed or not: used when the restore fails, before its staging folder is removed. */
   async settle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight.values()].map((share) => share.ended));
+  }
+
+  private mustWait(bytes: number): boolean {
+    return this.files > 0 && (this.files >= this.maxFiles || this.heldBytes + bytes > this.maxBytes);
+  }
+
+  private async addOnceThereIsRoom(entry: FileEntry, content: Buffer[]): Promise<void> {
+    while (this.mustWait(entry.size)) await new Promise<void>((resolve) => (this.roomMade = resolve));
+    this.throwIfFailed();
+    this.start(entry, content);
+  }
+
+  private start(entry: FileEntry, content: Buffer[]): void {
+    const written = this.write(entry, content);
+    const share = this.inFlight.get(written) ?? this.follow(written);
+    share.files++;
+    share.bytes += entry.size;
+    this.files++;
+    this.heldBytes += entry.size;
   }
 
   private follow(written: Promise<void>): Share {

@@ -102,7 +102,8 @@ class EntryRestorer {
     try {
       for (const step of steps) {
         if ('entry' in step) {
-          await this.begin(step.entry);
+          const beginning = this.begin(step.entry);
+          if (beginning !== undefined) await beginning;
           continue;
         }
         if (taken === ready.length) {
@@ -119,15 +120,19 @@ class EntryRestorer {
     }
   }
 
-  async finishFile(): Promise<void> {
+  /**
+   * Finishes the current file: handed to the pool, or its writer finished.
+   * Here, as in begin and write, a promise is made only for a wait: a small
+   * file passes through without one.
+   */
+  finishFile(): Promise<void> | undefined {
     const file = this.current;
-    if (file === undefined) return;
+    if (file === undefined) return undefined;
     if (file.written !== file.entry.size) throw this.sizeMismatch(file.entry, file.written);
     this.current = undefined;
-    if (file.gathered !== undefined) await this.pool!.add(file.entry, file.gathered);
-    else await file.writer!.finish();
     this.counts.files++;
     this.counts.bytes += file.written;
+    return file.gathered !== undefined ? this.pool!.add(file.entry, file.gathered) : file.writer!.finish();
   }
 
   async abandonFile(): Promise<void> {
@@ -136,24 +141,36 @@ class EntryRestorer {
     await file?.writer?.abandon();
   }
 
-  private async begin(entry: TreeEntry): Promise<void> {
-    await this.finishFile();
+  /** Starts `entry` once the file before it is finished. */
+  private begin(entry: TreeEntry): Promise<void> | undefined {
+    const finishing = this.finishFile();
+    return finishing === undefined ? this.start(entry) : finishing.then(() => this.start(entry));
+  }
+
+  private start(entry: TreeEntry): Promise<void> | undefined {
     this.signal?.throwIfAborted();
     if (entry.type === 'directory') {
-      await this.sink.directory(entry);
-      this.counts.directories++;
-    } else if (entry.type === 'symlink') {
-      await this.sink.symlink(entry);
-      this.counts.symlinks++;
-    } else {
-      const { contentBytes } = this.snapshot.manifest;
-      this.declaredBytes += entry.size;
-      if (this.declaredBytes > contentBytes) {
-        throw damagedSnapshot(this.snapshot.manifest, `its tree holds more file content than the ${contentBytes} bytes its manifest records (at "${shown(entry.path)}")`);
-      }
-      this.current =
-        this.pool !== undefined && entry.size <= wholeFileBytes ? { entry, gathered: [], written: 0 } : { entry, writer: await this.sink.file(entry), written: 0 };
+      return this.sink.directory(entry).then(() => {
+        this.counts.directories++;
+      });
     }
+    if (entry.type === 'symlink') {
+      return this.sink.symlink(entry).then(() => {
+        this.counts.symlinks++;
+      });
+    }
+    const { contentBytes } = this.snapshot.manifest;
+    this.declaredBytes += entry.size;
+    if (this.declaredBytes > contentBytes) {
+      throw damagedSnapshot(this.snapshot.manifest, `its tree holds more file content than the ${contentBytes} bytes its manifest records (at "${shown(entry.path)}")`);
+    }
+    if (this.pool !== undefined && entry.size <= wholeFileBytes) {
+      this.current = { entry, gathered: [], written: 0 };
+      return undefined;
+    }
+    return this.sink.file(entry).then((writer) => {
+      this.current = { entry, writer, written: 0 };
+    });
   }
 
   /** Adds a chunk's part of the current file: gathered at once for the pool, else written, and the promise of that given. */
