@@ -45,7 +45,7 @@ export interface FolderPlaces {
   umask: number;
 }
 
-/** Small files in flight: a few of the writing thread's batches, so it always has the next one. */
+/** Small files in flight: a few of the writing threads' batches, so they always have the next one. */
 const parallelFiles = 2048;
 
 export class FolderWriter implements EntrySink {
@@ -117,7 +117,7 @@ export class FolderWriter implements EntrySink {
   }
 
   /**
-   * Hands a small file to the writing thread. When nothing about it needs a
+   * Hands a small file to the writing threads. When nothing about it needs a
    * wait (its folder is made and new to the target, the free space last
    * reported covers it, its path needs no anchor), it goes at once and gets
    * its batch's promise, which many files share; otherwise it is prepared
@@ -153,7 +153,7 @@ export class FolderWriter implements EntrySink {
     return this.lastBatch.explained;
   }
 
-  /** Stops the thread that writes small files, once every file handed over has settled. */
+  /** Stops the threads that write small files, once every file handed over has settled. */
   async close(): Promise<void> {
     await this.smallFiles.close();
   }

@@ -8,9 +8,11 @@
  * after, -1 for none, and its mtime in seconds). Files are created as the
  * folder writer creates them (O_EXCL | O_NOFOLLOW), written with their whole
  * zero blocks left as holes, timestamped and closed, one after another with
- * plain system calls: for small files the calls themselves are the work,
- * and several threads creating files in the same folders only wait on each
- * other in the kernel. The reply names the first file that failed, if any;
+ * plain system calls: for small files the calls themselves are the work.
+ * Within a batch they stay in one thread, since threads creating files in
+ * the same folder only wait on each other in the kernel; a backlog of
+ * batches is spread over two (small-file-writer.ts). The reply names the
+ * first file that failed, if any;
  * the files after it in the batch are not written.
  */
 export const smallFileWorkerSource = String.raw`
