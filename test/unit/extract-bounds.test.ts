@@ -152,6 +152,20 @@ test('the reserve is 5% of the file system, at most 1 GiB; free space is asked a
   assert.equal(asked, 4);
 });
 
+test('a claim is taken at once only while the last answer covers it and no new answer is due', async () => {
+  let asked = 0;
+  const guard = new FreeSpaceGuard('/anywhere', '/target', async () => {
+    asked++;
+    return { bavail: (100 * 1024 * 1024) / 4096, bsize: 4096, blocks: 0 };
+  });
+  assert.equal(guard.claimAtOnce(1), false, 'the file system was never asked');
+  await guard.claim(1024 * 1024, 'a');
+  assert.equal(guard.claimAtOnce(60 * 1024 * 1024), true);
+  assert.equal(guard.claimAtOnce(4 * 1024 * 1024), false, 'past 64 MiB since the last answer, it must be asked again');
+  assert.equal(guard.claimAtOnce(1024 * 1024), true, 'a refused claim takes nothing');
+  assert.equal(asked, 1);
+});
+
 test('a manifest far larger than its entries justify is refused from its header, without being read', async (t) => {
   // Incompressible, so reading it whole would mean reading most of the archive.
   const huge = Buffer.from(randomBytes(24 * 1024 * 1024).toString('base64'));
