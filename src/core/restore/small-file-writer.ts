@@ -3,10 +3,11 @@
  * in batches: a file handed over joins the batch being gathered, which goes
  * to a thread once it holds `batchFiles` files or `batchBytes` bytes, or
  * as soon as the restore waits on anything else: to the first thread that
- * is not behind, so a second starts only when the first falls behind. The caller bounds how much
- * is in flight (file-pool.ts). Every file of a batch gets the batch's one
- * promise: a promise per file, kept until its batch is written, was most of
- * what a restore of many small files left for the collector.
+ * is not behind, so a second starts only when the first falls behind. The
+ * caller bounds how much is in flight (file-pool.ts). Every file of a batch
+ * gets the batch's one promise: a promise per file, kept until its batch
+ * was written, was most of what a restore of many small files left for the
+ * collector.
  *
  * Created with O_EXCL | O_NOFOLLOW, as the folder writer's own files are; a
  * failure comes back as the system call's error, with its code.
@@ -57,6 +58,7 @@ const writingThreads = 2;
 const batchesBeforeSpill = 2;
 
 export class SmallFileWriter {
+  /** Each thread, with the batches sent to it and not yet answered. */
   private readonly threads = Array.from({ length: writingThreads }, () => ({ thread: new RequestThread({ source: smallFileWorkerSource }, 'a thread writing small files'), batches: 0 }));
   private gathering: Batch | undefined;
 
@@ -74,7 +76,7 @@ export class SmallFileWriter {
     return batch.written;
   }
 
-  /** Stops the thread; call once every write has settled. */
+  /** Stops the threads; call once every write has settled. */
   async close(): Promise<void> {
     await Promise.all(this.threads.map(({ thread }) => thread.close()));
   }
