@@ -127,6 +127,8 @@ const noPages: readonly Buffer[] = [];
 /** Packs files one after another, and says where a page ends. */
 class PageEncoder {
   private buffer = Buffer.allocUnsafe(maxPageBytes);
+  /** Writes the 64-bit fields: Buffer's writeBigInt64LE allocates four BigInts each, a DataView none. */
+  private view = viewOf(this.buffer);
   private used = 0;
   private count = 0;
 
@@ -141,16 +143,20 @@ class PageEncoder {
     let ended = noPages;
     if (this.used + entryBytes > this.buffer.length) {
       if (this.count > 0) ended = [this.end()!];
-      if (entryBytes > this.buffer.length) this.buffer = Buffer.allocUnsafe(entryBytes);
+      if (entryBytes > this.buffer.length) {
+        this.buffer = Buffer.allocUnsafe(entryBytes);
+        this.view = viewOf(this.buffer);
+      }
     }
-    const { buffer } = this;
+    const { buffer, view } = this;
     let used = this.used;
     used = buffer.writeUInt32LE(pathBytes, used);
     used += buffer.write(key, used, 'latin1');
     used = buffer.writeDoubleLE(file.size, used);
-    used = buffer.writeBigInt64LE(file.mtimeNs, used);
-    used = buffer.writeBigInt64LE(file.ctimeNs, used);
-    used = buffer.writeBigUInt64LE(file.inode, used);
+    view.setBigInt64(used, file.mtimeNs, true);
+    view.setBigInt64(used + 8, file.ctimeNs, true);
+    view.setBigUint64(used + 16, file.inode, true);
+    used += 24;
     used = buffer.writeUInt32LE(file.offset ?? noOffset, used);
     used = buffer.writeUInt32LE(file.chunks.length, used);
     for (const id of file.chunks) used += buffer.write(id, used, 'hex');
@@ -167,6 +173,10 @@ class PageEncoder {
     this.count = 0;
     return page;
   }
+}
+
+function viewOf(buffer: Buffer): DataView {
+  return new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 /** Whether the file keyed `key` ends its page: the choice depends on the path alone. */
