@@ -175,7 +175,8 @@ class PageEncoder {
   }
 }
 
-function viewOf(buffer: Buffer): DataView {
+/** A DataView of `buffer`, for the 64-bit fields of a page. */
+export function viewOf(buffer: Buffer): DataView {
   return new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 

@@ -9,7 +9,7 @@
  * its entry, so a run that hands back the same objects in the same order
  * hands back the page as it was loaded (file-cache-pages.ts, PageCutter).
  */
-import { fileAt, hashOfKey, hashOfPathAt, nextEntryAt, pathBytesAt, type CachedFile, type LoadedEntries, type LoadedPageRange } from './file-cache-pages';
+import { fileAt, hashOfKey, hashOfPathAt, nextEntryAt, pathBytesAt, viewOf, type CachedFile, type LoadedEntries, type LoadedPageRange } from './file-cache-pages';
 
 /** An empty slot of the index. */
 const none = -1;
@@ -29,7 +29,7 @@ export class LoadedFileCache implements LoadedEntries {
 
   constructor(pages: readonly { digest: string; entries: Buffer }[]) {
     this.pages = pages.map((page) => page.entries);
-    this.views = this.pages.map((page) => new DataView(page.buffer, page.byteOffset, page.length));
+    this.views = this.pages.map(viewOf);
     this.digests = pages.map((page) => page.digest);
     this.pageFirst = new Int32Array(pages.length + 1);
     let count = 0;
