@@ -21,7 +21,8 @@ test('the status bar names the plan, its last result and the next run, warns whe
   await store.runs.finish(await store.runs.start(plan.id), { status: 'succeeded', files: 1 });
   editor.setConfig('defaultExcludes', []); // any change of the extension's settings refreshes the surfaces
   await editor.waitFor(() => item.text.startsWith('$(pass) nightly: backed up just now - next '), 'the success');
-  assert.match(item.text, / - next \d\d:\d\d$/, 'the next run is the same plan\'s, so its name is not repeated');
+  // Within 15 minutes of midnight the next run is tomorrow's; the wording of either is covered with a fixed clock elsewhere.
+  assert.match(item.text, / - next (tomorrow )?\d\d:\d\d$/, 'the next run is the same plan\'s, so its name is not repeated');
   assert.match(String(item.tooltip), /"nightly" backed up 1 file at .*\nNext: "nightly" at /);
   assert.equal(item.backgroundColor, undefined);
 
