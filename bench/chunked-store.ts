@@ -225,14 +225,13 @@ async function main(): Promise<void> {
         const baselineRestoreRss: number[] = [];
         const receiverPid = receiver.process.child.pid!;
         resetPeakRss(receiverPid);
-        // Every round extracts into folders of its own, deleted only after the last: on a disk
-        // mounted with discard, the blocks freed by deleting 100,000 files slow the next
-        // extraction in the kernel for a minute or more, whichever tool runs next.
-        const targets: string[] = [];
+        // Every round extracts into folders of its own, left until the bench's work folder is
+        // deleted at the end: on a disk mounted with discard, the blocks freed by deleting
+        // 100,000 files slow the next extraction in the kernel for a minute or more, whichever
+        // tool runs next, and the next tree's too.
         for (let round = 0; round < rounds; round++) {
           const to = join(work, `restore-${tree.name}-${round}`);
           const untarTo = join(work, `untar-${tree.name}-${round}`);
-          targets.push(to, untarTo);
           execFileSync('sync');
           const restored = sender.restore(snapshotId, to);
           restores.push(restored.seconds);
@@ -242,7 +241,6 @@ async function main(): Promise<void> {
           untars.push(timed(['tar', '-xzf', tarball, '-C', untarTo]).seconds);
           if (baselineCli) {
             const baselineTo = join(work, `baseline-restore-${tree.name}-${round}`);
-            targets.push(baselineTo);
             execFileSync('sync');
             const baselineRestored = sender.restore(snapshotId, baselineTo, undefined, baselineCli);
             baselineRestores.push(baselineRestored.seconds);
@@ -250,12 +248,10 @@ async function main(): Promise<void> {
           }
           if (hasRestic && parts.has('backup')) {
             const resticTo = join(work, `restic-restore-${tree.name}-${round}`);
-            targets.push(resticTo);
             execFileSync('sync');
             resticRestores.push(timed(['restic', '-r', join(work, `restic-${tree.name}-${rounds - 1}`), 'restore', 'latest', '-q', '--target', resticTo], { env: resticEnv }).seconds);
           }
         }
-        for (const target of targets) rmSync(target, { recursive: true, force: true });
         say(`restore: ${median(restores).toFixed(2)} s; tar -xzf: ${median(untars).toFixed(2)} s; ratio = ${(median(restores) / median(untars)).toFixed(2)}`);
         say(`restore peak RSS ${(Math.max(...restoreRss) / 1024).toFixed(0)} MB; receiver peak RSS while serving the restores ${(peakRssKb(receiverPid) / 1024).toFixed(0)} MB`);
         if (baselineCli) {
