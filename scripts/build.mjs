@@ -100,8 +100,8 @@ await Promise.all([
     // ArrayBuffer.prototype.transfer, which Node 20 has behind a flag, lets a chunk's memory go at once
     // (src/core/util/release-buffer.ts). The old generation may grow by 60% between collections, not up to
     // fourfold as V8 lets a large machine's heap: at twofold, first backups peaked 20 to 35 MB lower and restores
-    // 45 MB; at 60% rather than twofold, a 3 GiB backup peaked at 133 to 136 MB instead of 139 to 150 MB and a
-    // restore of 50,000 files at 134 to 136 MB instead of 141 to 147 MB, for 2 to 7% more CPU.
+    // 45 MB; at 60% rather than twofold, a 3 GiB backup peaked at 133 to 136 MB instead of 139 to 150 MB, for 2 to
+    // 7% more CPU. Restores raise it to 100% once they start (src/cli/heap-growth.ts).
     // glibc gives each thread that allocates an arena of its own, and each arena keeps freed chunk buffers for
     // reuse; with one arena for all threads, a 2 GiB backup peaked about 20 MB lower in about the same time.
     banner: { js: '#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 --harmony-rab-gsab-transfer --heap-growing-percent=60' },

@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatBytes, formatTime, printable } from '../../core/app';
 import { globalOptions, registryOption, report, withApp } from '../context';
+import { letHeapGrowForRestore } from '../heap-growth';
 
 interface RecoverOptions {
   from: string;
@@ -28,6 +29,7 @@ export function registerRecoverCommand(program: Command): void {
     .option('--force', 'set aside an identity or storage secret already in this home that is not the recovered one')
     .option(...registryOption)
     .action(async (options: RecoverOptions, command: Command) => {
+      letHeapGrowForRestore();
       const global = globalOptions(command);
       const targetDir = resolve(options.to);
       await withApp(

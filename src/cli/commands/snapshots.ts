@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatBytes, formatTime, printable, trustTeammateCopyFlag, type ListedSnapshot, type LocalRecord } from '../../core/app';
 import { globalOptions, registryOption, report, withApp } from '../context';
+import { letHeapGrowForRestore } from '../heap-growth';
 
 /** Whether this machine can check each snapshot against what it recorded at backup time. */
 const recordNotes: Record<LocalRecord, string> = {
@@ -53,6 +54,7 @@ export function registerSnapshotCommands(program: Command): void {
     .option(trustTeammateCopyFlag, "restore a snapshot this machine has no record of (made on another machine), trusting the teammate's copy")
     .option(...registryOption)
     .action(async (snapshotId: string, options: { to: string; path?: string; dest?: string; overwrite?: boolean; trustTeammateCopy?: boolean; registry?: string }, command: Command) => {
+      letHeapGrowForRestore();
       const global = globalOptions(command);
       const targetDir = resolve(options.to);
       await withApp(
