@@ -11,7 +11,8 @@ import { lstatSync, mkdirSync, symlinkSync, utimesSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { backupThread } from '../../src/core/backup/backup-thread';
-import { FileLooker } from '../../src/core/backup/file-looker';
+import { Outcome, outcomeColumns, stampColumns } from '../../src/core/backup/file-look';
+import { FileLooker, GroupLooks } from '../../src/core/backup/file-looker';
 import { lookedAtWalk } from '../../src/core/backup/looked-walk';
 import { deriveChunkKeys, generateStorageSecret } from '../../src/core/chunk/chunk-keys';
 import { Exclusion } from '../../src/core/pack/exclusion';
@@ -45,8 +46,8 @@ test('each file is unchanged, read whole, large or skipped, with the reason the 
   t.after(() => thread.close());
   const looker = new FileLooker(thread, 100);
   const names = ['kept', 'touched', 'small', 'large', 'gone', 'folder', 'link', 'pipe'];
-  const { looks } = await looker.look(names.map((name) => ({ path: Buffer.from(at(name)), stamp: name === 'kept' ? keptStamp : name === 'touched' ? touchedStamp : undefined })));
-  const byName = Object.fromEntries(names.map((name, index) => [name, looks[index]!]));
+  const looks = await looker.look(names.map((name) => ({ path: Buffer.from(at(name)), stamp: name === 'kept' ? keptStamp : name === 'touched' ? touchedStamp : undefined })));
+  const byName = Object.fromEntries(names.map((name, index) => [name, looks.lookAt(index)]));
 
   assert.deepEqual(byName.kept, { unchanged: true, mode: Number(lstatSync(at('kept')).mode) });
   for (const name of ['touched', 'small']) {
@@ -104,4 +105,31 @@ test('the walk comes back in its order, over many groups, each file with its loo
   assert.equal(seen.length, 1 + 5 + 5 * 300);
   assert.ok(releasedContent > 1000, `${releasedContent} files' content released as the walk went on`);
   assert.deepEqual(seen, expected);
+});
+
+test('content read from a file that failed, shrank or changed while being read says so, and keeps what was read', () => {
+  const block = new ArrayBuffer(16);
+  Buffer.from(block).write('abcdefgh');
+  const outcomes = new Uint32Array(3 * outcomeColumns);
+  const stamps = new BigInt64Array(3 * stampColumns);
+  [Outcome.readFailed, Outcome.shrank, Outcome.modified].forEach((outcome, index) => {
+    outcomes.set([outcome, 0o100644, 0, index, 4], index * outcomeColumns);
+    stamps.set([8n, 5n, 6n, -1n], index * stampColumns);
+  });
+  const looks = new GroupLooks({ id: 0, outcomes, stamps, notes: [[0, 'EIO']], blocks: [block] });
+
+  const expected = [
+    ['abcd', 'could not be read to the end (EIO); the snapshot holds its first 4 bytes'],
+    ['bcde', 'shrank while being read; the snapshot holds its first 4 bytes'],
+    ['cdef', 'was modified while being read; the snapshot may mix old and new content'],
+  ];
+  expected.forEach(([content, changed], index) => {
+    const look = looks.lookAt(index);
+    assert.ok('content' in look);
+    assert.equal(look.content.toString(), content);
+    assert.equal(look.changed, changed);
+    assert.equal(look.mode, 0o100644);
+    // An inode past 2^63 travels as a negative 64-bit number and comes back whole.
+    assert.deepEqual(look.stamp, { size: 8, mtimeNs: 5n, ctimeNs: 6n, inode: 2n ** 64n - 1n });
+  });
 });

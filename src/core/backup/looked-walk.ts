@@ -10,7 +10,7 @@
 import type { FoundEntry } from '../pack/source-walk';
 import { cacheKey, type CachedFile } from '../store';
 import { releaseBuffer } from '../util/release-buffer';
-import type { FileLook, FileLooker, FileToLook } from './file-looker';
+import type { FileLook, FileLooker, FileToLook, GroupLooks } from './file-looker';
 
 type FileFound = Extract<FoundEntry, { kind: 'file' }>;
 
@@ -61,35 +61,37 @@ export async function* lookedAtWalk(walk: AsyncIterable<FoundEntry[]>, cache: Ca
   }
 }
 
+/** A group as looked at: each file's look is made only when the group is used, so looks waiting their turn are a few typed arrays, not objects. */
 interface LookedGroup {
-  entries: LookedEntry[];
-  /** The content of its small files. */
-  blocks: ArrayBuffer[];
+  group: readonly FoundEntry[];
+  /** Per file of the group, in order: its cache key and what the file cache holds for it. */
+  keys: string[];
+  cached: (CachedFile | undefined)[];
+  looks: GroupLooks;
 }
 
 /** Yields the group's entries, then, once the caller asks for more, releases their content. */
-function* used({ entries, blocks }: LookedGroup): Generator<LookedEntry[]> {
-  yield entries;
-  for (const block of blocks) releaseBuffer(new Uint8Array(block));
+function* used({ group, keys, cached, looks }: LookedGroup): Generator<LookedEntry[]> {
+  let next = 0;
+  yield group.map((found): LookedEntry => {
+    if (found.kind !== 'file') return { found };
+    const index = next++;
+    return { found, key: keys[index]!, cached: cached[index], look: looks.lookAt(index) };
+  });
+  for (const block of looks.blocks) releaseBuffer(new Uint8Array(block));
 }
 
 async function lookAtGroup(group: readonly FoundEntry[], cache: CachedFiles, looker: FileLooker): Promise<LookedGroup> {
-  const files: Omit<LookedFile, 'look'>[] = [];
+  const keys: string[] = [];
+  const cached: (CachedFile | undefined)[] = [];
   const toLook: FileToLook[] = [];
   for (const found of group) {
     if (found.kind !== 'file') continue;
     const key = cacheKey(found.sourcePath);
-    const cached = cache.get(key);
-    files.push({ found, key, cached });
-    // The stamp alone goes to the thread: a cached file's chunk IDs would only be copied there for nothing.
-    toLook.push({ path: found.sourcePath, stamp: cached && { size: cached.size, mtimeNs: cached.mtimeNs, ctimeNs: cached.ctimeNs, inode: cached.inode } });
+    const file = cache.get(key);
+    keys.push(key);
+    cached.push(file);
+    toLook.push({ path: found.sourcePath, stamp: file });
   }
-  const { looks, blocks } = await looker.look(toLook);
-  let next = 0;
-  const entries = group.map((found): LookedEntry => {
-    if (found.kind !== 'file') return { found };
-    const { key, cached } = files[next]!;
-    return { found, key, cached, look: looks[next++]! };
-  });
-  return { entries, blocks };
+  return { group, keys, cached, looks: await looker.look(toLook) };
 }
