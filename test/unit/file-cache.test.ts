@@ -184,8 +184,8 @@ test('files whose chunks come later keep their place in walk order, so the pages
   for (const [key, entry] of files) {
     if (entry.size % 3 !== 0) writer.add(key, entry);
     else {
-      const fill = writer.reserve(key);
-      fills.push(() => fill(key === keyOf(1_500) ? undefined : entry));
+      const place = writer.reserve(key);
+      fills.push(() => writer.fill(place, key === keyOf(1_500) ? undefined : entry));
     }
   }
   await assert.rejects(writer.finish(), /never filled/);

@@ -12,71 +12,117 @@
  * The bundle's ID is known only when it is cut, so the lines of the entries
  * from its first file on (folders and other files too, to keep the walk's
  * order) wait until then: at most maxWaitingEntries of them, which bounds
- * the memory they take whatever the tree looks like.
+ * the memory they take whatever the tree looks like. They wait encoded, as
+ * bytes, with room for the ID in each bundled file's line, and the chunk
+ * IDs they reference as a list: not as an object per entry, which would
+ * outlive several of the young generation's collections and be copied by
+ * each.
  */
-import { maxSharedChunkBytes, type TreeEntry } from '../snapshot/tree-entry';
+import { encodeTreeEntry, maxSharedChunkBytes, type TreeEntry } from '../snapshot/tree-entry';
 
 export const smallFileBytes = 64 * 1024;
 /** Cut once it holds this much: with the last file under smallFileBytes, a bundle stays within the bound readers count it at. */
 const bundleTargetBytes = maxSharedChunkBytes - smallFileBytes;
 const maxWaitingEntries = 8192;
+/** Stands for the bundle's chunk ID in a waiting line: as many hex digits. */
+const placeholderChunks = ['0'.repeat(64)];
+const chunksField = '"c":["';
+/** Stands for the bundle's chunk ID in the waiting references. */
+const bundleReference = '';
+/** The offset field of a bundle's first file, left out when the file is alone in the bundle. */
+const firstOffsetField = ',"o":0';
 
 type FileEntry = TreeEntry & { type: 'file' };
 
-interface Waiting {
-  entry: TreeEntry;
-  /** For a file in the bundle: told its entry once the chunk is named. */
-  onNamed?: (entry: FileEntry) => void;
+/** Where entries go once their chunks are named; only what is to be waited for returns a promise. */
+export interface EntryRecorder {
+  /** Writes an entry's tree line and adds its chunks to the reference list. */
+  record(entry: TreeEntry): Promise<void> | undefined;
+  /** Writes whole tree lines already encoded, then adds the chunk IDs they reference. */
+  recordLines(lines: Buffer, references: readonly string[]): Promise<void> | undefined;
 }
 
 export class SmallFileBundle {
   private readonly content = Buffer.allocUnsafe(bundleTargetBytes + smallFileBytes);
   private filled = 0;
   private files = 0;
-  private waiting: Waiting[] = [];
+  private lines = Buffer.allocUnsafe(64 * 1024);
+  private linesUsed = 0;
+  /** Where the chunk ID goes in each bundled file's line. */
+  private idSpots: number[] = [];
+  private references: string[] = [];
+  private waiting = 0;
 
   constructor(
     /** Names (and queues) a bundle's chunk; the plaintext is the callee's to keep. */
     private readonly name: (plaintext: Buffer) => Promise<string>,
-    /** Writes an entry's tree line and references; only when that is to be waited for does it return a promise. */
-    private readonly record: (entry: TreeEntry) => Promise<void> | undefined,
+    private readonly recorder: EntryRecorder,
+    /** Told the chunk of the bundle being cut and how many files it holds, before its entries are recorded. */
+    private readonly onNamed: (id: string, files: number) => void,
   ) {}
+
+  /** Where the next bundled file will start in the bundle. */
+  get nextOffset(): number {
+    return this.filled;
+  }
 
   /** An entry whose content, if any, is already named: recorded at once, unless a bundle is open. */
   add(entry: TreeEntry): Promise<void> | undefined {
-    if (this.waiting.length === 0) return this.record(entry);
-    this.waiting.push({ entry });
-    return this.waiting.length >= maxWaitingEntries ? this.cut() : undefined;
+    if (this.waiting === 0) return this.recorder.record(entry);
+    this.write(encodeTreeEntry(entry));
+    if (entry.type === 'file') for (const id of entry.chunks) this.references.push(id);
+    return ++this.waiting >= maxWaitingEntries ? this.cut() : undefined;
   }
 
-  /** A file of 1 to smallFileBytes - 1 bytes and its content; its chunk and offset are set once the bundle is cut. */
-  addFile(entry: FileEntry, content: Buffer, onNamed: (entry: FileEntry) => void): Promise<void> | undefined {
-    entry.offset = this.filled;
-    content.copy(this.content, this.filled);
+  /** A file of 1 to smallFileBytes - 1 bytes and its content, copied; its line names the bundle's chunk and the file's offset in it once the bundle is cut. */
+  addFile(entry: FileEntry, content: Buffer): Promise<void> | undefined {
+    const offset = this.filled;
+    content.copy(this.content, offset);
     this.filled += content.length;
-    this.files++;
-    this.waiting.push({ entry, onNamed });
-    return this.filled >= bundleTargetBytes || this.waiting.length >= maxWaitingEntries ? this.cut() : undefined;
+    if (this.files++ === 0) this.references.push(bundleReference);
+    entry.chunks = placeholderChunks;
+    entry.offset = offset;
+    const end = this.write(encodeTreeEntry(entry));
+    // The last `"c":["` of a line opens its chunk list: a path's quotes are escaped, and base64 has none. It is
+    // sought in the line alone: the bytes past its end are an earlier bundle's.
+    this.idSpots.push(this.lines.lastIndexOf(chunksField, end - chunksField.length) + chunksField.length);
+    this.waiting++;
+    return this.filled >= bundleTargetBytes || this.waiting >= maxWaitingEntries ? this.cut() : undefined;
   }
 
   /** Cuts the bundle, if one is open, and records every entry that waited for it. */
   async cut(): Promise<void> {
-    if (this.waiting.length === 0) return;
-    const { waiting, files } = this;
+    if (this.waiting === 0) return;
+    const { files, idSpots, references } = this;
     const plaintext = Buffer.from(this.content.subarray(0, this.filled));
-    this.waiting = [];
+    let lines = Buffer.from(this.lines.subarray(0, this.linesUsed));
     this.filled = 0;
     this.files = 0;
+    this.linesUsed = 0;
+    this.idSpots = [];
+    this.references = [];
+    this.waiting = 0;
     const id = await this.name(plaintext);
-    for (const { entry, onNamed } of waiting) {
-      if (onNamed && entry.type === 'file') {
-        entry.chunks = [id];
-        // A file alone in its chunk is stored as any whole file is: the same content elsewhere then shares it.
-        if (files === 1) delete entry.offset;
-        onNamed(entry);
-      }
-      const recording = this.record(entry);
-      if (recording) await recording;
+    for (const spot of idSpots) lines.write(id, spot, 'latin1');
+    if (files === 1) {
+      // A file alone in its chunk is stored as any whole file is: the same content elsewhere then shares it.
+      const offsetAt = idSpots[0]! + id.length + 2;
+      lines = Buffer.concat([lines.subarray(0, offsetAt), lines.subarray(offsetAt + firstOffsetField.length)]);
     }
+    references[references.indexOf(bundleReference)] = id;
+    this.onNamed(id, files);
+    await this.recorder.recordLines(lines, references);
+  }
+
+  /** Appends a line to the waiting ones; returns where it ends. */
+  private write(line: string): number {
+    const mostBytes = 3 * line.length;
+    if (this.linesUsed + mostBytes > this.lines.length) {
+      const grown = Buffer.allocUnsafe(Math.max(2 * this.lines.length, this.linesUsed + mostBytes));
+      this.lines.copy(grown, 0, 0, this.linesUsed);
+      this.lines = grown;
+    }
+    this.linesUsed += this.lines.write(line, this.linesUsed, 'utf8');
+    return this.linesUsed;
   }
 }

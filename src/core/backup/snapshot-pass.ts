@@ -33,6 +33,7 @@ import type { Manifest } from '../wire/chunk-protocol';
 import type { BackupProgress } from './backup-progress';
 import type { ChunkDestination, CommitResult } from './chunk-destination';
 import { backupThread } from './backup-thread';
+import { BundledCacheEntries } from './bundled-cache-entries';
 import { ChunkSender } from './chunk-sender';
 import { openRegularFile, readChunks } from './file-chunks';
 import { FileLooker } from './file-looker';
@@ -71,8 +72,8 @@ export interface PassResult {
 }
 
 /** A file's cache entry, made field by field: every entry then has one shape, whatever made it. */
-function cachedFileOf({ size, mtimeNs, ctimeNs, inode }: FileStamp, chunks: string[], offset?: number): CachedFile {
-  return offset === undefined ? { size, mtimeNs, ctimeNs, inode, chunks } : { size, mtimeNs, ctimeNs, inode, chunks, offset };
+function cachedFileOf({ size, mtimeNs, ctimeNs, inode }: FileStamp, chunks: string[]): CachedFile {
+  return { size, mtimeNs, ctimeNs, inode, chunks };
 }
 
 export async function sendSnapshotPass(options: PassOptions): Promise<PassResult> {
@@ -109,7 +110,13 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
     if (entry.type !== 'file') return treeChunks;
     return treeChunks ? treeChunks.then(() => addReferences(entry.chunks)) : addReferences(entry.chunks);
   };
-  const bundle = new SmallFileBundle((plaintext) => sender.addSealed(plaintext), record);
+  /** Writes lines already encoded and adds the chunks they reference, in tree order. */
+  const recordLines = (lines: Buffer, ids: readonly string[]): Promise<void> | undefined => {
+    const treeChunks = tree.addLines(lines);
+    return treeChunks ? treeChunks.then(() => addReferences(ids)) : addReferences(ids);
+  };
+  const bundledCache = new BundledCacheEntries(nextCache);
+  const bundle = new SmallFileBundle((plaintext) => sender.addSealed(plaintext), { record, recordLines }, (id, files) => bundledCache.named(id, files === 1));
 
   const skipped: SkippedPath[] = [];
   const changed: SkippedPath[] = [];
@@ -168,8 +175,8 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
               } else {
                 // Cached (if read whole and unchanged) in walk order, as the file cache's pages are cut by it: its
                 // place is kept until the bundle is cut and names its chunk.
-                const remember = look.changed === undefined ? nextCache.reserve(key) : undefined;
-                waiting = bundle.addFile(entry, content, (named) => remember?.(cachedFileOf(stamp, named.chunks, named.offset)));
+                if (look.changed === undefined) bundledCache.add(key, stamp, bundle.nextOffset);
+                waiting = bundle.addFile(entry, content);
               }
             } else {
               const opening = await openRegularFile(found.sourcePath);

@@ -33,6 +33,12 @@ export class TreeWriter {
     return cut.length === 0 ? undefined : this.queue(cut);
   }
 
+  /** Adds whole lines already encoded, in walk order; only when that cuts a tree chunk is there anything to wait for. */
+  addLines(lines: Buffer): Promise<void> | undefined {
+    const cut = [...this.flush(), ...this.chunker.push(lines)];
+    return cut.length === 0 ? undefined : this.queue(cut);
+  }
+
   /** The tree's chunk IDs in order; empty when no entry was added. */
   async finish(): Promise<string[]> {
     await this.queue(this.flush());

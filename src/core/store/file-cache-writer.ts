@@ -23,18 +23,20 @@ export interface StagedCache {
   keptDigests: readonly string[];
 }
 
-interface Place {
-  key: string;
-  /** Undefined until filled, or for a file not to be cached. */
-  file: CachedFile | undefined;
-  filled: boolean;
-}
-
 export class FileCacheWriter {
   private readonly cutter: PageCutter;
-  /** Files not yet cut, in walk order, from `first` on: the first waits to be filled. */
-  private readonly places: (Place | undefined)[] = [];
+  /**
+   * Files not yet cut, in walk order, from `first` on: the first waits to be
+   * filled. Side by side arrays rather than an object per file: a file may
+   * wait here a while, and objects that wait are what the collector copies.
+   */
+  private keys: (string | undefined)[] = [];
+  /** Undefined until filled, or for a file not to be cached. */
+  private files: (CachedFile | undefined)[] = [];
+  private filled: boolean[] = [];
   private first = 0;
+  /** The place number of the file at index 0: numbers count from the writer's start. */
+  private base = 0;
   private readonly keptDigests: string[] = [];
   private toStage: StagedPage[] = [];
   private staging: Promise<void> | undefined;
@@ -52,24 +54,27 @@ export class FileCacheWriter {
 
   /** A file whose chunks are known. */
   add(key: string, file: CachedFile): void {
-    if (this.first === this.places.length) this.cutter.add(key, file);
-    else this.places.push({ key, file, filled: true });
+    if (this.first === this.keys.length) this.cutter.add(key, file);
+    else this.push(key, file, true);
   }
 
-  /** Keeps the file's place in walk order; the function returned fills it once the chunks are known, or with undefined leaves the file out. */
-  reserve(key: string): (file: CachedFile | undefined) => void {
-    const place: Place = { key, file: undefined, filled: false };
-    this.places.push(place);
-    return (file) => {
-      place.file = file;
-      place.filled = true;
-      this.cutFilledPlaces();
-    };
+  /** Keeps the file's place in walk order; returns the place's number, for `fill` once the chunks are known. */
+  reserve(key: string): number {
+    this.push(key, undefined, false);
+    return this.base + this.keys.length - 1;
+  }
+
+  /** Fills a reserved place; undefined leaves the file out. */
+  fill(place: number, file: CachedFile | undefined): void {
+    const index = place - this.base;
+    this.files[index] = file;
+    this.filled[index] = true;
+    this.cutFilledPlaces();
   }
 
   /** Cuts the last page and waits until every new page is staged. */
   async finish(): Promise<StagedCache> {
-    if (this.first < this.places.length) throw new Error(`the file cache's entry for ${this.places.length - this.first} files was never filled`);
+    if (this.first < this.keys.length) throw new Error(`the file cache's entry for ${this.keys.length - this.first} files was never filled`);
     this.cutter.end();
     this.stageWaiting();
     while (this.staging !== undefined) await this.staging;
@@ -83,14 +88,25 @@ export class FileCacheWriter {
     while (this.staging !== undefined) await this.staging;
   }
 
+  private push(key: string, file: CachedFile | undefined, filled: boolean): void {
+    this.keys.push(key);
+    this.files.push(file);
+    this.filled.push(filled);
+  }
+
   private cutFilledPlaces(): void {
-    while (this.first < this.places.length && this.places[this.first]!.filled) {
-      const { key, file } = this.places[this.first]!;
-      this.places[this.first++] = undefined;
+    while (this.first < this.keys.length && this.filled[this.first]) {
+      const key = this.keys[this.first]!;
+      const file = this.files[this.first];
+      this.keys[this.first] = undefined;
+      this.files[this.first++] = undefined;
       if (file !== undefined) this.cutter.add(key, file);
     }
-    if (this.first === this.places.length) {
-      this.places.length = 0;
+    if (this.first === this.keys.length) {
+      this.base += this.keys.length;
+      this.keys = [];
+      this.files = [];
+      this.filled = [];
       this.first = 0;
     }
   }
