@@ -118,3 +118,19 @@ test('bundle after bundle, with lines of every length, each line names its own b
   await cut();
   assert.equal(recorded.lines.join(''), expected.map(encodeTreeEntry).join(''));
 });
+
+test('a waiting file of very many chunks is written whole, and the bundles after it are too', async () => {
+  const { bundle, recorded } = recordingBundle();
+  const many = Array.from({ length: 80_000 }, (_, index) => idOf(Buffer.from(String(index))));
+  const contents = [Buffer.from('before'), Buffer.from('after')];
+  await bundle.addFile(file('a', contents[0]!.length), contents[0]!);
+  await bundle.add(file('huge', 80_000 * 1024 * 1024, many));
+  await bundle.cut();
+  await bundle.addFile(file('b', 5), contents[1]!);
+  await bundle.add(folder('c'));
+  await bundle.cut();
+  const [first, second] = contents.map(idOf);
+  const expected = [file('a', contents[0]!.length, [first!]), file('huge', 80_000 * 1024 * 1024, many), file('b', 5, [second!]), folder('c')];
+  assert.equal(recorded.lines.join(''), expected.map(encodeTreeEntry).join(''));
+  assert.deepEqual(recorded.references, [first, ...many, second]);
+});

@@ -3,8 +3,7 @@
  * (small-file-bundle.ts). Each file's place in the cache's walk order is
  * reserved when it is bundled, and every place is filled once the bundle's
  * chunk is named. Until then a file's stamp and offset are kept as numbers,
- * not as objects: a bundle stays open for thousands of files, and objects
- * that wait that long are what the collector copies, again and again.
+ * not as objects: a bundle stays open for thousands of files.
  */
 import type { CachedFile, FileCacheWriter, FileStamp } from '../store';
 

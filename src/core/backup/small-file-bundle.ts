@@ -14,9 +14,8 @@
  * order) wait until then: at most maxWaitingEntries of them, which bounds
  * the memory they take whatever the tree looks like. They wait encoded, as
  * bytes, with room for the ID in each bundled file's line, and the chunk
- * IDs they reference as a list: not as an object per entry, which would
- * outlive several of the young generation's collections and be copied by
- * each.
+ * IDs they reference as a list, rather than as an entry object and a
+ * closure or two each, kept for as long as the bundle stays open.
  */
 import { encodeTreeEntry, maxSharedChunkBytes, type TreeEntry } from '../snapshot/tree-entry';
 
@@ -24,6 +23,9 @@ export const smallFileBytes = 64 * 1024;
 /** Cut once it holds this much: with the last file under smallFileBytes, a bundle stays within the bound readers count it at. */
 const bundleTargetBytes = maxSharedChunkBytes - smallFileBytes;
 const maxWaitingEntries = 8192;
+const linesBytes = 64 * 1024;
+/** Waiting lines grown past this (a waiting file of very many chunks) are not kept for the next bundle. */
+const maxKeptLinesBytes = 4 * 1024 * 1024;
 /** Stands for the bundle's chunk ID in a waiting line: as many hex digits. */
 const placeholderChunks = ['0'.repeat(64)];
 const chunksField = '"c":["';
@@ -46,7 +48,7 @@ export class SmallFileBundle {
   private readonly content = Buffer.allocUnsafe(bundleTargetBytes + smallFileBytes);
   private filled = 0;
   private files = 0;
-  private lines = Buffer.allocUnsafe(64 * 1024);
+  private lines = Buffer.allocUnsafe(linesBytes);
   private linesUsed = 0;
   /** Where the chunk ID goes in each bundled file's line. */
   private idSpots: number[] = [];
@@ -96,6 +98,7 @@ export class SmallFileBundle {
     const { files, idSpots, references } = this;
     const plaintext = Buffer.from(this.content.subarray(0, this.filled));
     let lines = Buffer.from(this.lines.subarray(0, this.linesUsed));
+    if (this.lines.length > maxKeptLinesBytes) this.lines = Buffer.allocUnsafe(linesBytes);
     this.filled = 0;
     this.files = 0;
     this.linesUsed = 0;

@@ -27,8 +27,8 @@ export class FileCacheWriter {
   private readonly cutter: PageCutter;
   /**
    * Files not yet cut, in walk order, from `first` on: the first waits to be
-   * filled. Side by side arrays rather than an object per file: a file may
-   * wait here a while, and objects that wait are what the collector copies.
+   * filled. Side by side arrays rather than an object and a closure per
+   * file: every file of an open bundle waits here until the bundle is cut.
    */
   private keys: (string | undefined)[] = [];
   /** Undefined until filled, or for a file not to be cached. */
