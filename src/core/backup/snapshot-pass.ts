@@ -104,17 +104,13 @@ export async function sendSnapshotPass(options: PassOptions): Promise<PassResult
       await sender.addReference(chunk);
     }
   };
-  /** Writes the entry's tree line and adds its chunks to the reference list, in tree order. */
-  const record = (entry: TreeEntry): Promise<void> | undefined => {
-    const treeChunks = tree.add(entry);
-    if (entry.type !== 'file') return treeChunks;
-    return treeChunks ? treeChunks.then(() => addReferences(entry.chunks)) : addReferences(entry.chunks);
-  };
-  /** Writes lines already encoded and adds the chunks they reference, in tree order. */
-  const recordLines = (lines: Buffer, ids: readonly string[]): Promise<void> | undefined => {
-    const treeChunks = tree.addLines(lines);
-    return treeChunks ? treeChunks.then(() => addReferences(ids)) : addReferences(ids);
-  };
+  /** Adds `ids` to the reference list once the tree chunks its lines cut, if any, are queued: references follow tree order. */
+  const referenceAfter = (treeChunks: Promise<void> | undefined, ids: readonly string[]): Promise<void> | undefined =>
+    treeChunks ? treeChunks.then(() => addReferences(ids)) : addReferences(ids);
+  /** Writes the entry's tree line and adds its chunks to the reference list. */
+  const record = (entry: TreeEntry): Promise<void> | undefined => referenceAfter(tree.add(entry), entry.type === 'file' ? entry.chunks : []);
+  /** Writes lines already encoded and adds the chunks they reference. */
+  const recordLines = (lines: Buffer, ids: readonly string[]): Promise<void> | undefined => referenceAfter(tree.addLines(lines), ids);
   const bundledCache = new BundledCacheEntries(nextCache);
   const bundle = new SmallFileBundle((plaintext) => sender.addSealed(plaintext), { record, recordLines }, (id, files) => bundledCache.named(id, files === 1));
 
